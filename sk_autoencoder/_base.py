@@ -1,0 +1,250 @@
+"""The shared estimator base: parameters, validation, fitting and inference."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from joblib import effective_n_jobs
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._network import ACTIVATIONS, MLPAutoencoder
+from ._training import (
+    ScaledRows,
+    build_net,
+    column_moments,
+    map_batches,
+    principal_axes,
+    seeded_torch,
+    torch_threads,
+)
+
+
+class BaseAutoencoder(BaseEstimator):
+    """Everything the autoencoder estimators share.
+
+    Subclasses add the public methods of their kind (a transformer, an
+    outlier detector); fitting, seeding, scaling and batched inference are
+    defined here once.
+    """
+
+    _parameter_constraints = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like"],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "standardize": ["boolean"],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "device": [str],
+        "callbacks": [list, None],
+    }
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        hidden_layer_sizes=(64,),
+        activation="relu",
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate_init=1e-3,
+        max_iter=200,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        standardize=False,
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+        device="cpu",
+        callbacks=None,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.standardize = standardize
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+        self.device = device
+        self.callbacks = callbacks
+
+    # ------------------------------------------------------------------ fit
+
+    def _fit(self, X):
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        train, valid = self._initialize(X, validation=self.early_stopping)
+        self._train(train, epochs=self.max_iter)
+        return X
+
+    def _partial_fit(self, X):
+        first_call = not hasattr(self, "net_")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first_call)
+        if first_call:
+            train, _ = self._initialize(X, validation=False)
+        else:
+            train = ScaledRows(X, np.arange(X.shape[0]), self.mean_, self.scale_)
+        self._train(train, epochs=1)
+        return X
+
+    def _initialize(self, X, validation):
+        """Set the scaling, build ``net_`` and start its module from PCA."""
+        n_samples, n_features = X.shape
+        hidden_layer_sizes = self._check_hidden_layer_sizes()
+        if self.n_components > n_features:
+            raise ValueError(
+                f"n_components={self.n_components} must be at most "
+                f"n_features={n_features}: the code must be narrower than the "
+                "input."
+            )
+        seed = self._draw_seed()
+        indices = np.random.default_rng(seed).permutation(n_samples)
+        n_valid = 0
+        if validation and n_samples > 1:
+            n_valid = min(max(1, round(self.validation_fraction * n_samples)), n_samples - 1)
+
+        self.mean_, cov = column_moments(X)
+        variances = np.diag(cov)
+        if self.standardize:
+            scale = np.sqrt(variances)
+        else:
+            scale = np.full(n_features, np.sqrt(variances.mean()))
+        scale[scale < 10 * np.finfo(np.float64).eps * (1 + np.abs(self.mean_))] = 1.0
+        self.scale_ = scale
+        self.n_components_ = self.n_components
+
+        train = ScaledRows(X, np.sort(indices[n_valid:]), self.mean_, self.scale_)
+        valid = None
+        if n_valid:
+            valid = ScaledRows(X, np.sort(indices[:n_valid]), self.mean_, self.scale_)
+
+        callbacks = [clone(callback) for callback in self.callbacks or []]
+        self.net_ = build_net(
+            MLPAutoencoder,
+            {
+                "n_features": n_features,
+                "n_components": self.n_components_,
+                "hidden_layer_sizes": hidden_layer_sizes,
+                "activation": self.activation,
+            },
+            train=train,
+            valid=valid,
+            max_epochs=self.max_iter,
+            batch_size=200 if self.batch_size == "auto" else self.batch_size,
+            learning_rate=self.learning_rate_init,
+            weight_decay=self.alpha,
+            n_iter_no_change=self.n_iter_no_change,
+            tol=self.tol,
+            seed=seed,
+            verbose=self.verbose,
+            device=self.device,
+            callbacks=callbacks,
+        )
+        with torch_threads(self._n_threads()), seeded_torch(seed):
+            self.net_.initialize()
+        axes = principal_axes(cov / np.outer(scale, scale), self.n_components_)
+        self.net_.module_.start_from_pca(axes)
+        return train, valid
+
+    def _train(self, train, epochs):
+        with torch_threads(self._n_threads()):
+            self.net_.partial_fit(train, epochs=epochs)
+        self.net_.module_.eval()
+        history = self.net_.history
+        self.n_iter_ = len(history)
+        self.loss_curve_ = list(history[:, "train_loss"])
+        self.validation_scores_ = None
+        if "valid_loss" in history[-1]:
+            self.validation_scores_ = [-loss for loss in history[:, "valid_loss"]]
+            self.best_validation_score_ = max(self.validation_scores_)
+
+    def _check_hidden_layer_sizes(self):
+        sizes = np.asarray(self.hidden_layer_sizes).ravel()
+        if sizes.size and not (
+            np.issubdtype(sizes.dtype, np.integer) and np.all(sizes > 0)
+        ):
+            raise ValueError(
+                "hidden_layer_sizes must be a tuple of positive ints, got "
+                f"{self.hidden_layer_sizes!r}."
+            )
+        return tuple(int(size) for size in sizes)
+
+    def _draw_seed(self):
+        if self.random_state is None:
+            # A fresh seed from the OS: the global NumPy RNG stays untouched.
+            return int(np.random.SeedSequence().generate_state(1)[0] >> 1)
+        return int(check_random_state(self.random_state).randint(2**31 - 1))
+
+    def _n_threads(self):
+        # None means one thread, as n_jobs=None means one job in scikit-learn:
+        # small networks run fastest on one thread, and parallel searches
+        # (GridSearchCV(n_jobs=...)) then never oversubscribe the cores.
+        return 1 if self.n_jobs is None else effective_n_jobs(self.n_jobs)
+
+    # ------------------------------------------------------------ inference
+
+    def _validate_inference_input(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+
+    def _scaling_tensors(self):
+        device = self.net_.device
+        mean = torch.as_tensor(self.mean_, dtype=torch.float32, device=device)
+        scale = torch.as_tensor(self.scale_, dtype=torch.float32, device=device)
+        return mean, scale
+
+    def _map(self, X, fn, n_outputs):
+        with torch_threads(self._n_threads()):
+            return map_batches(X, fn, n_outputs, X.dtype, self.net_.device)
+
+    def _encode(self, X):
+        module = self.net_.module_
+        mean, scale = self._scaling_tensors()
+        return self._map(
+            X, lambda x: module.encode((x - mean) / scale), self.n_components_
+        )
+
+    def _decode(self, Z):
+        module = self.net_.module_
+        mean, scale = self._scaling_tensors()
+        return self._map(
+            Z, lambda z: module.decode(z) * scale + mean, self.n_features_in_
+        )
+
+    def _reconstruction_error(self, X, per_feature=False):
+        """Squared reconstruction errors in scaled units.
+
+        Per feature, shape (n_samples, n_features), or their mean per row,
+        shape (n_samples,).
+        """
+        module = self.net_.module_
+        mean, scale = self._scaling_tensors()
+
+        def error(x):
+            x = (x - mean) / scale
+            squared = (module(x)[0] - x) ** 2
+            return squared if per_feature else squared.mean(dim=1, keepdim=True)
+
+        n_outputs = self.n_features_in_ if per_feature else 1
+        errors = self._map(X, error, n_outputs)
+        return errors if per_feature else errors[:, 0]

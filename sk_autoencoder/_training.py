@@ -1,0 +1,211 @@
+"""skorch glue: data batches, seeding, threads, the NeuralNet, batched inference.
+
+Everything that touches torch at fit or inference time lives here once, so
+that every estimator trains, seeds, batches and scores the same way.
+"""
+
+import threading
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping
+from skorch.helper import predefined_split
+from torch import nn
+
+# Rows per inference batch: large enough that the per-batch overhead
+# vanishes, small enough that activations stay a few MB.
+INFERENCE_BATCH_SIZE = 4096
+
+# torch's default generator is process-wide; module initialization draws
+# from it, so concurrent fits must take turns while they seed and draw.
+_INIT_LOCK = threading.Lock()
+
+
+@contextmanager
+def torch_threads(n_threads):
+    """Run torch ops with ``n_threads`` intra-op threads, then restore."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+@contextmanager
+def seeded_torch(seed):
+    """Seed torch's default generator for the block, leaving it as it was."""
+    with _INIT_LOCK, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
+def float32_rows(X):
+    """``X`` as a float32 array that torch may wrap without a warning.
+
+    A float32, writeable, C-contiguous array is returned as is (no copy);
+    anything else is copied, which for a batch costs little.
+    """
+    if X.dtype == np.float32 and X.flags.writeable and X.flags.c_contiguous:
+        return X
+    return np.array(X, dtype=np.float32, order="C")
+
+
+class ScaledRows(torch.utils.data.Dataset):
+    """Rows of ``X`` (selected by ``indices``), scaled batch by batch.
+
+    The data is never copied or scaled as a whole: the batch iterator
+    gathers a batch of rows, converts it to float32 and scales it.
+    """
+
+    def __init__(self, X, indices, mean, scale):
+        self.X = X
+        self.indices = indices
+        self.mean = torch.as_tensor(mean, dtype=torch.float32)
+        self.inv_scale = torch.as_tensor(1.0 / scale, dtype=torch.float32)
+
+    def __len__(self):
+        return len(self.indices)
+
+    def batch(self, rows):
+        x = torch.from_numpy(float32_rows(self.X[rows]))
+        return (x - self.mean) * self.inv_scale
+
+
+class BatchIterator:
+    """Yield ``(x, x)`` batches of a :class:`ScaledRows`, a whole batch at once.
+
+    skorch's default DataLoader fetches and collates one row at a time,
+    which costs more than the forward and backward pass of a small
+    network; gathering a batch with one fancy index does not.
+    """
+
+    def __init__(self, dataset, batch_size, shuffle=False, seed=0):
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self):
+        return -(-len(self.dataset) // self.batch_size)
+
+    def __iter__(self):
+        indices = self.dataset.indices
+        if self.shuffle:
+            indices = self.rng.permutation(indices)
+        for start in range(0, len(indices), self.batch_size):
+            x = self.dataset.batch(indices[start : start + self.batch_size])
+            yield x, x
+
+
+class ReconstructionLoss(nn.Module):
+    """Mean squared error of the reconstruction; the module returns (x_hat, z)."""
+
+    def forward(self, y_pred, y_true):
+        reconstruction, _ = y_pred
+        return torch.mean((reconstruction - y_true) ** 2)
+
+
+def column_moments(X, batch_size=INFERENCE_BATCH_SIZE):
+    """Per-feature mean and the covariance matrix of ``X``, in float64.
+
+    Accumulated batch by batch, so ``X`` is never copied as a whole.
+    """
+    mean = np.mean(X, axis=0, dtype=np.float64)
+    cov = np.zeros((X.shape[1], X.shape[1]))
+    for start in range(0, X.shape[0], batch_size):
+        rows = X[start : start + batch_size] - mean
+        cov += rows.T @ rows
+    return mean, cov / X.shape[0]
+
+
+def principal_axes(cov, n_components):
+    """The ``n_components`` leading eigenvectors of ``cov``, as rows.
+
+    Axes beyond the data's rank come out as zero rows; signs follow
+    scikit-learn's ``svd_flip`` (largest entry of each axis positive).
+    """
+    eigenvalues, eigenvectors = np.linalg.eigh(cov)
+    order = np.argsort(eigenvalues)[::-1][:n_components]
+    rank = np.sum(eigenvalues > eigenvalues.max(initial=0.0) * 1e-10)
+    axes = np.zeros((n_components, cov.shape[0]))
+    axes[: min(rank, n_components)] = eigenvectors[:, order[:rank]].T
+    signs = np.sign(axes[np.arange(n_components), np.abs(axes).argmax(axis=1)])
+    signs[signs == 0] = 1.0
+    return axes * signs[:, None]
+
+
+def build_net(
+    module,
+    module_params,
+    *,
+    train,
+    valid,
+    max_epochs,
+    batch_size,
+    learning_rate,
+    weight_decay,
+    n_iter_no_change,
+    tol,
+    seed,
+    verbose,
+    device,
+    callbacks,
+):
+    """Build a fresh ``skorch.NeuralNet`` for the datasets ``train`` / ``valid``.
+
+    skorch's surprising defaults are replaced: no validation split of its
+    own (``valid`` is ours, or None), Adam instead of SGD, shuffled
+    batches, and no per-epoch printing unless ``verbose``. Training stops
+    as scikit-learn's MLP does: when the monitored loss has not improved by
+    ``tol`` for ``n_iter_no_change`` epochs; with a validation set, the best
+    weights are restored at the end.
+    """
+    monitor = "valid_loss" if valid is not None else "train_loss"
+    stopping = EarlyStopping(
+        monitor=monitor,
+        patience=n_iter_no_change,
+        threshold=tol,
+        threshold_mode="abs",
+        load_best=valid is not None,
+    )
+    net_params = {f"module__{key}": value for key, value in module_params.items()}
+    if not verbose:
+        net_params["callbacks__print_log"] = None
+    return NeuralNet(
+        module=module,
+        criterion=ReconstructionLoss,
+        optimizer=torch.optim.Adam,
+        lr=learning_rate,
+        optimizer__weight_decay=weight_decay,
+        max_epochs=max_epochs,
+        batch_size=min(batch_size, len(train)),
+        iterator_train=BatchIterator,
+        iterator_train__shuffle=True,
+        iterator_train__seed=seed,
+        iterator_valid=BatchIterator,
+        dataset=train,
+        train_split=None if valid is None else predefined_split(valid),
+        callbacks=[("early_stopping", stopping), *callbacks],
+        predict_nonlinearity=None,
+        verbose=int(verbose),
+        device=device,
+        **net_params,
+    )
+
+
+def map_batches(X, fn, n_outputs, dtype, device="cpu"):
+    """Apply ``fn`` to float32 batches of ``X`` and gather the results.
+
+    The output array is allocated once in ``dtype``; only one batch of
+    activations exists at a time.
+    """
+    out = np.empty((X.shape[0], n_outputs), dtype=dtype)
+    with torch.inference_mode():
+        for start in range(0, X.shape[0], INFERENCE_BATCH_SIZE):
+            stop = start + INFERENCE_BATCH_SIZE
+            batch = torch.from_numpy(float32_rows(X[start:stop])).to(device)
+            out[start:stop] = fn(batch).cpu().numpy()
+    return out

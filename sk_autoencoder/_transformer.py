@@ -1,0 +1,267 @@
+"""AutoencoderTransformer: a nonlinear drop-in for PCA."""
+
+import numpy as np
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.utils.validation import check_array, check_is_fitted
+
+from ._base import BaseAutoencoder
+
+
+class AutoencoderTransformer(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoencoder
+):
+    """Dimensionality reduction with an autoencoder, as a drop-in for PCA.
+
+    An MLP encoder maps each row through ``hidden_layer_sizes`` to a code of
+    ``n_components`` values; a mirrored decoder rebuilds the row from the
+    code. Both have a linear path that starts at the PCA solution and an MLP
+    path that starts at zero, so training begins where PCA ends and adds
+    only the nonlinear structure that held-out rows confirm.
+
+    The network is a ``skorch.NeuralNet`` built in every ``fit`` and kept as
+    ``net_``; training uses Adam on the mean squared reconstruction error,
+    in float32, seeded by ``random_state``.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Number of components to keep: the width of the code.
+
+    hidden_layer_sizes : array-like of int, default=(64,)
+        Widths of the encoder's hidden layers; the decoder mirrors them.
+        ``()`` gives a linear autoencoder.
+
+    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
+        Nonlinearity of the hidden layers.
+
+    alpha : float, default=1e-4
+        Strength of the L2 penalty (Adam's weight decay).
+
+    batch_size : int or "auto", default="auto"
+        Rows per training batch; ``"auto"`` means ``min(200, n_samples)``.
+
+    learning_rate_init : float, default=1e-3
+        Adam's learning rate.
+
+    max_iter : int, default=200
+        Maximum number of epochs (passes over the training rows).
+
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the rows, stop when their
+        reconstruction error has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs, and keep the best weights. When False,
+        training stops when the training loss stalls in the same way.
+
+    validation_fraction : float, default=0.1
+        Fraction of the rows held out for early stopping (at least one row,
+        and none when ``X`` has a single row).
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement before training stops.
+
+    tol : float, default=1e-4
+        Smallest decrease of the monitored loss that counts as improvement.
+
+    standardize : bool, default=False
+        If False, features are centred and divided by one common scale, so
+        that the reconstruction error weighs features as PCA does, in the
+        original units. If True, each feature is scaled to unit variance
+        first, as by a ``StandardScaler``, so every feature counts equally.
+
+    n_jobs : int, default=None
+        Number of torch threads used in ``fit`` and inference. ``None``
+        means 1, which is fastest for small networks and never
+        oversubscribes a parallel search; ``-1`` means all cores.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialization, the validation split and the shuffling.
+        An int gives bit-identical fits for the same data and ``n_jobs``.
+        The global NumPy and torch generators are never used or changed.
+
+    verbose : int, default=0
+        If positive, print one line per epoch: epoch, training loss,
+        validation loss and seconds.
+
+    device : str, default="cpu"
+        The torch device to train and infer on, such as ``"cuda"``.
+
+    callbacks : list of skorch callbacks, default=None
+        Extra callbacks for the ``skorch.NeuralNet``; each is cloned before
+        use, so the ones given here stay untouched.
+
+    Attributes
+    ----------
+    n_components_ : int
+        Width of the code.
+
+    mean_ : ndarray of shape (n_features,)
+        Per-feature mean of the training data.
+
+    scale_ : ndarray of shape (n_features,)
+        Per-feature scale that the data is divided by after centring.
+
+    net_ : skorch.NeuralNet
+        The trained network; ``net_.module_`` is the torch module.
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when ``X`` has string column
+        names.
+
+    n_iter_ : int
+        Number of epochs run.
+
+    loss_curve_ : list of float
+        Training loss (mean squared error in scaled units) of each epoch.
+
+    validation_scores_ : list of float or None
+        Negative validation loss of each epoch, when ``early_stopping`` is
+        True; otherwise None.
+
+    best_validation_score_ : float
+        The best of ``validation_scores_``, when ``early_stopping`` is True.
+
+    See Also
+    --------
+    sklearn.decomposition.PCA : Linear dimensionality reduction.
+    sklearn.neural_network.MLPRegressor : Multi-layer perceptron regressor.
+    AutoencoderOutlierDetector : Outlier detection by reconstruction error.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sk_autoencoder import AutoencoderTransformer
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> ae = AutoencoderTransformer(n_components=8, max_iter=5, random_state=0)
+    >>> ae.fit_transform(X).shape
+    (1797, 8)
+    >>> ae.inverse_transform(ae.transform(X[:3])).shape
+    (3, 64)
+    """
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the autoencoder to ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+        """
+        self._fit(X)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train one epoch on ``X``; the first call also initializes.
+
+        The scaling and the PCA start come from the first call's rows and
+        stay fixed afterwards, so later chunks are scaled the same way.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training data.
+
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            The partially fitted transformer.
+        """
+        self._partial_fit(X)
+        return self
+
+    def transform(self, X):
+        """Encode ``X`` into its code.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to encode.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components_)
+            The codes, in the dtype of ``X`` (float32 or float64).
+        """
+        return self._encode(self._validate_inference_input(X))
+
+    def inverse_transform(self, X):
+        """Decode codes back to the original feature space and units.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components_)
+            Codes, as returned by ``transform``.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features_in_)
+            The reconstruction, in the dtype of ``X`` (float32 or float64).
+        """
+        check_is_fitted(self)
+        X = check_array(X, dtype=[np.float64, np.float32])
+        if X.shape[1] != self.n_components_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but inverse_transform expects "
+                f"codes with n_components_={self.n_components_} features."
+            )
+        return self._decode(X)
+
+    def score_samples(self, X):
+        """Negative mean squared reconstruction error of each row.
+
+        The error is measured in the scaled units (see ``standardize``);
+        higher means better reconstructed.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            Negative reconstruction error per row.
+        """
+        return -self._reconstruction_error(self._validate_inference_input(X))
+
+    def score(self, X, y=None):
+        """Mean of ``score_samples``: higher is better, as for PCA.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score.
+
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        score : float
+            Negative mean squared reconstruction error.
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    @property
+    def _n_features_out(self):
+        return self.n_components_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
