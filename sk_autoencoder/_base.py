@@ -35,7 +35,10 @@ class BaseAutoencoder(BaseEstimator):
         "hidden_layer_sizes": ["array-like"],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
@@ -121,7 +124,9 @@ class BaseAutoencoder(BaseEstimator):
         indices = np.random.default_rng(seed).permutation(n_samples)
         n_valid = 0
         if validation and n_samples > 1:
-            n_valid = min(max(1, round(self.validation_fraction * n_samples)), n_samples - 1)
+            n_valid = min(
+                max(1, round(self.validation_fraction * n_samples)), n_samples - 1
+            )
 
         self.mean_, cov = column_moments(X)
         variances = np.diag(cov)
@@ -213,9 +218,9 @@ class BaseAutoencoder(BaseEstimator):
         scale = torch.as_tensor(self.scale_, dtype=torch.float32, device=device)
         return mean, scale
 
-    def _map(self, X, fn, n_outputs):
+    def _map(self, X, fn, n_outputs, dtype=None):
         with torch_threads(self._n_threads()):
-            return map_batches(X, fn, n_outputs, X.dtype, self.net_.device)
+            return map_batches(X, fn, n_outputs, dtype or X.dtype, self.net_.device)
 
     def _encode(self, X):
         module = self.net_.module_
@@ -232,10 +237,11 @@ class BaseAutoencoder(BaseEstimator):
         )
 
     def _reconstruction_error(self, X, per_feature=False):
-        """Squared reconstruction errors in scaled units.
+        """Squared reconstruction errors in scaled units, as float64.
 
         Per feature, shape (n_samples, n_features), or their mean per row,
-        shape (n_samples,).
+        shape (n_samples,). Scores are float64 whatever the input, as
+        scikit-learn's own ``score_samples`` are.
         """
         module = self.net_.module_
         mean, scale = self._scaling_tensors()
@@ -246,5 +252,5 @@ class BaseAutoencoder(BaseEstimator):
             return squared if per_feature else squared.mean(dim=1, keepdim=True)
 
         n_outputs = self.n_features_in_ if per_feature else 1
-        errors = self._map(X, error, n_outputs)
+        errors = self._map(X, error, n_outputs, dtype=np.float64)
         return errors if per_feature else errors[:, 0]

@@ -6,6 +6,7 @@ that every estimator trains, seeds, batches and scores the same way.
 
 import threading
 from contextlib import contextmanager
+from copy import deepcopy
 
 import numpy as np
 import torch
@@ -108,6 +109,32 @@ class ReconstructionLoss(nn.Module):
         return torch.mean((reconstruction - y_true) ** 2)
 
 
+class EarlyStoppingFromStart(EarlyStopping):
+    """skorch's EarlyStopping, with the weights before training as epoch 0.
+
+    The validation loss of the starting weights (the PCA solution) sets the
+    bar, so when no epoch beats it by ``threshold`` those weights are
+    restored: training never ends worse on held-out rows than it began.
+    """
+
+    def __init__(self, valid, batch_size, **kwargs):
+        super().__init__(**kwargs)
+        self.valid = valid
+        self.batch_size = batch_size
+
+    def on_train_begin(self, net, **kwargs):
+        super().on_train_begin(net, **kwargs)
+        net.module_.eval()
+        total = 0.0
+        with torch.no_grad():
+            for x, _ in BatchIterator(self.valid, self.batch_size):
+                x = x.to(net.device)
+                total += net.get_loss(net.module_(x), x).item() * len(x)
+        loss = total / len(self.valid)
+        self.dynamic_threshold_ = self._calc_new_threshold(loss)
+        self.best_model_weights_ = deepcopy(net.module_.state_dict())
+
+
 def column_moments(X, batch_size=INFERENCE_BATCH_SIZE):
     """Per-feature mean and the covariance matrix of ``X``, in float64.
 
@@ -163,14 +190,17 @@ def build_net(
     ``tol`` for ``n_iter_no_change`` epochs; with a validation set, the best
     weights are restored at the end.
     """
-    monitor = "valid_loss" if valid is not None else "train_loss"
-    stopping = EarlyStopping(
-        monitor=monitor,
-        patience=n_iter_no_change,
-        threshold=tol,
-        threshold_mode="abs",
-        load_best=valid is not None,
-    )
+    stopping_params = {
+        "patience": n_iter_no_change,
+        "threshold": tol,
+        "threshold_mode": "abs",
+    }
+    if valid is None:
+        stopping = EarlyStopping(monitor="train_loss", **stopping_params)
+    else:
+        stopping = EarlyStoppingFromStart(
+            valid, INFERENCE_BATCH_SIZE, load_best=True, **stopping_params
+        )
     net_params = {f"module__{key}": value for key, value in module_params.items()}
     if not verbose:
         net_params["callbacks__print_log"] = None
@@ -180,6 +210,8 @@ def build_net(
         optimizer=torch.optim.Adam,
         lr=learning_rate,
         optimizer__weight_decay=weight_decay,
+        # One fused update over all parameters instead of one per tensor.
+        optimizer__foreach=True,
         max_epochs=max_epochs,
         batch_size=min(batch_size, len(train)),
         iterator_train=BatchIterator,

@@ -1,0 +1,66 @@
+"""Shared helpers for the benchmarks: data loading, splits, tables."""
+
+import argparse
+import platform
+import sys
+from pathlib import Path
+
+import numpy as np
+import sklearn
+import torch
+from sklearn.model_selection import train_test_split
+
+DEFAULT_DATA_DIR = (
+    Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets" / "adbench"
+)
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+MAX_ROWS = 20_000
+
+
+def parser(description):
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        default=DEFAULT_DATA_DIR,
+        help="folder with the ADBench .npz files (default: %(default)s)",
+    )
+    return p
+
+
+def load_adbench(data_dir, name, max_rows=MAX_ROWS, seed=0):
+    """``X, y`` of one ADBench dataset, stratified-subsampled to ``max_rows``."""
+    data = np.load(Path(data_dir) / f"{name}.npz")
+    X, y = data["X"].astype(np.float64), data["y"].astype(int)
+    if len(X) > max_rows:
+        X, _, y, _ = train_test_split(
+            X, y, train_size=max_rows, stratify=y, random_state=seed
+        )
+    return X, y
+
+
+def adbench_names(data_dir):
+    files = sorted(
+        Path(data_dir).glob("*.npz"), key=lambda f: int(f.stem.split("_")[0])
+    )
+    return [f.stem for f in files]
+
+
+def environment():
+    return (
+        f"python {platform.python_version()}, torch {torch.__version__}, "
+        f"scikit-learn {sklearn.__version__}, numpy {np.__version__}, "
+        f"{platform.machine()}, command: python {' '.join(sys.argv)}"
+    )
+
+
+def markdown_table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def write_result(name, text):
+    RESULTS_DIR.mkdir(exist_ok=True)
+    (RESULTS_DIR / name).write_text(text)
+    print(text)

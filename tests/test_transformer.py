@@ -1,0 +1,247 @@
+"""The promises AutoencoderTransformer makes, one test each."""
+
+import pickle
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import InvalidParameterError
+from skorch.callbacks import Callback
+
+from sk_autoencoder import AutoencoderTransformer
+
+FAST = {"hidden_layer_sizes": (16,), "max_iter": 5, "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X[:300], y[:300]
+
+
+def test_pipeline_swap_for_pca(digits):
+    X, y = digits
+    for reducer in (PCA(4), AutoencoderTransformer(4, **FAST)):
+        pipe = make_pipeline(StandardScaler(), reducer, LogisticRegression())
+        assert pipe.fit(X, y).score(X, y) > 0.5
+
+
+def test_grid_search_tunes_without_labels(digits):
+    X, _ = digits
+    search = GridSearchCV(
+        AutoencoderTransformer(**FAST), {"n_components": [1, 8]}, cv=2
+    )
+    search.fit(X)
+    assert search.best_params_ == {"n_components": 8}
+
+
+@pytest.mark.parametrize(
+    ("dtype", "expected"),
+    [(np.float32, np.float32), (np.float64, np.float64), (np.int64, np.float64)],
+)
+def test_output_dtype_follows_input(digits, dtype, expected):
+    X = digits[0].astype(dtype)
+    ae = AutoencoderTransformer(3, **FAST).fit(X)
+    Z = ae.transform(X)
+    assert Z.dtype == expected
+    assert ae.inverse_transform(Z).dtype == expected
+    assert ae.score_samples(X).dtype == np.float64
+
+
+def test_float32_and_float64_inputs_give_the_same_codes(digits):
+    X = digits[0]
+    ae = AutoencoderTransformer(3, **FAST).fit(X)
+    assert_allclose(ae.transform(X.astype(np.float32)), ae.transform(X), rtol=1e-6)
+
+
+def test_inverse_transform_returns_original_units():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 4)) * [1, 10, 100, 1e4] + [0, -5, 1e3, 1e6]
+    for standardize in (False, True):
+        ae = AutoencoderTransformer(4, standardize=standardize, **FAST).fit(X)
+        assert_allclose(ae.inverse_transform(ae.transform(X)), X, rtol=1e-3, atol=0.05)
+
+
+def test_score_samples_is_negative_scaled_mse(digits):
+    X = digits[0]
+    ae = AutoencoderTransformer(3, **FAST).fit(X)
+    X_rebuilt = ae.inverse_transform(ae.transform(X))
+    expected = -np.mean(((X_rebuilt - X) / ae.scale_) ** 2, axis=1)
+    assert_allclose(ae.score_samples(X), expected, rtol=1e-4, atol=1e-6)
+    assert ae.score(X) == pytest.approx(np.mean(ae.score_samples(X)))
+
+
+def test_never_worse_than_pca_on_validation_rows(digits):
+    # A learning rate this large wrecks every epoch; early stopping must then
+    # restore the starting point, which is the PCA solution.
+    X = StandardScaler().fit_transform(digits[0])
+    ae = AutoencoderTransformer(
+        5, learning_rate_init=50.0, max_iter=8, n_iter_no_change=3, random_state=0
+    ).fit(X)
+    pca = PCA(5).fit(X)
+    assert_allclose(
+        ae.inverse_transform(ae.transform(X)),
+        pca.inverse_transform(pca.transform(X)),
+        atol=1e-4,
+    )
+
+
+def test_training_improves_on_pca(digits):
+    X = digits[0]
+    ae = AutoencoderTransformer(4, max_iter=200, random_state=0).fit(X)
+    pca = PCA(4).fit(X)
+    ae_error = np.mean((ae.inverse_transform(ae.transform(X)) - X) ** 2)
+    pca_error = np.mean((pca.inverse_transform(pca.transform(X)) - X) ** 2)
+    assert ae_error < 0.9 * pca_error
+
+
+def test_same_random_state_is_bit_identical(digits):
+    X = digits[0]
+    ae = AutoencoderTransformer(3, **FAST)
+    reference = ae.fit(X).transform(X)
+    assert_array_equal(ae.fit(X).transform(X), reference)
+    assert_array_equal(clone(ae).fit(X).transform(X), reference)
+    assert_array_equal(pickle.loads(pickle.dumps(ae)).transform(X), reference)
+    with ThreadPoolExecutor(4) as pool:
+        codes = list(pool.map(lambda _: clone(ae).fit(X).transform(X), range(4)))
+    for Z in codes:
+        assert_array_equal(Z, reference)
+
+
+def test_different_random_state_differs(digits):
+    X = digits[0]
+    params = {**FAST, "early_stopping": False}
+    Z0 = AutoencoderTransformer(3, **params).fit_transform(X)
+    Z1 = AutoencoderTransformer(3, **{**params, "random_state": 1}).fit_transform(X)
+    assert not np.array_equal(Z0, Z1)
+
+
+@pytest.mark.parametrize("random_state", [0, None])
+def test_fit_leaves_global_state_unchanged(digits, random_state):
+    X = digits[0]
+    numpy_state = np.random.get_state()
+    torch_state = torch.get_rng_state()
+    threads = torch.get_num_threads()
+    AutoencoderTransformer(3, **{**FAST, "random_state": random_state}).fit(X)
+    assert_array_equal(np.random.get_state()[1], numpy_state[1])
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    assert torch.get_num_threads() == threads
+
+
+def test_verbose_0_prints_nothing(digits, capsys):
+    AutoencoderTransformer(3, **FAST).fit(digits[0])
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+def test_verbose_1_prints_one_line_per_epoch(digits, capsys):
+    ae = AutoencoderTransformer(3, **{**FAST, "verbose": 1}).fit(digits[0])
+    out = capsys.readouterr().out
+    assert re.search(r"epoch\s+train_loss\s+valid_loss\s+dur", out)
+    epoch_lines = [line for line in out.splitlines() if re.match(r"\s+\d+\s", line)]
+    assert len(epoch_lines) == ae.n_iter_
+
+
+@pytest.mark.parametrize(
+    ("params", "error", "match"),
+    [
+        ({"n_components": 0}, InvalidParameterError, "n_components"),
+        ({"activation": "swish"}, InvalidParameterError, "activation"),
+        ({"learning_rate_init": -1.0}, InvalidParameterError, "learning_rate_init"),
+        ({"validation_fraction": 1.0}, InvalidParameterError, "validation_fraction"),
+        ({"batch_size": 0}, InvalidParameterError, "batch_size"),
+        ({"hidden_layer_sizes": (8, 0)}, ValueError, "hidden_layer_sizes"),
+        ({"hidden_layer_sizes": (8.5,)}, ValueError, "hidden_layer_sizes"),
+        ({"n_components": 65}, ValueError, "n_components=65 must be at most"),
+    ],
+)
+def test_bad_parameters_raise_before_training(digits, params, error, match):
+    ae = AutoencoderTransformer(**{**FAST, **params})
+    with pytest.raises(error, match=match):
+        ae.fit(digits[0])
+    assert not hasattr(ae, "net_")
+
+
+def test_fitted_attributes(digits):
+    X = digits[0]
+    ae = AutoencoderTransformer(3, **FAST).fit(X)
+    assert ae.n_features_in_ == 64
+    assert ae.n_components_ == 3
+    assert len(ae.loss_curve_) == ae.n_iter_ <= FAST["max_iter"]
+    assert len(ae.validation_scores_) == ae.n_iter_
+    assert ae.best_validation_score_ == max(ae.validation_scores_)
+    assert ae.net_.module_ is not None
+    no_stopping = AutoencoderTransformer(3, early_stopping=False, **FAST).fit(X)
+    assert no_stopping.validation_scores_ is None
+
+
+def test_feature_names(digits):
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(digits[0], columns=[f"pixel{i}" for i in range(64)])
+    ae = AutoencoderTransformer(3, **FAST).fit(X)
+    assert_array_equal(ae.feature_names_in_, X.columns)
+    assert_array_equal(
+        ae.get_feature_names_out(),
+        [
+            "autoencodertransformer0",
+            "autoencodertransformer1",
+            "autoencodertransformer2",
+        ],
+    )
+
+
+@pytest.mark.parametrize("output", ["pandas", "polars"])
+def test_set_output(digits, output):
+    pytest.importorskip(output)
+    ae = AutoencoderTransformer(3, **FAST).set_output(transform=output)
+    Z = ae.fit_transform(digits[0])
+    assert list(Z.columns) == list(ae.get_feature_names_out())
+
+
+def test_partial_fit_initializes_then_trains_one_epoch_per_call(digits):
+    X = digits[0]
+    ae = AutoencoderTransformer(3, random_state=0, hidden_layer_sizes=(16,))
+    ae.partial_fit(X[:150])
+    mean = ae.mean_.copy()
+    assert ae.n_iter_ == 1
+    for _ in range(3):
+        ae.partial_fit(X[150:])
+    assert ae.n_iter_ == 4
+    assert len(ae.loss_curve_) == 4
+    assert_array_equal(ae.mean_, mean)
+    with pytest.raises(ValueError, match="features"):
+        ae.partial_fit(X[:, :10])
+
+
+class CountEpochs(Callback):
+    def initialize(self):
+        self.epochs_ = 0
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.epochs_ += 1
+
+
+def test_callbacks_are_cloned_before_use(digits):
+    callback = CountEpochs()
+    ae = AutoencoderTransformer(3, **{**FAST, "callbacks": [callback]}).fit(digits[0])
+    assert not hasattr(callback, "epochs_")
+    used = dict(ae.net_.callbacks_)["CountEpochs"]
+    assert used is not callback
+    assert used.epochs_ == ae.n_iter_
+
+
+def test_inverse_transform_checks_code_width(digits):
+    ae = AutoencoderTransformer(3, **FAST).fit(digits[0])
+    with pytest.raises(ValueError, match="n_components_=3"):
+        ae.inverse_transform(np.zeros((2, 4)))
