@@ -96,7 +96,7 @@ class BaseAutoencoder(BaseEstimator):
 
     def _fit(self, X):
         X = validate_data(self, X, dtype=[np.float64, np.float32])
-        train, valid = self._initialize(X, validation=self.early_stopping)
+        train, _ = self._initialize(X, validation=self.early_stopping)
         self._train(train, epochs=self.max_iter)
         return X
 
