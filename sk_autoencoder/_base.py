@@ -5,10 +5,15 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from joblib import effective_n_jobs
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    clone,
+)
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._network import ACTIVATIONS, MLPAutoencoder
 from ._training import (
@@ -22,12 +27,13 @@ from ._training import (
 )
 
 
-class BaseAutoencoder(BaseEstimator):
+class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Everything the autoencoder estimators share.
 
-    Subclasses add the public methods of their kind (a transformer, an
-    outlier detector); fitting, seeding, scaling and batched inference are
-    defined here once.
+    Every autoencoder is a transformer (``transform`` encodes,
+    ``inverse_transform`` decodes) and scores rows by reconstruction error;
+    subclasses add the methods of their kind. Fitting, seeding, scaling and
+    batched inference are defined here once.
     """
 
     _parameter_constraints = {
@@ -208,6 +214,61 @@ class BaseAutoencoder(BaseEstimator):
 
     # ------------------------------------------------------------ inference
 
+    def transform(self, X):
+        """Encode ``X`` into its code.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to encode.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components_)
+            The codes, in the dtype of ``X`` (float32 or float64).
+        """
+        return self._encode(self._validate_inference_input(X))
+
+    def inverse_transform(self, X):
+        """Decode codes back to the original feature space and units.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components_)
+            Codes, as returned by ``transform``.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features_in_)
+            The reconstruction, in the dtype of ``X`` (float32 or float64).
+        """
+        check_is_fitted(self)
+        X = check_array(X, dtype=[np.float64, np.float32])
+        if X.shape[1] != self.n_components_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but inverse_transform expects "
+                f"codes with n_components_={self.n_components_} features."
+            )
+        return self._decode(X)
+
+    def score_samples(self, X):
+        """Negative mean squared reconstruction error of each row.
+
+        The error is measured in the scaled units (see ``standardize``);
+        higher means better reconstructed.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            Negative reconstruction error per row.
+        """
+        return -self._reconstruction_error(self._validate_inference_input(X))
+
     def _validate_inference_input(self, X):
         check_is_fitted(self)
         return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
@@ -254,3 +315,12 @@ class BaseAutoencoder(BaseEstimator):
         n_outputs = self.n_features_in_ if per_feature else 1
         errors = self._map(X, error, n_outputs, dtype=np.float64)
         return errors if per_feature else errors[:, 0]
+
+    @property
+    def _n_features_out(self):
+        return self.n_components_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

@@ -1,15 +1,12 @@
 """AutoencoderTransformer: a nonlinear drop-in for PCA."""
 
 import numpy as np
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.base import _fit_context
 
 from ._base import BaseAutoencoder
 
 
-class AutoencoderTransformer(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoencoder
-):
+class AutoencoderTransformer(BaseAutoencoder):
     """Dimensionality reduction with an autoencoder, as a drop-in for PCA.
 
     An MLP encoder maps each row through ``hidden_layer_sizes`` to a code of
@@ -184,61 +181,6 @@ class AutoencoderTransformer(
         self._partial_fit(X)
         return self
 
-    def transform(self, X):
-        """Encode ``X`` into its code.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data to encode.
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_components_)
-            The codes, in the dtype of ``X`` (float32 or float64).
-        """
-        return self._encode(self._validate_inference_input(X))
-
-    def inverse_transform(self, X):
-        """Decode codes back to the original feature space and units.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_components_)
-            Codes, as returned by ``transform``.
-
-        Returns
-        -------
-        X_original : ndarray of shape (n_samples, n_features_in_)
-            The reconstruction, in the dtype of ``X`` (float32 or float64).
-        """
-        check_is_fitted(self)
-        X = check_array(X, dtype=[np.float64, np.float32])
-        if X.shape[1] != self.n_components_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but inverse_transform expects "
-                f"codes with n_components_={self.n_components_} features."
-            )
-        return self._decode(X)
-
-    def score_samples(self, X):
-        """Negative mean squared reconstruction error of each row.
-
-        The error is measured in the scaled units (see ``standardize``);
-        higher means better reconstructed.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data to score.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,)
-            Negative reconstruction error per row.
-        """
-        return -self._reconstruction_error(self._validate_inference_input(X))
-
     def score(self, X, y=None):
         """Mean of ``score_samples``: higher is better, as for PCA.
 
@@ -256,12 +198,3 @@ class AutoencoderTransformer(
             Negative mean squared reconstruction error.
         """
         return float(np.mean(self.score_samples(X)))
-
-    @property
-    def _n_features_out(self):
-        return self.n_components_
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
