@@ -120,9 +120,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """Set the scaling, build ``net_`` and start its module from PCA."""
         n_samples, n_features = X.shape
         hidden_layer_sizes = self._check_hidden_layer_sizes()
-        if self.n_components > n_features:
+        n_components = self._resolve_n_components(n_features)
+        if n_components > n_features:
             raise ValueError(
-                f"n_components={self.n_components} must be at most "
+                f"n_components={n_components} must be at most "
                 f"n_features={n_features}: the code must be narrower than the "
                 "input."
             )
@@ -142,7 +143,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             scale = np.full(n_features, np.sqrt(variances.mean()))
         scale[scale < 10 * np.finfo(np.float64).eps * (1 + np.abs(self.mean_))] = 1.0
         self.scale_ = scale
-        self.n_components_ = self.n_components
+        self.n_components_ = n_components
 
         train = ScaledRows(X, np.sort(indices[n_valid:]), self.mean_, self.scale_)
         valid = None
@@ -188,6 +189,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if "valid_loss" in history[-1]:
             self.validation_scores_ = [-loss for loss in history[:, "valid_loss"]]
             self.best_validation_score_ = max(self.validation_scores_)
+
+    def _resolve_n_components(self, n_features):
+        return self.n_components
 
     def _check_hidden_layer_sizes(self):
         sizes = np.asarray(self.hidden_layer_sizes).ravel()
@@ -297,6 +301,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             Z, lambda z: module.decode(z) * scale + mean, self.n_features_in_
         )
 
+    def _code_bounds(self):
+        """Bounds that codes are clipped to before decoding when scoring."""
+        return None
+
     def _reconstruction_error(self, X, per_feature=False):
         """Squared reconstruction errors in scaled units, as float64.
 
@@ -306,10 +314,19 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """
         module = self.net_.module_
         mean, scale = self._scaling_tensors()
+        bounds = self._code_bounds()
+        if bounds is not None:
+            bounds = [
+                torch.as_tensor(b, dtype=torch.float32, device=mean.device)
+                for b in bounds
+            ]
 
         def error(x):
             x = (x - mean) / scale
-            squared = (module(x)[0] - x) ** 2
+            code = module.encode(x)
+            if bounds is not None:
+                code = torch.clamp(code, *bounds)
+            squared = (module.decode(code) - x) ** 2
             return squared if per_feature else squared.mean(dim=1, keepdim=True)
 
         n_outputs = self.n_features_in_ if per_feature else 1

@@ -15,12 +15,12 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from sk_autoencoder import AutoencoderTransformer
+from sk_autoencoder import AutoencoderOutlierDetector, AutoencoderTransformer
 
 # Small networks and few epochs: the checks test the contract, not quality.
 FAST = {"hidden_layer_sizes": (8,), "max_iter": 3}
 
-ESTIMATORS = [AutoencoderTransformer(**FAST)]
+ESTIMATORS = [AutoencoderTransformer(**FAST), AutoencoderOutlierDetector(**FAST)]
 
 # Expected failures, each with its reason; empty means every check passes.
 EXPECTED_FAILED_CHECKS = {}

@@ -1,0 +1,105 @@
+"""The promises AutoencoderOutlierDetector makes, one test each."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.ensemble import IsolationForest
+
+from sk_autoencoder import AutoencoderOutlierDetector
+
+FAST = {"hidden_layer_sizes": (16,), "max_iter": 10, "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def planted():
+    """Correlated normal rows plus ten rows that break the correlation."""
+    rng = np.random.default_rng(0)
+    latent = rng.normal(size=(500, 2))
+    X = latent @ rng.normal(size=(2, 6)) + 0.05 * rng.normal(size=(500, 6))
+    outliers = rng.normal(scale=3.0, size=(10, 6))
+    return np.vstack([X, outliers]), np.r_[np.ones(500), -np.ones(10)].astype(int)
+
+
+@pytest.fixture(scope="module")
+def detector(planted):
+    return AutoencoderOutlierDetector(2, **FAST).fit(planted[0])
+
+
+def test_predict_returns_plus_and_minus_one_ints(detector, planted):
+    labels = detector.predict(planted[0])
+    assert labels.dtype.kind == "i"
+    assert set(np.unique(labels)) <= {-1, 1}
+
+
+def test_decision_function_is_score_samples_minus_offset(detector, planted):
+    X = planted[0]
+    assert_allclose(
+        detector.decision_function(X), detector.score_samples(X) - detector.offset_
+    )
+    assert_array_equal(
+        detector.predict(X), np.where(detector.decision_function(X) < 0, -1, 1)
+    )
+
+
+def test_scores_are_higher_for_normal_rows(detector, planted):
+    X, y = planted
+    scores = detector.score_samples(X)
+    assert scores.dtype == np.float64
+    assert scores[y == 1].min() > np.median(scores[y == -1])
+
+
+@pytest.mark.parametrize("contamination", [0.01, 0.05, 0.2])
+def test_float_contamination_flags_that_fraction(planted, contamination):
+    X = planted[0]
+    detector = AutoencoderOutlierDetector(2, contamination=contamination, **FAST).fit(X)
+    iforest = IsolationForest(contamination=contamination, random_state=0).fit(X)
+    n_flagged = np.sum(detector.predict(X) == -1)
+    assert n_flagged == np.sum(iforest.predict(X) == -1)
+    assert abs(n_flagged - contamination * len(X)) < 1
+
+
+def test_auto_contamination_is_tukeys_outer_fence(detector, planted):
+    X, y = planted
+    errors = -detector.score_samples(X)
+    q1, q3 = np.percentile(errors, [25, 75])
+    assert detector.offset_ == pytest.approx(-(q3 + 3 * (q3 - q1)))
+    flagged = detector.predict(X) == -1
+    assert flagged[y == -1].all()
+    assert flagged[y == 1].mean() < 0.2
+
+
+def test_fit_predict_matches_fit_then_predict(planted):
+    X = planted[0]
+    labels = AutoencoderOutlierDetector(2, **FAST).fit_predict(X)
+    assert_array_equal(labels, AutoencoderOutlierDetector(2, **FAST).fit(X).predict(X))
+
+
+def test_reconstruction_errors_explain_scores(detector, planted):
+    X = planted[0]
+    errors = detector.reconstruction_errors(X)
+    assert errors.shape == X.shape
+    assert_allclose(-errors.mean(axis=1), detector.score_samples(X), rtol=1e-6)
+
+
+def test_reconstruction_errors_point_at_the_broken_feature(detector, planted):
+    X = planted[0][:500].copy()
+    X[:, 3] += 20 * X[:, 3].std()
+    errors = detector.reconstruction_errors(X)
+    assert np.mean(errors.argmax(axis=1) == 3) > 0.9
+
+
+def test_detector_is_also_a_reducer(detector, planted):
+    X = planted[0]
+    Z = detector.transform(X)
+    assert Z.shape == (len(X), 2)
+    assert detector.inverse_transform(Z).shape == X.shape
+
+
+def test_offset_sign_convention_matches_isolation_forest(detector, planted):
+    # Same sign conventions as scikit-learn's own detector: higher scores are
+    # more normal, negative decision values are outliers.
+    X, y = planted
+    iforest = IsolationForest(random_state=0).fit(X)
+    for model in (detector, iforest):
+        assert np.median(model.decision_function(X[y == -1])) < 0
+        assert np.median(model.decision_function(X[y == 1])) > 0
