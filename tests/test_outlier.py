@@ -5,7 +5,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.ensemble import IsolationForest
 
-from sk_autoencoder import AutoencoderOutlierDetector
+from sk_autoencoder import AutoencoderOutlierDetector, AutoencoderTransformer
 
 FAST = {"hidden_layer_sizes": (16,), "max_iter": 10, "random_state": 0}
 
@@ -103,3 +103,31 @@ def test_offset_sign_convention_matches_isolation_forest(detector, planted):
     for model in (detector, iforest):
         assert np.median(model.decision_function(X[y == -1])) < 0
         assert np.median(model.decision_function(X[y == 1])) > 0
+
+
+def test_detector_trains_the_transformers_network(planted):
+    # One shared core: with the same parameters both estimators fit the
+    # very same network.
+    X = planted[0]
+    params = {**FAST, "n_components": 2, "standardize": True}
+    detector = AutoencoderOutlierDetector(**params).fit(X)
+    transformer = AutoencoderTransformer(**params).fit(X)
+    assert_array_equal(detector.transform(X), transformer.transform(X))
+
+
+def test_auto_code_width_is_half_the_features(planted):
+    detector = AutoencoderOutlierDetector(**FAST).fit(planted[0])
+    assert detector.n_components_ == 3
+
+
+def test_codes_are_clipped_when_scoring(planted):
+    # A row far out along the code's own directions is rebuilt perfectly
+    # without clipping, and gets a large error with it.
+    X = planted[0][:500]
+    detector = AutoencoderOutlierDetector(2, **FAST).fit(X)
+    far = 50 * X[np.argmax(np.linalg.norm(X, axis=1))][None, :]
+    unclipped = detector.inverse_transform(detector.transform(far))
+    clipped_error = -detector.score_samples(far)[0]
+    unclipped_error = np.mean(((unclipped - far) / detector.scale_) ** 2)
+    assert clipped_error > 100 * unclipped_error
+    assert detector.predict(far)[0] == -1

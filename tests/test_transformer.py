@@ -245,3 +245,8 @@ def test_inverse_transform_checks_code_width(digits):
     ae = AutoencoderTransformer(3, **FAST).fit(digits[0])
     with pytest.raises(ValueError, match="n_components_=3"):
         ae.inverse_transform(np.zeros((2, 4)))
+
+
+def test_network_computes_in_float32(digits):
+    ae = AutoencoderTransformer(3, **FAST).fit(digits[0])
+    assert {p.dtype for p in ae.net_.module_.parameters()} == {torch.float32}

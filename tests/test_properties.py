@@ -1,0 +1,75 @@
+"""Property tests: fit once per module, vary the inputs given to inference."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from numpy.testing import assert_allclose
+
+from sk_autoencoder import AutoencoderOutlierDetector, AutoencoderTransformer
+
+N_FEATURES = 5
+PARAMS = {"hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def transformer():
+    X = np.random.default_rng(0).normal(size=(200, N_FEATURES))
+    return AutoencoderTransformer(2, **PARAMS).fit(X)
+
+
+@pytest.fixture(scope="module")
+def detector():
+    X = np.random.default_rng(0).normal(size=(200, N_FEATURES))
+    return AutoencoderOutlierDetector(**PARAMS).fit(X)
+
+
+def rows(dtype=np.float64):
+    return arrays(
+        dtype,
+        st.tuples(st.integers(1, 30), st.just(N_FEATURES)),
+        elements=st.floats(-1e3, 1e3, width=np.dtype(dtype).itemsize * 8),
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(X=st.one_of(rows(np.float64), rows(np.float32)))
+def test_transform_shapes_dtypes_and_finiteness(transformer, X):
+    Z = transformer.transform(X)
+    assert Z.shape == (len(X), 2) and Z.dtype == X.dtype
+    X_rebuilt = transformer.inverse_transform(Z)
+    assert X_rebuilt.shape == X.shape and X_rebuilt.dtype == X.dtype
+    assert np.isfinite(Z).all() and np.isfinite(X_rebuilt).all()
+    scores = transformer.score_samples(X)
+    assert scores.shape == (len(X),) and scores.dtype == np.float64
+    assert np.all(scores <= 0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(X=rows())
+def test_detector_outputs_are_consistent(detector, X):
+    scores = detector.score_samples(X)
+    assert np.isfinite(scores).all()
+    assert_allclose(detector.decision_function(X), scores - detector.offset_)
+    labels = detector.predict(X)
+    assert set(np.unique(labels)) <= {-1, 1}
+    assert_allclose(detector.reconstruction_errors(X).mean(axis=1), -scores, rtol=1e-6)
+
+
+@settings(max_examples=25, deadline=None)
+@given(X=rows(), seed=st.integers(0, 2**16))
+def test_row_order_does_not_change_row_results(transformer, X, seed):
+    order = np.random.default_rng(seed).permutation(len(X))
+    assert_allclose(
+        transformer.transform(X[order]),
+        transformer.transform(X)[order],
+        rtol=1e-5,
+        atol=1e-5,
+    )
+    assert_allclose(
+        transformer.score_samples(X[order]),
+        transformer.score_samples(X)[order],
+        rtol=1e-5,
+        atol=1e-8,
+    )
