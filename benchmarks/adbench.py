@@ -26,8 +26,12 @@ from _common import (
 )
 from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
-from sklearn.metrics import average_precision_score, precision_score, recall_score
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import (
+    average_precision_score,
+    precision_score,
+    recall_score,
+    roc_auc_score,
+)
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
@@ -36,13 +40,14 @@ from sk_autoencoder import AutoencoderOutlierDetector
 
 
 class PCAReconstruction:
-    """PCA's reconstruction error as an outlier score (higher = more normal)."""
+    """PCA's reconstruction error as an outlier score (higher = more normal).
 
-    def __init__(self, n_components):
-        self.n_components = n_components
+    The code is as wide as our detector's default: half the features.
+    """
 
     def fit(self, X):
-        self.pca_ = PCA(min(self.n_components, X.shape[1])).fit(X)
+        n_components = max(1, X.shape[1] // 2)
+        self.pca_ = PCA(min(n_components, X.shape[0])).fit(X)
         return self
 
     def score_samples(self, X):
@@ -72,7 +77,7 @@ def make(method, seed, params):
     if method == "iforest":
         return IsolationForest(random_state=seed)
     if method == "pca":
-        return PCAReconstruction(AutoencoderOutlierDetector().n_components)
+        return PCAReconstruction()
     if method == "pyod":
         return PyODAutoEncoder(random_state=seed)
     raise ValueError(f"unknown method {method!r}")
@@ -83,7 +88,7 @@ def run(data_dir, names, methods, seeds, params):
     for name in names:
         X, y = load_adbench(data_dir, name)
         for seed in seeds:
-            X_train, X_test, y_train, y_test = train_test_split(
+            X_train, X_test, _, y_test = train_test_split(
                 X, y, test_size=0.3, stratify=y, random_state=seed
             )
             scaler = StandardScaler().fit(X_train)
