@@ -171,6 +171,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             verbose=self.verbose,
             device=self.device,
             callbacks=callbacks,
+            support_fraction=self._support_fraction(),
         )
         with torch_threads(self._n_threads()), seeded_torch(seed):
             self.net_.initialize()
@@ -189,6 +190,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if "valid_loss" in history[-1]:
             self.validation_scores_ = [-loss for loss in history[:, "valid_loss"]]
             self.best_validation_score_ = max(self.validation_scores_)
+
+    def _support_fraction(self):
+        """Share of each batch, the rows rebuilt best, that the loss counts."""
+        return 1.0
 
     def _resolve_n_components(self, n_features):
         return self.n_components

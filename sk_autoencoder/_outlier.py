@@ -50,6 +50,13 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseAutoencoder):
         ``reconstruction_errors``. 0 clips to the training minimum and
         maximum. ``transform`` returns codes unclipped.
 
+    support_fraction : float in (0, 1], default=0.75
+        Share of each training batch that the loss counts: the rows rebuilt
+        best. The rest, the rows most likely to be outliers, are left out,
+        so the network does not learn to rebuild the outliers hidden in the
+        training data. The validation loss is trimmed the same way. 1 uses
+        every row, as :class:`AutoencoderTransformer` does.
+
     hidden_layer_sizes : array-like of int, default=(64,)
         Widths of the encoder's hidden layers; the decoder mirrors them.
 
@@ -172,6 +179,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseAutoencoder):
         ],
         "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
         "code_quantile": [Interval(Real, 0, 0.5, closed="both")],
+        "support_fraction": [Interval(Real, 0, 1, closed="right")],
     }
 
     def __init__(
@@ -180,6 +188,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseAutoencoder):
         *,
         contamination="auto",
         code_quantile=0.1,
+        support_fraction=0.75,
         hidden_layer_sizes=(64,),
         activation="relu",
         alpha=1e-4,
@@ -218,6 +227,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseAutoencoder):
         )
         self.contamination = contamination
         self.code_quantile = code_quantile
+        self.support_fraction = support_fraction
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -248,6 +258,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseAutoencoder):
         if self.n_components == "auto":
             return max(1, n_features // 2)
         return self.n_components
+
+    def _support_fraction(self):
+        return self.support_fraction
 
     def _code_bounds(self):
         return self.code_lower_, self.code_upper_

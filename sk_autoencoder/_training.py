@@ -4,6 +4,7 @@ Everything that touches torch at fit or inference time lives here once, so
 that every estimator trains, seeds, batches and scores the same way.
 """
 
+import math
 import threading
 from contextlib import contextmanager
 from copy import deepcopy
@@ -102,11 +103,26 @@ class BatchIterator:
 
 
 class ReconstructionLoss(nn.Module):
-    """Mean squared error of the reconstruction; the module returns (x_hat, z)."""
+    """Mean squared error of the reconstruction; the module returns (x_hat, z).
+
+    With ``support_fraction < 1`` only that share of each batch, the rows
+    rebuilt best, counts: rows that look like outliers are left out, so the
+    network does not learn to rebuild them (a trimmed loss).
+    """
+
+    def __init__(self, support_fraction=1.0):
+        super().__init__()
+        self.support_fraction = support_fraction
 
     def forward(self, y_pred, y_true):
         reconstruction, _ = y_pred
-        return torch.mean((reconstruction - y_true) ** 2)
+        row_errors = torch.mean((reconstruction - y_true) ** 2, dim=1)
+        if self.support_fraction < 1.0:
+            n_kept = max(1, math.ceil(self.support_fraction * len(row_errors)))
+            row_errors = torch.topk(
+                row_errors, n_kept, largest=False, sorted=False
+            ).values
+        return row_errors.mean()
 
 
 class EarlyStoppingFromStart(EarlyStopping):
@@ -193,6 +209,7 @@ def build_net(
     verbose,
     device,
     callbacks,
+    support_fraction=1.0,
 ):
     """Build a fresh ``skorch.NeuralNet`` for the datasets ``train`` / ``valid``.
 
@@ -220,6 +237,7 @@ def build_net(
     return NeuralNet(
         module=module,
         criterion=ReconstructionLoss,
+        criterion__support_fraction=support_fraction,
         optimizer=torch.optim.Adam,
         lr=learning_rate,
         optimizer__weight_decay=weight_decay,

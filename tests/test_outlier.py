@@ -2,10 +2,12 @@
 
 import numpy as np
 import pytest
+import torch
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.ensemble import IsolationForest
 
 from sk_autoencoder import AutoencoderOutlierDetector, AutoencoderTransformer
+from sk_autoencoder._training import ReconstructionLoss
 
 FAST = {"hidden_layer_sizes": (16,), "max_iter": 10, "random_state": 0}
 
@@ -110,7 +112,7 @@ def test_detector_trains_the_transformers_network(planted):
     # very same network.
     X = planted[0]
     params = {**FAST, "n_components": 2, "standardize": True}
-    detector = AutoencoderOutlierDetector(**params).fit(X)
+    detector = AutoencoderOutlierDetector(support_fraction=1.0, **params).fit(X)
     transformer = AutoencoderTransformer(**params).fit(X)
     assert_array_equal(detector.transform(X), transformer.transform(X))
 
@@ -131,3 +133,17 @@ def test_codes_are_clipped_when_scoring(planted):
     unclipped_error = np.mean(((unclipped - far) / detector.scale_) ** 2)
     assert clipped_error > 100 * unclipped_error
     assert detector.predict(far)[0] == -1
+
+
+def test_support_fraction_trims_the_worst_rebuilt_rows_from_the_loss():
+    loss = ReconstructionLoss(support_fraction=0.5)
+    target = torch.zeros(4, 2)
+    rebuilt = torch.tensor([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0], [10.0, 10.0]])
+    # Row errors 1, 4, 9, 100: the best half counts.
+    assert loss((rebuilt, None), target).item() == pytest.approx(2.5)
+    assert ReconstructionLoss()((rebuilt, None), target).item() == pytest.approx(28.5)
+
+
+def test_support_fraction_reaches_the_training_loss(planted):
+    detector = AutoencoderOutlierDetector(support_fraction=0.6, **FAST).fit(planted[0])
+    assert detector.net_.criterion_.support_fraction == 0.6
