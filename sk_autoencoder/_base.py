@@ -102,7 +102,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def _fit(self, X):
         X = validate_data(self, X, dtype=[np.float64, np.float32])
-        train, _ = self._initialize(X, validation=self.early_stopping)
+        train = self._initialize(X, validation=self.early_stopping)
         self._train(train, epochs=self.max_iter)
         return X
 
@@ -110,14 +110,14 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         first_call = not hasattr(self, "net_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first_call)
         if first_call:
-            train, _ = self._initialize(X, validation=False)
+            train = self._initialize(X, validation=False)
         else:
             train = ScaledRows(X, np.arange(X.shape[0]), self.mean_, self.scale_)
         self._train(train, epochs=1)
         return X
 
     def _initialize(self, X, validation):
-        """Set the scaling, build ``net_`` and start its module from PCA."""
+        """Set the scaling, build ``net_``, start it from PCA; return the train rows."""
         n_samples, n_features = X.shape
         hidden_layer_sizes = self._check_hidden_layer_sizes()
         n_components = self._resolve_n_components(n_features)
@@ -177,7 +177,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             self.net_.initialize()
         axes = principal_axes(cov / np.outer(scale, scale), self.n_components_)
         self.net_.module_.start_from_pca(axes)
-        return train, valid
+        return train
 
     def _train(self, train, epochs):
         with torch_threads(self._n_threads()):
