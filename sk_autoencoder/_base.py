@@ -1,5 +1,6 @@
 """The shared estimator base: parameters, validation, fitting and inference."""
 
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -102,19 +103,31 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def _fit(self, X):
         X = validate_data(self, X, dtype=[np.float64, np.float32])
-        train = self._initialize(X, validation=self.early_stopping)
-        self._train(train, epochs=self.max_iter)
+        with self._unfitted_on_error():
+            train = self._initialize(X, validation=self.early_stopping)
+            self._train(train, epochs=self.max_iter)
         return X
 
     def _partial_fit(self, X):
         first_call = not hasattr(self, "net_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first_call)
-        if first_call:
-            train = self._initialize(X, validation=False)
-        else:
-            train = ScaledRows(X, np.arange(X.shape[0]), self.mean_, self.scale_)
-        self._train(train, epochs=1)
+        with self._unfitted_on_error():
+            if first_call:
+                train = self._initialize(X, validation=False)
+            else:
+                train = ScaledRows(X, np.arange(X.shape[0]), self.mean_, self.scale_)
+            self._train(train, epochs=1)
         return X
+
+    @contextmanager
+    def _unfitted_on_error(self):
+        """A fit that fails leaves no fitted attribute behind, old or new."""
+        try:
+            yield
+        except BaseException:
+            for name in [key for key in vars(self) if key.endswith("_")]:
+                delattr(self, name)
+            raise
 
     def _initialize(self, X, validation):
         """Set the scaling, build ``net_``, start it from PCA; return the train rows."""

@@ -12,7 +12,7 @@ from copy import deepcopy
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping
+from skorch.callbacks import Callback, EarlyStopping
 from skorch.helper import predefined_split
 from torch import nn
 
@@ -123,6 +123,18 @@ class ReconstructionLoss(nn.Module):
                 row_errors, n_kept, largest=False, sorted=False
             ).values
         return row_errors.mean()
+
+
+class StopOnDivergence(Callback):
+    """Raise a ValueError, naming the fix, as soon as a training loss is not finite."""
+
+    def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
+        if training and not torch.isfinite(loss):
+            raise ValueError(
+                f"Training diverged: the loss became {loss.item()} in epoch "
+                f"{len(net.history)}. Lower learning_rate_init (it is {net.lr}) "
+                "or check X for extreme values."
+            )
 
 
 class EarlyStoppingFromStart(EarlyStopping):
@@ -250,7 +262,11 @@ def build_net(
         iterator_valid=BatchIterator,
         dataset=train,
         train_split=None if valid is None else predefined_split(valid),
-        callbacks=[("early_stopping", stopping), *callbacks],
+        callbacks=[
+            ("early_stopping", stopping),
+            ("stop_on_divergence", StopOnDivergence()),
+            *callbacks,
+        ],
         predict_nonlinearity=None,
         verbose=int(verbose),
         device=device,

@@ -1,0 +1,267 @@
+"""Bad input, failing training, parallel use and large data."""
+
+import tracemalloc
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from scipy import sparse
+from sklearn.exceptions import FitFailedWarning, NotFittedError
+from sklearn.model_selection import GridSearchCV
+from skorch.callbacks import Callback
+
+from sk_autoencoder import AutoencoderOutlierDetector, AutoencoderTransformer
+
+FAST = {"hidden_layer_sizes": (8,), "max_iter": 3, "random_state": 0}
+N_FEATURES = 6
+
+
+def make_X(n_samples=60, seed=0):
+    return np.random.default_rng(seed).normal(size=(n_samples, N_FEATURES))
+
+
+ESTIMATORS = {
+    "transformer": lambda: AutoencoderTransformer(2, **FAST),
+    "detector": lambda: AutoencoderOutlierDetector(**FAST),
+}
+
+# Every method that takes X, per estimator; the fit methods come first.
+FIT_METHODS = {
+    "transformer": ["fit", "partial_fit", "fit_transform"],
+    "detector": ["fit", "fit_predict", "fit_transform"],
+}
+INFERENCE_METHODS = {
+    "transformer": ["transform", "score_samples", "score"],
+    "detector": [
+        "transform",
+        "score_samples",
+        "decision_function",
+        "predict",
+        "reconstruction_errors",
+    ],
+}
+
+# The bad inputs, each with the error a user gets and the words it names.
+BAD_INPUTS = {
+    "nan": (
+        lambda: np.where(np.eye(5, N_FEATURES) == 1, np.nan, 1.0),
+        ValueError,
+        "Input X contains NaN",
+    ),
+    "inf": (
+        lambda: np.where(np.eye(5, N_FEATURES) == 1, np.inf, 1.0),
+        ValueError,
+        "Input X contains infinity",
+    ),
+    "zero rows": (lambda: np.empty((0, N_FEATURES)), ValueError, r"0 sample\(s\)"),
+    "zero columns": (lambda: np.empty((5, 0)), ValueError, r"0 feature\(s\)"),
+    "1-D": (lambda: np.ones(N_FEATURES), ValueError, "Expected 2D array, got 1D array"),
+    "3-D": (lambda: np.ones((3, N_FEATURES, 2)), ValueError, "Found array with dim 3"),
+    "complex": (
+        lambda: np.ones((5, N_FEATURES)) * 1j,
+        ValueError,
+        "Complex data not supported",
+    ),
+    "strings": (
+        lambda: np.full((5, N_FEATURES), "a"),
+        ValueError,
+        "could not convert string to float",
+    ),
+    "object with None": (
+        lambda: np.full((5, N_FEATURES), None, dtype=object),
+        (TypeError, ValueError),
+        "float|NaN",
+    ),
+    "sparse": (
+        lambda: sparse.csr_matrix(np.ones((5, N_FEATURES))),
+        TypeError,
+        "Sparse data was passed",
+    ),
+}
+
+
+def cases(methods):
+    for est, names in methods.items():
+        for method in names:
+            for bad in BAD_INPUTS:
+                yield pytest.param(est, method, bad, id=f"{est}-{method}-{bad}")
+
+
+@pytest.mark.parametrize(("est", "method", "bad"), list(cases(FIT_METHODS)))
+def test_bad_input_to_fit_raises_before_training(est, method, bad):
+    make_bad, error, match = BAD_INPUTS[bad]
+    estimator = ESTIMATORS[est]()
+    with pytest.raises(error, match=match):
+        getattr(estimator, method)(make_bad())
+    assert not hasattr(estimator, "net_")
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X = make_X()
+    return {name: make().fit(X) for name, make in ESTIMATORS.items()}
+
+
+@pytest.mark.parametrize(("est", "method", "bad"), list(cases(INFERENCE_METHODS)))
+def test_bad_input_to_inference_raises(fitted, est, method, bad):
+    make_bad, error, match = BAD_INPUTS[bad]
+    with pytest.raises(error, match=match):
+        getattr(fitted[est], method)(make_bad())
+
+
+@pytest.mark.parametrize("est", list(ESTIMATORS))
+@pytest.mark.parametrize("method", ["transform", "score_samples"])
+def test_wrong_number_of_features_names_both_counts(fitted, est, method):
+    with pytest.raises(ValueError, match=r"X has 4 features, but .* is expecting 6"):
+        getattr(fitted[est], method)(np.ones((3, 4)))
+
+
+def test_inverse_transform_rejects_codes_of_the_wrong_width(fitted):
+    for estimator in fitted.values():
+        with pytest.raises(ValueError, match="n_components_="):
+            estimator.inverse_transform(np.ones((3, 5)))
+
+
+@pytest.mark.parametrize("est", list(ESTIMATORS))
+def test_dataframe_column_names_must_match_fit(est):
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(make_X(), columns=[f"f{i}" for i in range(N_FEATURES)])
+    estimator = ESTIMATORS[est]().fit(X)
+    renamed = X.rename(columns={"f0": "other"})
+    with pytest.raises(ValueError, match="feature names should match"):
+        estimator.transform(renamed)
+
+
+@pytest.mark.parametrize("est", list(ESTIMATORS))
+def test_pandas_dataframes_give_no_warnings(est):
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(make_X(), columns=[f"f{i}" for i in range(N_FEATURES)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        estimator = ESTIMATORS[est]().fit(X)
+        estimator.transform(X)
+        estimator.score_samples(X)
+
+
+@pytest.mark.parametrize("est", list(ESTIMATORS))
+def test_read_only_and_memmapped_inputs_work_without_warnings(est, tmp_path):
+    X = make_X().astype(np.float32)
+    path = tmp_path / "X.npy"
+    np.save(path, X)
+    memmapped = np.load(path, mmap_mode="r")
+    read_only = X.copy()
+    read_only.flags.writeable = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for data in (memmapped, read_only):
+            estimator = ESTIMATORS[est]().fit(data)
+            assert np.isfinite(estimator.score_samples(data)).all()
+
+
+def test_one_row_fits_and_scores():
+    X = make_X(1)
+    for make in ESTIMATORS.values():
+        estimator = make().fit(X)
+        assert np.isfinite(estimator.score_samples(X)).all()
+
+
+@pytest.mark.parametrize(
+    "X",
+    [
+        np.ones((40, N_FEATURES)),
+        np.zeros((40, N_FEATURES)),
+        np.c_[make_X(40)[:, :3], np.full((40, 3), 7.0)],
+        make_X(40) * 1e12,
+        make_X(5),
+    ],
+    ids=[
+        "constant",
+        "all zero",
+        "some constant",
+        "1e12 scale",
+        "fewer rows than a batch",
+    ],
+)
+def test_awkward_data_trains_and_scores_finitely(X):
+    for make in ESTIMATORS.values():
+        estimator = make().fit(X)
+        assert np.isfinite(estimator.score_samples(X)).all()
+        assert np.isfinite(estimator.transform(X)).all()
+
+
+@pytest.mark.parametrize("est", list(ESTIMATORS))
+def test_diverging_training_raises_and_leaves_no_fitted_model(est):
+    estimator = ESTIMATORS[est]().set_params(learning_rate_init=1e8, max_iter=20)
+    with pytest.raises(
+        ValueError, match=r"Training diverged.*Lower learning_rate_init"
+    ):
+        estimator.fit(make_X(300))
+    with pytest.raises(NotFittedError):
+        estimator.transform(make_X(3))
+
+
+def test_diverging_candidate_gets_nan_score_in_grid_search():
+    search = GridSearchCV(
+        AutoencoderTransformer(2, **FAST),
+        {"learning_rate_init": [1e-3, 1e8]},
+        cv=2,
+    )
+    with pytest.warns(FitFailedWarning):
+        search.fit(make_X(300))
+    scores = search.cv_results_["mean_test_score"]
+    assert np.isfinite(scores[0]) and np.isnan(scores[1])
+    assert search.best_params_ == {"learning_rate_init": 1e-3}
+
+
+class InterruptAtEpoch(Callback):
+    def __init__(self, epoch=2):
+        self.epoch = epoch
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) == self.epoch:
+            raise KeyboardInterrupt
+
+
+def test_keyboard_interrupt_keeps_the_epochs_trained_so_far():
+    # skorch ends training on KeyboardInterrupt and keeps the weights: the
+    # estimator is then fitted on the epochs that ran (documented).
+    X = make_X(200)
+    estimator = AutoencoderTransformer(
+        2, callbacks=[InterruptAtEpoch(2)], **{**FAST, "max_iter": 10}
+    ).fit(X)
+    assert estimator.n_iter_ == 2
+    assert np.isfinite(estimator.score_samples(X)).all()
+
+
+@pytest.mark.parametrize("est", list(ESTIMATORS))
+def test_inference_from_four_threads_matches_serial(fitted, est):
+    estimator = fitted[est]
+    batches = [make_X(500, seed) for seed in range(8)]
+    serial = [(estimator.transform(X), estimator.score_samples(X)) for X in batches]
+    with ThreadPoolExecutor(4) as pool:
+        parallel = list(
+            pool.map(
+                lambda X: (estimator.transform(X), estimator.score_samples(X)), batches
+            )
+        )
+    for (Z, s), (Z_par, s_par) in zip(serial, parallel, strict=True):
+        assert_array_equal(Z, Z_par)
+        assert_array_equal(s, s_par)
+
+
+def test_fit_makes_no_full_copy_of_float32_input():
+    X = (
+        np.random.default_rng(0)
+        .normal(size=(200_000, N_FEATURES * 4))
+        .astype(np.float32)
+    )
+    estimator = AutoencoderTransformer(4, hidden_layer_sizes=(8,), max_iter=1)
+    tracemalloc.start()
+    try:
+        estimator.fit(X)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.25 * X.nbytes
