@@ -265,7 +265,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             The reconstruction, in the dtype of ``X`` (float32 or float64).
         """
         check_is_fitted(self)
-        X = check_array(X, dtype=[np.float64, np.float32])
+        X = check_array(
+            X, dtype=[np.float64, np.float32], estimator=self, input_name="X"
+        )
         if X.shape[1] != self.n_components_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but inverse_transform expects "

@@ -33,9 +33,10 @@ FIT_METHODS = {
     "detector": ["fit", "fit_predict", "fit_transform"],
 }
 INFERENCE_METHODS = {
-    "transformer": ["transform", "score_samples", "score"],
+    "transformer": ["transform", "inverse_transform", "score_samples", "score"],
     "detector": [
         "transform",
+        "inverse_transform",
         "score_samples",
         "decision_function",
         "predict",
