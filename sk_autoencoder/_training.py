@@ -126,12 +126,16 @@ class ReconstructionLoss(nn.Module):
 
 
 class StopOnDivergence(Callback):
-    """Raise a ValueError, naming the fix, as soon as a training loss is not finite."""
+    """Raise a ValueError, naming the fix, when an epoch's loss is not finite.
 
-    def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
-        if training and not torch.isfinite(loss):
+    Checked once per epoch, not per batch, to keep the training loop lean.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        loss = net.history[-1, "train_loss"]
+        if not math.isfinite(loss):
             raise ValueError(
-                f"Training diverged: the loss became {loss.item()} in epoch "
+                f"Training diverged: the loss became {loss} in epoch "
                 f"{len(net.history)}. Lower learning_rate_init (it is {net.lr}) "
                 "or check X for extreme values."
             )
@@ -263,8 +267,8 @@ def build_net(
         dataset=train,
         train_split=None if valid is None else predefined_split(valid),
         callbacks=[
-            ("early_stopping", stopping),
             ("stop_on_divergence", StopOnDivergence()),
+            ("early_stopping", stopping),
             *callbacks,
         ],
         predict_nonlinearity=None,
