@@ -53,6 +53,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "standardize": ["boolean"],
+        "sparsity": [Interval(Real, 0, None, closed="left")],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -75,6 +76,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         n_iter_no_change=10,
         tol=1e-4,
         standardize=False,
+        sparsity=0.0,
         n_jobs=None,
         random_state=None,
         verbose=0,
@@ -93,6 +95,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.standardize = standardize
+        self.sparsity = sparsity
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -104,8 +107,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _fit(self, X):
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         with self._unfitted_on_error():
-            train = self._initialize(X, validation=self.early_stopping)
+            train, valid = self._initialize(X, validation=self.early_stopping)
             self._train(train, epochs=self.max_iter)
+            held_out = X[(valid or train).indices]
+            self.code_sparsity_ = float(np.mean(np.abs(self._encode(held_out)) < 1e-3))
         return X
 
     def _partial_fit(self, X):
@@ -113,7 +118,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first_call)
         with self._unfitted_on_error():
             if first_call:
-                train = self._initialize(X, validation=False)
+                train, _ = self._initialize(X, validation=False)
             else:
                 train = ScaledRows(X, np.arange(X.shape[0]), self.mean_, self.scale_)
             self._train(train, epochs=1)
@@ -130,15 +135,20 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             raise
 
     def _initialize(self, X, validation):
-        """Set the scaling, build ``net_``, start it from PCA; return the train rows."""
+        """Set the scaling, build ``net_``, start it from PCA.
+
+        Returns the training rows and the validation rows (or None).
+        """
         n_samples, n_features = X.shape
         hidden_layer_sizes = self._check_hidden_layer_sizes()
         n_components = self._resolve_n_components(n_features)
-        if n_components > n_features:
+        if n_components > n_features and self.sparsity == 0:
             raise ValueError(
                 f"n_components={n_components} must be at most "
-                f"n_features={n_features}: the code must be narrower than the "
-                "input."
+                f"n_features={n_features}: a code wider than the input learns "
+                "nothing but a copy unless it is kept sparse. Set sparsity > 0 "
+                "(for example 1e-3) for an overcomplete code, or lower "
+                "n_components."
             )
         seed = self._draw_seed()
         indices = np.random.default_rng(seed).permutation(n_samples)
@@ -185,12 +195,13 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             device=self.device,
             callbacks=callbacks,
             support_fraction=self._support_fraction(),
+            sparsity=self.sparsity,
         )
         with torch_threads(self._n_threads()), seeded_torch(seed):
             self.net_.initialize()
         axes = principal_axes(cov / np.outer(scale, scale), self.n_components_)
         self.net_.module_.start_from_pca(axes)
-        return train
+        return train, valid
 
     def _train(self, train, epochs):
         with torch_threads(self._n_threads()):

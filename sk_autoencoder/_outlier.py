@@ -94,6 +94,10 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseAutoencoder):
         that features in large units do not drown the others. False
         centres the features and divides them by one common scale.
 
+    sparsity : float, default=0.0
+        Weight of an L1 penalty on the code, as in
+        :class:`AutoencoderTransformer`.
+
     n_jobs : int, default=None
         Number of torch threads used in ``fit`` and inference. ``None``
         means 1; ``-1`` means all cores.
@@ -122,6 +126,10 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseAutoencoder):
 
     n_components_ : int
         Width of the code.
+
+    code_sparsity_ : float
+        Fraction of code entries below 1e-3 in absolute value on the
+        validation rows (all training rows without early stopping).
 
     mean_ : ndarray of shape (n_features,)
         Per-feature mean of the training data.
@@ -200,6 +208,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseAutoencoder):
         n_iter_no_change=10,
         tol=1e-4,
         standardize=True,
+        sparsity=0.0,
         n_jobs=None,
         random_state=None,
         verbose=0,
@@ -219,6 +228,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseAutoencoder):
             n_iter_no_change=n_iter_no_change,
             tol=tol,
             standardize=standardize,
+            sparsity=sparsity,
             n_jobs=n_jobs,
             random_state=random_state,
             verbose=verbose,

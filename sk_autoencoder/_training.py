@@ -107,22 +107,28 @@ class ReconstructionLoss(nn.Module):
 
     With ``support_fraction < 1`` only that share of each batch, the rows
     rebuilt best, counts: rows that look like outliers are left out, so the
-    network does not learn to rebuild them (a trimmed loss).
+    network does not learn to rebuild them (a trimmed loss). With
+    ``sparsity > 0``, ``sparsity`` times the L1 norm of each row's code,
+    averaged over the rows, is added.
     """
 
-    def __init__(self, support_fraction=1.0):
+    def __init__(self, support_fraction=1.0, sparsity=0.0):
         super().__init__()
         self.support_fraction = support_fraction
+        self.sparsity = sparsity
 
     def forward(self, y_pred, y_true):
-        reconstruction, _ = y_pred
+        reconstruction, code = y_pred
         row_errors = torch.mean((reconstruction - y_true) ** 2, dim=1)
         if self.support_fraction < 1.0:
             n_kept = max(1, math.ceil(self.support_fraction * len(row_errors)))
             row_errors = torch.topk(
                 row_errors, n_kept, largest=False, sorted=False
             ).values
-        return row_errors.mean()
+        loss = row_errors.mean()
+        if self.sparsity > 0:
+            loss = loss + self.sparsity * code.abs().sum(dim=1).mean()
+        return loss
 
 
 class StopOnDivergence(Callback):
@@ -226,6 +232,7 @@ def build_net(
     device,
     callbacks,
     support_fraction=1.0,
+    sparsity=0.0,
 ):
     """Build a fresh ``skorch.NeuralNet`` for the datasets ``train`` / ``valid``.
 
@@ -254,6 +261,7 @@ def build_net(
         module=module,
         criterion=ReconstructionLoss,
         criterion__support_fraction=support_fraction,
+        criterion__sparsity=sparsity,
         optimizer=torch.optim.Adam,
         lr=learning_rate,
         optimizer__weight_decay=weight_decay,

@@ -22,7 +22,8 @@ class AutoencoderTransformer(BaseAutoencoder):
     Parameters
     ----------
     n_components : int, default=2
-        Number of components to keep: the width of the code.
+        Number of components to keep: the width of the code. At most the
+        number of features, unless ``sparsity > 0``.
 
     hidden_layer_sizes : array-like of int, default=(64,)
         Widths of the encoder's hidden layers; the decoder mirrors them.
@@ -65,6 +66,13 @@ class AutoencoderTransformer(BaseAutoencoder):
         original units. If True, each feature is scaled to unit variance
         first, as by a ``StandardScaler``, so every feature counts equally.
 
+    sparsity : float, default=0.0
+        Weight of an L1 penalty on the code activations (their absolute
+        values summed per row, averaged over rows) added to the
+        reconstruction loss. It makes codes sparse, and with it
+        ``n_components`` may exceed the number of features (an overcomplete
+        code); without it such a request is refused.
+
     n_jobs : int, default=None
         Number of torch threads used in ``fit`` and inference. ``None``
         means 1, which is fastest for small networks and never
@@ -90,6 +98,10 @@ class AutoencoderTransformer(BaseAutoencoder):
     ----------
     n_components_ : int
         Width of the code.
+
+    code_sparsity_ : float
+        Fraction of code entries below 1e-3 in absolute value on the
+        validation rows (all training rows without early stopping).
 
     mean_ : ndarray of shape (n_features,)
         Per-feature mean of the training data.
