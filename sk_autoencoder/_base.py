@@ -13,7 +13,7 @@ from sklearn.base import (
     clone,
 )
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._network import ACTIVATIONS, MLPAutoencoder
@@ -38,7 +38,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     """
 
     _parameter_constraints = {
-        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "n_components": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(RealNotInt, 0, 1, closed="neither"),
+        ],
         "hidden_layer_sizes": ["array-like"],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "alpha": [Interval(Real, 0, None, closed="left")],
@@ -107,18 +110,78 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _fit(self, X):
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         with self._unfitted_on_error():
-            train, valid = self._initialize(X, validation=self.early_stopping)
-            self._train(train, epochs=self.max_iter)
-            held_out = X[(valid or train).indices]
-            self.code_sparsity_ = float(np.mean(np.abs(self._encode(held_out)) < 1e-3))
+            seed = self._draw_seed()
+            n_components = self._resolve_n_components(X.shape[1])
+            if isinstance(n_components, Integral):
+                held_out = self._fit_size(X, n_components, seed)
+            else:
+                held_out = self._search_size(X, n_components, seed)
+            self.reconstruction_r2_ = self._held_out_r2(held_out)
+            codes = self._encode(held_out)
+            self.code_sparsity_ = float(np.mean(np.abs(codes) < 1e-3))
         return X
+
+    def _fit_size(self, X, n_components, seed):
+        """Fit with a code of ``n_components``; return the held-out rows."""
+        train, valid = self._initialize(
+            X, validation=self.early_stopping, n_components=n_components, seed=seed
+        )
+        self._train(train, epochs=self.max_iter)
+        return X[(valid if valid is not None else train).indices]
+
+    def _search_size(self, X, target, seed):
+        """Fit the smallest code whose held-out R^2 reaches ``target``.
+
+        A bisection over code sizes 1 ... n_features, so about
+        log2(n_features) fits, each with the same seed: a code as wide as
+        the input starts at (and never ends below) PCA's exact
+        reconstruction, so the search always ends.
+        """
+        low, high = 1, X.shape[1]
+        candidate_r2, held_out = {}, None
+        while low < high:
+            size = (low + high) // 2
+            held_out = self._fit_size(X, size, seed)
+            candidate_r2[size] = self._held_out_r2(held_out)
+            if candidate_r2[size] >= target:
+                high = size
+            else:
+                low = size + 1
+        if held_out is None or self.n_components_ != high:
+            held_out = self._fit_size(X, high, seed)
+            candidate_r2[high] = self._held_out_r2(held_out)
+        self.candidate_r2_ = dict(sorted(candidate_r2.items()))
+        return held_out
+
+    def _held_out_r2(self, X):
+        """1 - SSE / SST of the reconstruction of ``X``, in scaled units."""
+        module = self.net_.module_
+        mean, scale = self._scaling_tensors()
+
+        def squares(x):
+            x = (x - mean) / scale
+            residual = (module(x)[0] - x) ** 2
+            return torch.stack([residual.sum(dim=1), (x**2).sum(dim=1)], dim=1)
+
+        sse, sst = self._map(X, squares, 2, dtype=np.float64).sum(axis=0)
+        return float(1.0 - sse / max(sst, np.finfo(np.float64).tiny))
 
     def _partial_fit(self, X):
         first_call = not hasattr(self, "net_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first_call)
+        if first_call and not isinstance(self.n_components, Integral | str):
+            raise ValueError(
+                f"partial_fit needs an int n_components, got {self.n_components!r}:"
+                " a code size searched from the data needs the data at once (fit)."
+            )
         with self._unfitted_on_error():
             if first_call:
-                train, _ = self._initialize(X, validation=False)
+                train, _ = self._initialize(
+                    X,
+                    validation=False,
+                    n_components=self._resolve_n_components(X.shape[1]),
+                    seed=self._draw_seed(),
+                )
             else:
                 train = ScaledRows(X, np.arange(X.shape[0]), self.mean_, self.scale_)
             self._train(train, epochs=1)
@@ -134,14 +197,13 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 delattr(self, name)
             raise
 
-    def _initialize(self, X, validation):
+    def _initialize(self, X, validation, n_components, seed):
         """Set the scaling, build ``net_``, start it from PCA.
 
         Returns the training rows and the validation rows (or None).
         """
         n_samples, n_features = X.shape
         hidden_layer_sizes = self._check_hidden_layer_sizes()
-        n_components = self._resolve_n_components(n_features)
         if n_components > n_features and self.sparsity == 0:
             raise ValueError(
                 f"n_components={n_components} must be at most "
@@ -150,7 +212,6 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 "(for example 1e-3) for an overcomplete code, or lower "
                 "n_components."
             )
-        seed = self._draw_seed()
         indices = np.random.default_rng(seed).permutation(n_samples)
         n_valid = 0
         if validation and n_samples > 1:

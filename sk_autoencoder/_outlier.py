@@ -127,6 +127,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseAutoencoder):
     n_components_ : int
         Width of the code.
 
+    reconstruction_r2_ : float
+        Held-out reconstruction R^2 of the fitted model.
+
     code_sparsity_ : float
         Fraction of code entries below 1e-3 in absolute value on the
         validation rows (all training rows without early stopping).

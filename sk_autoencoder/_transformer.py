@@ -21,9 +21,14 @@ class AutoencoderTransformer(BaseAutoencoder):
 
     Parameters
     ----------
-    n_components : int, default=2
+    n_components : int or float, default=2
         Number of components to keep: the width of the code. At most the
-        number of features, unless ``sparsity > 0``.
+        number of features, unless ``sparsity > 0``. A float in (0, 1), as
+        in PCA, asks for the smallest code whose held-out reconstruction
+        R^2 (``1 - SSE / SST`` in scaled units, on the validation rows)
+        reaches it: a bisection over code sizes fits about
+        ``log2(n_features)`` candidates with the same seed and keeps the
+        chosen one.
 
     hidden_layer_sizes : array-like of int, default=(64,)
         Widths of the encoder's hidden layers; the decoder mirrors them.
@@ -98,6 +103,15 @@ class AutoencoderTransformer(BaseAutoencoder):
     ----------
     n_components_ : int
         Width of the code.
+
+    reconstruction_r2_ : float
+        Held-out reconstruction R^2 of the fitted model (validation rows,
+        or the training rows without early stopping).
+
+    candidate_r2_ : dict of int to float
+        When ``n_components`` is a float: the held-out R^2 of each code
+        size tried, to plot size against explained as with PCA's
+        ``explained_variance_ratio_``.
 
     code_sparsity_ : float
         Fraction of code entries below 1e-3 in absolute value on the
