@@ -147,6 +147,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 high = size
             else:
                 low = size + 1
+        # The model fitted last is kept when its size is the answer.
         if held_out is None or self.n_components_ != high:
             held_out = self._fit_size(X, high, seed)
             candidate_r2[high] = self._held_out_r2(held_out)
