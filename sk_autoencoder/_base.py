@@ -184,6 +184,14 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                     seed=self._draw_seed(),
                 )
             else:
+                # Later chunks train one plain epoch each: no held-out rows
+                # (their data is not kept), so no validation, no stopping.
+                self.net_.train_split = None
+                self.net_.callbacks_ = [
+                    (name, callback)
+                    for name, callback in self.net_.callbacks_
+                    if name != "early_stopping"
+                ]
                 train = ScaledRows(X, np.arange(X.shape[0]), self.mean_, self.scale_)
             self._train(train, epochs=1)
         return X
@@ -272,10 +280,12 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         history = self.net_.history
         self.n_iter_ = len(history)
         self.loss_curve_ = list(history[:, "train_loss"])
-        self.validation_scores_ = None
-        if "valid_loss" in history[-1]:
-            self.validation_scores_ = [-loss for loss in history[:, "valid_loss"]]
-            self.best_validation_score_ = max(self.validation_scores_)
+        validation_scores = [
+            -epoch["valid_loss"] for epoch in history if "valid_loss" in epoch
+        ]
+        self.validation_scores_ = validation_scores or None
+        if validation_scores:
+            self.best_validation_score_ = max(validation_scores)
 
     def _support_fraction(self):
         """Share of each batch, the rows rebuilt best, that the loss counts."""

@@ -71,6 +71,11 @@ class ScaledRows(torch.utils.data.Dataset):
     def __len__(self):
         return len(self.indices)
 
+    def __getstate__(self):
+        # A fitted model keeps its datasets inside skorch's callbacks and
+        # split; pickle it without the training data.
+        return {**vars(self), "X": None}
+
     def batch(self, rows):
         x = torch.from_numpy(float32_rows(self.X[rows]))
         return (x - self.mean) * self.inv_scale
@@ -272,7 +277,6 @@ def build_net(
         iterator_train__shuffle=True,
         iterator_train__seed=seed,
         iterator_valid=BatchIterator,
-        dataset=train,
         train_split=None if valid is None else predefined_split(valid),
         callbacks=[
             ("stop_on_divergence", StopOnDivergence()),

@@ -250,3 +250,14 @@ def test_inverse_transform_checks_code_width(digits):
 def test_network_computes_in_float32(digits):
     ae = AutoencoderTransformer(3, **FAST).fit(digits[0])
     assert {p.dtype for p in ae.net_.module_.parameters()} == {torch.float32}
+
+
+def test_pickle_carries_no_training_data_and_training_continues():
+    X = np.random.default_rng(0).normal(size=(5000, 64))
+    ae = AutoencoderTransformer(4, **FAST).fit(X)
+    blob = pickle.dumps(ae)
+    assert len(blob) < X.nbytes / 10
+    restored = pickle.loads(blob)
+    assert_array_equal(restored.transform(X), ae.transform(X))
+    restored.partial_fit(X[:500])
+    assert restored.n_iter_ == ae.n_iter_ + 1
