@@ -262,7 +262,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             tol=self.tol,
             seed=seed,
             verbose=self.verbose,
-            device=self.device,
+            device=self._device(),
             callbacks=callbacks,
             support_fraction=self._support_fraction(),
             sparsity=self.sparsity,
@@ -304,6 +304,19 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 f"{self.hidden_layer_sizes!r}."
             )
         return tuple(int(size) for size in sizes)
+
+    def _device(self):
+        """The torch device to train on: ``"auto"`` picks CUDA when present."""
+        if self.device == "auto":
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        try:
+            torch.device(self.device)
+        except RuntimeError as error:
+            raise ValueError(
+                f"device={self.device!r} is not a torch device; use 'cpu', "
+                "'cuda', 'cuda:1', 'auto', ..."
+            ) from error
+        return self.device
 
     def _draw_seed(self):
         if self.random_state is None:
@@ -388,7 +401,14 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def _map(self, X, fn, n_outputs, dtype=None):
         with torch_threads(self._n_threads()):
-            return map_batches(X, fn, n_outputs, dtype or X.dtype, self.net_.device)
+            return map_batches(
+                X,
+                fn,
+                n_outputs,
+                dtype or X.dtype,
+                self.net_.device,
+                progress=self.verbose >= 2,
+            )
 
     def _encode(self, X):
         module = self.net_.module_

@@ -108,10 +108,15 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseAutoencoder):
         used.
 
     verbose : int, default=0
-        If positive, print one line per epoch.
+        1 prints one line per epoch: epoch, training loss, validation loss
+        and seconds. 2 also shows progress bars over the training batches
+        of each epoch and over the batches of inference. 0 prints nothing.
 
     device : str, default="cpu"
-        The torch device to train and infer on, such as ``"cuda"``.
+        The torch device to train and infer on, such as ``"cuda"``;
+        ``"auto"`` uses the GPU when torch sees one. A model fitted on a GPU
+        unpickles on a machine without one and runs on its CPU (skorch
+        warns with a ``DeviceWarning``).
 
     callbacks : list of skorch callbacks, default=None
         Extra callbacks for the ``skorch.NeuralNet``, cloned before use.
@@ -259,13 +264,43 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseAutoencoder):
         self : object
             The fitted detector.
         """
-        X = self._fit(X)
+        self._set_threshold(self._fit(X))
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train one epoch on ``X``; the first call also initializes.
+
+        The scaling and the PCA start come from the first call's rows and
+        stay fixed afterwards. The code bounds and the threshold
+        ``offset_`` are set anew from each call's rows, scored by the
+        network as it is after that call, so that they always match the
+        current network: the last chunk should be representative of the
+        data, as for the first.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training data, mostly normal rows.
+
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            The partially fitted detector.
+        """
+        self._set_threshold(self._partial_fit(X))
+        return self
+
+    def _set_threshold(self, X):
+        """Set the code bounds and ``offset_`` from the training rows ``X``."""
         codes = self._encode(X)
         self.code_lower_, self.code_upper_ = np.quantile(
             codes, [self.code_quantile, 1.0 - self.code_quantile], axis=0
         )
         self.offset_ = self._threshold(-self._reconstruction_error(X))
-        return self
 
     def _resolve_n_components(self, n_features):
         if self.n_components == "auto":

@@ -12,9 +12,10 @@ from copy import deepcopy
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping
+from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 from skorch.helper import predefined_split
 from torch import nn
+from tqdm.auto import tqdm
 
 # Rows per inference batch: large enough that the per-batch overhead
 # vanishes, small enough that activations stay a few MB.
@@ -262,6 +263,8 @@ def build_net(
     net_params = {f"module__{key}": value for key, value in module_params.items()}
     if not verbose:
         net_params["callbacks__print_log"] = None
+    if verbose >= 2:
+        callbacks = [*callbacks, ("progress_bar", ProgressBar())]
     return NeuralNet(
         module=module,
         criterion=ReconstructionLoss,
@@ -290,15 +293,19 @@ def build_net(
     )
 
 
-def map_batches(X, fn, n_outputs, dtype, device="cpu"):
+def map_batches(X, fn, n_outputs, dtype, device="cpu", progress=False):
     """Apply ``fn`` to float32 batches of ``X`` and gather the results.
 
     The output array is allocated once in ``dtype``; only one batch of
-    activations exists at a time.
+    activations exists at a time. ``progress`` shows a progress bar over
+    the batches.
     """
     out = np.empty((X.shape[0], n_outputs), dtype=dtype)
+    starts = range(0, X.shape[0], INFERENCE_BATCH_SIZE)
+    if progress:
+        starts = tqdm(starts, desc="batches", leave=False)
     with torch.inference_mode():
-        for start in range(0, X.shape[0], INFERENCE_BATCH_SIZE):
+        for start in starts:
             stop = start + INFERENCE_BATCH_SIZE
             batch = torch.from_numpy(float32_rows(X[start:stop])).to(device)
             out[start:stop] = fn(batch).cpu().numpy()

@@ -89,11 +89,15 @@ class AutoencoderTransformer(BaseAutoencoder):
         The global NumPy and torch generators are never used or changed.
 
     verbose : int, default=0
-        If positive, print one line per epoch: epoch, training loss,
-        validation loss and seconds.
+        1 prints one line per epoch: epoch, training loss, validation loss
+        and seconds. 2 also shows progress bars over the training batches
+        of each epoch and over the batches of inference. 0 prints nothing.
 
     device : str, default="cpu"
-        The torch device to train and infer on, such as ``"cuda"``.
+        The torch device to train and infer on, such as ``"cuda"``;
+        ``"auto"`` uses the GPU when torch sees one. A model fitted on a GPU
+        unpickles on a machine without one and runs on its CPU (skorch
+        warns with a ``DeviceWarning``).
 
     callbacks : list of skorch callbacks, default=None
         Extra callbacks for the ``skorch.NeuralNet``; each is cloned before

@@ -147,3 +147,19 @@ def test_support_fraction_trims_the_worst_rebuilt_rows_from_the_loss():
 def test_support_fraction_reaches_the_training_loss(planted):
     detector = AutoencoderOutlierDetector(support_fraction=0.6, **FAST).fit(planted[0])
     assert detector.net_.criterion_.support_fraction == 0.6
+
+
+def test_partial_fit_keeps_threshold_and_bounds_matched_to_the_network(planted):
+    X = planted[0]
+    detector = AutoencoderOutlierDetector(2, **FAST)
+    for chunk in np.array_split(np.random.default_rng(0).permutation(X), 3):
+        detector.partial_fit(chunk)
+        # The bounds and threshold are those a fit on this chunk would set
+        # with the network as it now is.
+        codes = detector.transform(chunk)
+        assert_allclose(detector.code_lower_, np.quantile(codes, 0.1, axis=0))
+        errors = -detector.score_samples(chunk)
+        q1, q3 = np.percentile(errors, [25, 75])
+        assert detector.offset_ == pytest.approx(-(q3 + 3 * (q3 - q1)))
+    assert detector.n_iter_ == 3
+    assert np.mean(detector.predict(planted[0][-10:]) == -1) >= 0.8

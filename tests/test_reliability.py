@@ -30,7 +30,7 @@ ESTIMATORS = {
 # Every method that takes X, per estimator; the fit methods come first.
 FIT_METHODS = {
     "transformer": ["fit", "partial_fit", "fit_transform"],
-    "detector": ["fit", "fit_predict", "fit_transform"],
+    "detector": ["fit", "partial_fit", "fit_predict", "fit_transform"],
 }
 INFERENCE_METHODS = {
     "transformer": ["transform", "inverse_transform", "score_samples", "score"],

@@ -17,6 +17,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 from skorch.callbacks import Callback
+from skorch.exceptions import DeviceWarning
 
 from sk_autoencoder import AutoencoderTransformer
 
@@ -152,9 +153,48 @@ def test_verbose_1_prints_one_line_per_epoch(digits, capsys):
     assert len(epoch_lines) == ae.n_iter_
 
 
+def test_verbose_2_shows_progress_bars_over_batches(digits, capsys):
+    X = digits[0]
+    ae = AutoencoderTransformer(3, **{**FAST, "max_iter": 2, "verbose": 2}).fit(X)
+    capsys.readouterr()
+    ae.transform(np.vstack([X] * 3))  # two inference batches
+    assert "batches" in capsys.readouterr().err
+
+
+def test_device_auto_trains_on_the_cpu_without_a_gpu(digits, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    ae = AutoencoderTransformer(3, **{**FAST, "device": "auto"}).fit(digits[0])
+    assert ae.net_.device == "cpu"
+    assert ae.device == "auto"
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_device_cuda_trains_and_infers_on_the_gpu(digits):
+    ae = AutoencoderTransformer(3, **{**FAST, "device": "cuda"}).fit(digits[0])
+    assert next(ae.net_.module_.parameters()).is_cuda
+    assert ae.transform(digits[0]).shape == (len(digits[0]), 3)
+
+
+def test_model_saved_from_a_gpu_loads_and_runs_without_one(digits):
+    # Simulated: the net is marked as a CUDA net before pickling, as a net
+    # fitted with device="cuda" is; unpickling where torch sees no GPU
+    # must map it to the CPU rather than fail.
+    X = digits[0]
+    ae = AutoencoderTransformer(3, **{**FAST, "device": "cuda"})
+    ae.set_params(device="cpu").fit(X)
+    expected = ae.transform(X)
+    ae.set_params(device="cuda")
+    ae.net_.device = "cuda"
+    with pytest.warns(DeviceWarning, match="no CUDA devices"):
+        restored = pickle.loads(pickle.dumps(ae))
+    assert str(restored.net_.device) == "cpu"
+    assert_array_equal(restored.transform(X), expected)
+
+
 @pytest.mark.parametrize(
     ("params", "error", "match"),
     [
+        ({"device": "gpu0"}, ValueError, "device='gpu0' is not a torch device"),
         ({"n_components": 0}, InvalidParameterError, "n_components"),
         ({"activation": "swish"}, InvalidParameterError, "activation"),
         ({"learning_rate_init": -1.0}, InvalidParameterError, "learning_rate_init"),
