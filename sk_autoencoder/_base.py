@@ -16,7 +16,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._network import ACTIVATIONS, MLPAutoencoder
+from ._network import ACTIVATIONS, ConvAutoencoder, MLPAutoencoder
 from ._training import (
     ScaledRows,
     build_net,
@@ -28,14 +28,17 @@ from ._training import (
 )
 
 
-class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class BaseAutoencoder(BaseEstimator):
     """Everything the autoencoder estimators share.
 
-    Every autoencoder is a transformer (``transform`` encodes,
-    ``inverse_transform`` decodes) and scores rows by reconstruction error;
-    subclasses add the methods of their kind. Fitting, seeding, scaling and
-    batched inference are defined here once.
+    Parameters, validation, scaling, seeding, the network, training through
+    skorch and batched inference are defined here once; the estimators add
+    the public methods of their kind (:class:`EncoderMixin` for those whose
+    ``transform`` returns the code).
     """
+
+    # Whether X may hold NaN (missing values) in fit and inference.
+    _allow_nan = False
 
     _parameter_constraints = {
         "n_components": [
@@ -57,6 +60,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "tol": [Interval(Real, 0, None, closed="left")],
         "standardize": ["boolean"],
         "sparsity": [Interval(Real, 0, None, closed="left")],
+        "noise": [StrOptions({"gaussian", "mask"}), None],
+        "noise_level": [Interval(Real, 0, None, closed="left")],
+        "image_shape": ["array-like", None],
+        "module": [callable, None],
+        "module_params": [dict, None],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -80,6 +88,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         tol=1e-4,
         standardize=False,
         sparsity=0.0,
+        noise=None,
+        noise_level=0.1,
+        image_shape=None,
+        module=None,
+        module_params=None,
         n_jobs=None,
         random_state=None,
         verbose=0,
@@ -99,6 +112,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.tol = tol
         self.standardize = standardize
         self.sparsity = sparsity
+        self.noise = noise
+        self.noise_level = noise_level
+        self.image_shape = image_shape
+        self.module = module
+        self.module_params = module_params
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -108,7 +126,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     # ------------------------------------------------------------------ fit
 
     def _fit(self, X):
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        X = self._validate_training_data(X, reset=True)
         with self._unfitted_on_error():
             seed = self._draw_seed()
             n_components = self._resolve_n_components(X.shape[1])
@@ -157,11 +175,13 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _held_out_r2(self, X):
         """1 - SSE / SST of the reconstruction of ``X``, in scaled units."""
         module = self.net_.module_
-        mean, scale = self._scaling_tensors()
+        scale = self._scaler()
 
         def squares(x):
-            x = (x - mean) / scale
-            residual = (module(x)[0] - x) ** 2
+            # Missing entries (NaN) count for nothing, as in training.
+            observed = ~torch.isnan(x)
+            x = scale(x)
+            residual = torch.where(observed, module(x)[0] - x, 0.0) ** 2
             return torch.stack([residual.sum(dim=1), (x**2).sum(dim=1)], dim=1)
 
         sse, sst = self._map(X, squares, 2, dtype=np.float64).sum(axis=0)
@@ -169,7 +189,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def _partial_fit(self, X):
         first_call = not hasattr(self, "net_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first_call)
+        X = self._validate_training_data(X, reset=first_call)
         if first_call and not isinstance(self.n_components, Integral | str):
             raise ValueError(
                 f"partial_fit needs an int n_components, got {self.n_components!r}:"
@@ -192,7 +212,13 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                     for name, callback in self.net_.callbacks_
                     if name != "early_stopping"
                 ]
-                train = ScaledRows(X, np.arange(X.shape[0]), self.mean_, self.scale_)
+                train = ScaledRows(
+                    X,
+                    np.arange(X.shape[0]),
+                    self.mean_,
+                    self.scale_,
+                    missing=self.net_.criterion_.missing,
+                )
             self._train(train, epochs=1)
         return X
 
@@ -212,7 +238,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Returns the training rows and the validation rows (or None).
         """
         n_samples, n_features = X.shape
-        hidden_layer_sizes = self._check_hidden_layer_sizes()
+        module, module_params = self._module_and_params(n_features)
         if n_components > n_features and self.sparsity == 0:
             raise ValueError(
                 f"n_components={n_components} must be at most "
@@ -228,7 +254,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 max(1, round(self.validation_fraction * n_samples)), n_samples - 1
             )
 
-        self.mean_, cov = column_moments(X)
+        missing = self._allow_nan and bool(np.isnan(X).any())
+        self.mean_, cov = column_moments(X, missing=missing)
         variances = np.diag(cov)
         if self.standardize:
             scale = np.sqrt(variances)
@@ -238,19 +265,19 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.scale_ = scale
         self.n_components_ = n_components
 
-        train = ScaledRows(X, np.sort(indices[n_valid:]), self.mean_, self.scale_)
-        valid = None
-        if n_valid:
-            valid = ScaledRows(X, np.sort(indices[:n_valid]), self.mean_, self.scale_)
+        def rows(selected):
+            return ScaledRows(X, np.sort(selected), self.mean_, scale, missing)
+
+        train = rows(indices[n_valid:])
+        valid = rows(indices[:n_valid]) if n_valid else None
 
         callbacks = [clone(callback) for callback in self.callbacks or []]
         self.net_ = build_net(
-            MLPAutoencoder,
+            module,
             {
                 "n_features": n_features,
                 "n_components": self.n_components_,
-                "hidden_layer_sizes": hidden_layer_sizes,
-                "activation": self.activation,
+                **module_params,
             },
             train=train,
             valid=valid,
@@ -266,12 +293,98 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             callbacks=callbacks,
             support_fraction=self._support_fraction(),
             sparsity=self.sparsity,
+            noise=self.noise,
+            noise_level=self.noise_level,
         )
         with torch_threads(self._n_threads()), seeded_torch(seed):
             self.net_.initialize()
-        axes = principal_axes(cov / np.outer(scale, scale), self.n_components_)
-        self.net_.module_.start_from_pca(axes)
+            self._check_module(train)
+        if hasattr(self.net_.module_, "start_from_pca"):
+            axes = principal_axes(cov / np.outer(scale, scale), self.n_components_)
+            self.net_.module_.start_from_pca(axes)
         return train, valid
+
+    def _module_and_params(self, n_features):
+        """The module class and its parameters besides the two widths."""
+        if self.noise == "mask" and self.noise_level >= 1:
+            raise ValueError(
+                f"noise_level={self.noise_level} must be below 1 with "
+                "noise='mask': it is the fraction of entries masked."
+            )
+        image_shape = self._check_image_shape(n_features)
+        if self.module is not None:
+            if image_shape is not None:
+                raise ValueError(
+                    "image_shape selects a built-in convolutional network; with "
+                    f"module={self.module!r} pass what it needs in module_params."
+                )
+            return self.module, dict(self.module_params or {})
+        if self.module_params:
+            raise ValueError(
+                "module_params are passed to a module of your own; set module "
+                "too, or use hidden_layer_sizes and activation."
+            )
+        params = {
+            "hidden_layer_sizes": self._check_hidden_layer_sizes(),
+            "activation": self.activation,
+        }
+        if image_shape is None:
+            return MLPAutoencoder, params
+        if not params["hidden_layer_sizes"]:
+            raise ValueError(
+                "hidden_layer_sizes are the channels of the convolutions when "
+                "image_shape is set; give at least one."
+            )
+        return ConvAutoencoder, {**params, "image_shape": image_shape}
+
+    def _check_image_shape(self, n_features):
+        """``image_shape`` as (C, H, W), checked against ``n_features``."""
+        if self.image_shape is None:
+            return None
+        shape = np.asarray(self.image_shape).ravel()
+        if not (
+            shape.size in (2, 3)
+            and np.issubdtype(shape.dtype, np.integer)
+            and np.all(shape > 0)
+        ):
+            raise ValueError(
+                "image_shape must be (height, width) or (channels, height, "
+                f"width) in positive ints, got {self.image_shape!r}."
+            )
+        shape = tuple(int(side) for side in shape)
+        if np.prod(shape) != n_features:
+            raise ValueError(
+                f"image_shape={shape} holds {np.prod(shape)} values per image, "
+                f"but X has {n_features} features."
+            )
+        return shape if len(shape) == 3 else (1, *shape)
+
+    def _check_module(self, train):
+        """Fail before training when ``module`` breaks the contract."""
+        module = self.net_.module_
+        missing = [
+            name
+            for name in ("encode", "decode")
+            if not callable(getattr(module, name, None))
+        ]
+        if missing:
+            raise TypeError(
+                f"module={self.module!r} must define {' and '.join(missing)}: "
+                "encode(x) -> code and decode(code) -> reconstruction."
+            )
+        x = train.batch(train.indices[:2]).nan_to_num().to(self.net_.device)
+        with torch.no_grad():
+            out = module(x)
+        expected = [(len(x), train.mean.shape[0]), (len(x), self.n_components_)]
+        shapes = None
+        if isinstance(out, tuple | list) and len(out) == 2:
+            shapes = [tuple(getattr(part, "shape", ())) for part in out]
+        if shapes != expected:
+            raise ValueError(
+                f"module={self.module!r}: forward(x) must return "
+                f"(reconstruction, code) of shapes {expected[0]} and "
+                f"{expected[1]} for a batch of {len(x)} rows."
+            )
 
     def _train(self, train, epochs):
         with torch_threads(self._n_threads()):
@@ -332,6 +445,102 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     # ------------------------------------------------------------ inference
 
+    def _validate_training_data(self, X, reset):
+        return validate_data(
+            self,
+            X,
+            dtype=[np.float64, np.float32],
+            ensure_all_finite="allow-nan" if self._allow_nan else True,
+            reset=reset,
+        )
+
+    def _validate_inference_input(self, X):
+        check_is_fitted(self)
+        return self._validate_training_data(X, reset=False)
+
+    def _scaler(self):
+        """A function that scales a float32 batch as training did."""
+        mean, scale = self._scaling_tensors()
+        if self._allow_nan:
+            return lambda x: ((x - mean) / scale).nan_to_num(nan=0.0)
+        return lambda x: (x - mean) / scale
+
+    def _scaling_tensors(self):
+        device = self.net_.device
+        mean = torch.as_tensor(self.mean_, dtype=torch.float32, device=device)
+        scale = torch.as_tensor(self.scale_, dtype=torch.float32, device=device)
+        return mean, scale
+
+    def _map(self, X, fn, n_outputs, dtype=None):
+        with torch_threads(self._n_threads()):
+            return map_batches(
+                X,
+                fn,
+                n_outputs,
+                dtype or X.dtype,
+                self.net_.device,
+                progress=self.verbose >= 2,
+            )
+
+    def _encode(self, X):
+        module = self.net_.module_
+        scale = self._scaler()
+        return self._map(X, lambda x: module.encode(scale(x)), self.n_components_)
+
+    def _decode(self, Z):
+        module = self.net_.module_
+        mean, scale = self._scaling_tensors()
+        return self._map(
+            Z, lambda z: module.decode(z) * scale + mean, self.n_features_in_
+        )
+
+    def _code_bounds(self):
+        """Bounds that codes are clipped to before decoding when scoring."""
+        return None
+
+    def _reconstruction_error(self, X, per_feature=False):
+        """Squared reconstruction errors in scaled units, as float64.
+
+        Per feature, shape (n_samples, n_features), or their mean per row,
+        shape (n_samples,). Scores are float64 whatever the input, as
+        scikit-learn's own ``score_samples`` are.
+        """
+        module = self.net_.module_
+        scale = self._scaler()
+        bounds = self._code_bounds()
+        if bounds is not None:
+            bounds = [
+                torch.as_tensor(b, dtype=torch.float32, device=self.net_.device)
+                for b in bounds
+            ]
+
+        def error(x):
+            x = scale(x)
+            code = module.encode(x)
+            if bounds is not None:
+                code = torch.clamp(code, *bounds)
+            squared = (module.decode(code) - x) ** 2
+            return squared if per_feature else squared.mean(dim=1, keepdim=True)
+
+        n_outputs = self.n_features_in_ if per_feature else 1
+        errors = self._map(X, error, n_outputs, dtype=np.float64)
+        return errors if per_feature else errors[:, 0]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        if tags.transformer_tags is not None:
+            tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.allow_nan = self._allow_nan
+        return tags
+
+
+class EncoderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
+    """The encoder's API: ``transform`` encodes, ``inverse_transform``
+    decodes, ``score_samples`` scores rows by reconstruction error.
+
+    For estimators built on :class:`BaseAutoencoder`.
+    """
+
     def transform(self, X):
         """Encode ``X`` into its code.
 
@@ -389,78 +598,6 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """
         return -self._reconstruction_error(self._validate_inference_input(X))
 
-    def _validate_inference_input(self, X):
-        check_is_fitted(self)
-        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-
-    def _scaling_tensors(self):
-        device = self.net_.device
-        mean = torch.as_tensor(self.mean_, dtype=torch.float32, device=device)
-        scale = torch.as_tensor(self.scale_, dtype=torch.float32, device=device)
-        return mean, scale
-
-    def _map(self, X, fn, n_outputs, dtype=None):
-        with torch_threads(self._n_threads()):
-            return map_batches(
-                X,
-                fn,
-                n_outputs,
-                dtype or X.dtype,
-                self.net_.device,
-                progress=self.verbose >= 2,
-            )
-
-    def _encode(self, X):
-        module = self.net_.module_
-        mean, scale = self._scaling_tensors()
-        return self._map(
-            X, lambda x: module.encode((x - mean) / scale), self.n_components_
-        )
-
-    def _decode(self, Z):
-        module = self.net_.module_
-        mean, scale = self._scaling_tensors()
-        return self._map(
-            Z, lambda z: module.decode(z) * scale + mean, self.n_features_in_
-        )
-
-    def _code_bounds(self):
-        """Bounds that codes are clipped to before decoding when scoring."""
-        return None
-
-    def _reconstruction_error(self, X, per_feature=False):
-        """Squared reconstruction errors in scaled units, as float64.
-
-        Per feature, shape (n_samples, n_features), or their mean per row,
-        shape (n_samples,). Scores are float64 whatever the input, as
-        scikit-learn's own ``score_samples`` are.
-        """
-        module = self.net_.module_
-        mean, scale = self._scaling_tensors()
-        bounds = self._code_bounds()
-        if bounds is not None:
-            bounds = [
-                torch.as_tensor(b, dtype=torch.float32, device=mean.device)
-                for b in bounds
-            ]
-
-        def error(x):
-            x = (x - mean) / scale
-            code = module.encode(x)
-            if bounds is not None:
-                code = torch.clamp(code, *bounds)
-            squared = (module.decode(code) - x) ** 2
-            return squared if per_feature else squared.mean(dim=1, keepdim=True)
-
-        n_outputs = self.n_features_in_ if per_feature else 1
-        errors = self._map(X, error, n_outputs, dtype=np.float64)
-        return errors if per_feature else errors[:, 0]
-
     @property
     def _n_features_out(self):
         return self.n_components_
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags

@@ -1,4 +1,13 @@
-"""The torch modules: an MLP autoencoder that starts from the PCA solution."""
+"""The torch modules: autoencoders that start from the PCA solution.
+
+Every module here follows the contract that user-supplied modules follow
+too (see the ``module`` parameter): it is built as
+``module(n_features=..., n_components=..., **params)``, has ``encode(x)``
+and ``decode(code)``, and its ``forward(x)`` returns
+``(reconstruction, code)``. ``start_from_pca`` is optional.
+"""
+
+import math
 
 import torch
 from torch import nn
@@ -42,32 +51,9 @@ class ResidualMLP(nn.Module):
         return out
 
 
-class MLPAutoencoder(nn.Module):
-    """Encoder through ``hidden_layer_sizes`` to a bottleneck, mirrored decoder.
-
-    Parameters
-    ----------
-    n_features : int
-        Width of the input and of the reconstruction.
-    n_components : int
-        Width of the code (the bottleneck).
-    hidden_layer_sizes : tuple of int, default=()
-        Widths of the encoder's hidden layers; the decoder uses them reversed.
-    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
-        Nonlinearity of the hidden layers.
-    """
-
-    def __init__(
-        self, n_features, n_components, hidden_layer_sizes=(), activation="relu"
-    ):
-        super().__init__()
-        hidden_layer_sizes = tuple(hidden_layer_sizes)
-        self.encoder = ResidualMLP(
-            n_features, n_components, hidden_layer_sizes, activation
-        )
-        self.decoder = ResidualMLP(
-            n_components, n_features, hidden_layer_sizes[::-1], activation
-        )
+class _AutoencoderFromPCA(nn.Module):
+    """An ``encoder`` and a ``decoder``, each a :class:`ResidualMLP`, whose
+    linear paths ``start_from_pca`` sets to the principal axes."""
 
     def train(self, mode=True):
         # skorch sets the mode before every batch; walking all submodules
@@ -98,3 +84,128 @@ class MLPAutoencoder(nn.Module):
         self.encoder.linear.bias.zero_()
         self.decoder.linear.weight.copy_(components.T)
         self.decoder.linear.bias.zero_()
+
+
+class MLPAutoencoder(_AutoencoderFromPCA):
+    """Encoder through ``hidden_layer_sizes`` to a bottleneck, mirrored decoder.
+
+    Parameters
+    ----------
+    n_features : int
+        Width of the input and of the reconstruction.
+    n_components : int
+        Width of the code (the bottleneck).
+    hidden_layer_sizes : tuple of int, default=()
+        Widths of the encoder's hidden layers; the decoder uses them reversed.
+    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
+        Nonlinearity of the hidden layers.
+    """
+
+    def __init__(
+        self, n_features, n_components, hidden_layer_sizes=(), activation="relu"
+    ):
+        super().__init__()
+        hidden_layer_sizes = tuple(hidden_layer_sizes)
+        self.encoder = ResidualMLP(
+            n_features, n_components, hidden_layer_sizes, activation
+        )
+        self.decoder = ResidualMLP(
+            n_components, n_features, hidden_layer_sizes[::-1], activation
+        )
+
+
+class ConvCorrection(nn.Module):
+    """Convolutions from an image to a vector, or back, ending at zero.
+
+    ``to_image=False``: stride-2 convolutions with ``channels`` filters
+    each, then a linear layer to ``n_out``. ``to_image=True``: a linear
+    layer from ``n_in`` to the smallest feature map, then upsampling and
+    convolutions back to ``image_shape``. The last layer starts at zero,
+    as in :class:`ResidualMLP`.
+    """
+
+    def __init__(self, n_in, n_out, image_shape, channels, activation, to_image):
+        super().__init__()
+        self.image_shape = image_shape
+        self.to_image = to_image
+        n_channels, *size = image_shape
+        sizes = [tuple(size)]
+        for _ in channels:
+            size = [math.ceil(side / 2) for side in size]
+            sizes.append(tuple(size))
+        self.code_map = (channels[-1], *sizes[-1])
+        flat = math.prod(self.code_map)
+        act = ACTIVATIONS[activation]
+        if not to_image:
+            layers = []
+            for width in channels:
+                layers += [nn.Conv2d(n_channels, width, 3, stride=2, padding=1), act()]
+                n_channels = width
+            last = nn.Linear(flat, n_out)
+            self.layers = nn.Sequential(*layers, nn.Flatten(), last)
+        else:
+            layers = [nn.Linear(n_in, flat), act(), nn.Unflatten(1, self.code_map)]
+            widths = [*channels[::-1][1:], n_channels]
+            in_width = channels[-1]
+            for width, target in zip(widths, sizes[-2::-1], strict=True):
+                layers += [
+                    nn.Upsample(size=target),
+                    nn.Conv2d(in_width, width, 3, padding=1),
+                    act(),
+                ]
+                in_width = width
+            last = layers[-2]
+            layers = layers[:-1]  # no activation on the output
+            self.layers = nn.Sequential(*layers, nn.Flatten())
+        nn.init.zeros_(last.weight)
+        nn.init.zeros_(last.bias)
+
+    def forward(self, x):
+        if not self.to_image:
+            x = x.reshape(-1, *self.image_shape)
+        return self.layers(x)
+
+
+class ConvAutoencoder(_AutoencoderFromPCA):
+    """A convolutional autoencoder for rows that are flattened images.
+
+    Like :class:`MLPAutoencoder`, the encoder and the decoder each have a
+    linear path (which starts at the principal axes) and a correction that
+    starts at zero; here the corrections are convolutional: each entry of
+    ``hidden_layer_sizes`` adds a 3 x 3 convolution with that many channels
+    that halves the height and width (the decoder mirrors them with
+    upsampling).
+
+    Parameters
+    ----------
+    n_features : int
+        ``C * H * W``, the length of a flattened image.
+    n_components : int
+        Width of the code.
+    image_shape : tuple of int
+        ``(C, H, W)``; rows are images flattened in C order.
+    hidden_layer_sizes : tuple of int, default=(32,)
+        Channels of each convolution; at least one.
+    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
+        Nonlinearity after each convolution.
+    """
+
+    def __init__(
+        self,
+        n_features,
+        n_components,
+        image_shape,
+        hidden_layer_sizes=(32,),
+        activation="relu",
+    ):
+        super().__init__()
+        image_shape = tuple(image_shape)
+        channels = tuple(hidden_layer_sizes)
+        self.encoder = ResidualMLP(n_features, n_components)
+        self.encoder.correction = ConvCorrection(
+            n_features, n_components, image_shape, channels, activation, False
+        )
+        self.decoder = ResidualMLP(n_components, n_features)
+        self.decoder.correction = ConvCorrection(
+            n_components, n_features, image_shape, channels, activation, True
+        )

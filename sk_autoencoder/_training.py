@@ -61,13 +61,16 @@ class ScaledRows(torch.utils.data.Dataset):
 
     The data is never copied or scaled as a whole: the batch iterator
     gathers a batch of rows, converts it to float32 and scales it.
+    ``missing`` says that ``X`` has NaN entries (missing values), which
+    stay NaN in the scaled batches.
     """
 
-    def __init__(self, X, indices, mean, scale):
+    def __init__(self, X, indices, mean, scale, missing=False):
         self.X = X
         self.indices = indices
         self.mean = torch.as_tensor(mean, dtype=torch.float32)
         self.inv_scale = torch.as_tensor(1.0 / scale, dtype=torch.float32)
+        self.missing = missing
 
     def __len__(self):
         return len(self.indices)
@@ -82,19 +85,52 @@ class ScaledRows(torch.utils.data.Dataset):
         return (x - self.mean) * self.inv_scale
 
 
+def corrupt(x, noise, noise_level, generator):
+    """``x`` with Gaussian noise added, or a share of entries masked to 0.
+
+    In scaled units 0 is the feature's mean, so a masked entry carries no
+    information; NaN entries (missing values) are masked too.
+    """
+    x = torch.nan_to_num(x, nan=0.0)
+    if noise == "gaussian":
+        x = x + noise_level * torch.randn(x.shape, generator=generator)
+    elif noise == "mask":
+        x = x * (torch.rand(x.shape, generator=generator) >= noise_level)
+    return x
+
+
 class BatchIterator:
-    """Yield ``(x, x)`` batches of a :class:`ScaledRows`, a whole batch at once.
+    """Yield ``(input, target)`` batches of a :class:`ScaledRows` at once.
 
     skorch's default DataLoader fetches and collates one row at a time,
     which costs more than the forward and backward pass of a small
     network; gathering a batch with one fancy index does not.
+
+    The target is the scaled batch; the input is the same tensor, or, with
+    ``noise`` or missing values, a corrupted copy (see :func:`corrupt`)
+    drawn anew for every batch. ``fixed_noise`` draws the same corruption
+    on every pass, so that validation losses of different epochs compare.
     """
 
-    def __init__(self, dataset, batch_size, shuffle=False, seed=0):
+    def __init__(
+        self,
+        dataset,
+        batch_size,
+        shuffle=False,
+        seed=0,
+        noise=None,
+        noise_level=0.0,
+        fixed_noise=False,
+    ):
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
+        self.seed = seed
+        self.noise = noise
+        self.noise_level = noise_level
+        self.fixed_noise = fixed_noise
         self.rng = np.random.default_rng(seed)
+        self.generator = torch.Generator().manual_seed(seed)
 
     def __len__(self):
         return -(-len(self.dataset) // self.batch_size)
@@ -103,9 +139,15 @@ class BatchIterator:
         indices = self.dataset.indices
         if self.shuffle:
             indices = self.rng.permutation(indices)
+        if self.fixed_noise:
+            self.generator.manual_seed(self.seed)
+        clean = self.noise is None and not self.dataset.missing
         for start in range(0, len(indices), self.batch_size):
             x = self.dataset.batch(indices[start : start + self.batch_size])
-            yield x, x
+            if clean:
+                yield x, x
+            else:
+                yield corrupt(x, self.noise, self.noise_level, self.generator), x
 
 
 class ReconstructionLoss(nn.Module):
@@ -115,17 +157,28 @@ class ReconstructionLoss(nn.Module):
     rebuilt best, counts: rows that look like outliers are left out, so the
     network does not learn to rebuild them (a trimmed loss). With
     ``sparsity > 0``, ``sparsity`` times the L1 norm of each row's code,
-    averaged over the rows, is added.
+    averaged over the rows, is added. With ``missing``, NaN entries of the
+    target (missing values) count for nothing: each row's error is the mean
+    over its observed entries.
     """
 
-    def __init__(self, support_fraction=1.0, sparsity=0.0):
+    def __init__(self, support_fraction=1.0, sparsity=0.0, missing=False):
         super().__init__()
         self.support_fraction = support_fraction
         self.sparsity = sparsity
+        self.missing = missing
 
     def forward(self, y_pred, y_true):
         reconstruction, code = y_pred
-        row_errors = torch.mean((reconstruction - y_true) ** 2, dim=1)
+        if self.missing:
+            observed = ~torch.isnan(y_true)
+            # NaN targets are replaced before subtracting: a NaN in the
+            # masked-out branch would still poison the gradient.
+            residual = torch.where(observed, reconstruction - y_true.nan_to_num(), 0.0)
+            n_observed = observed.sum(dim=1).clamp(min=1)
+            row_errors = (residual**2).sum(dim=1) / n_observed
+        else:
+            row_errors = torch.mean((reconstruction - y_true) ** 2, dim=1)
         if self.support_fraction < 1.0:
             n_kept = max(1, math.ceil(self.support_fraction * len(row_errors)))
             row_errors = torch.topk(
@@ -161,35 +214,50 @@ class EarlyStoppingFromStart(EarlyStopping):
     restored: training never ends worse on held-out rows than it began.
     """
 
-    def __init__(self, valid, batch_size, **kwargs):
+    def __init__(self, valid_batches, **kwargs):
         super().__init__(**kwargs)
-        self.valid = valid
-        self.batch_size = batch_size
+        self.valid_batches = valid_batches
 
     def on_train_begin(self, net, **kwargs):
         super().on_train_begin(net, **kwargs)
         net.module_.eval()
         total = 0.0
         with torch.no_grad():
-            for x, _ in BatchIterator(self.valid, self.batch_size):
-                x = x.to(net.device)
-                total += net.get_loss(net.module_(x), x).item() * len(x)
-        loss = total / len(self.valid)
+            for x, target in self.valid_batches:
+                x, target = x.to(net.device), target.to(net.device)
+                total += net.get_loss(net.module_(x), target).item() * len(x)
+        loss = total / len(self.valid_batches.dataset)
         self.dynamic_threshold_ = self._calc_new_threshold(loss)
         self.best_model_weights_ = deepcopy(net.module_.state_dict())
 
 
-def column_moments(X, batch_size=INFERENCE_BATCH_SIZE):
+def column_moments(X, missing=False, batch_size=INFERENCE_BATCH_SIZE):
     """Per-feature mean and the covariance matrix of ``X``, in float64.
 
-    Accumulated batch by batch, so ``X`` is never copied as a whole.
+    Accumulated batch by batch, so ``X`` is never copied as a whole. With
+    ``missing``, NaN entries are left out: means over the observed entries,
+    covariances over the rows where both features are observed (a feature
+    never observed gets mean 0 and variance 0).
     """
-    mean = np.mean(X, axis=0, dtype=np.float64)
+    if not missing:
+        mean = np.mean(X, axis=0, dtype=np.float64)
+        cov = np.zeros((X.shape[1], X.shape[1]))
+        for start in range(0, X.shape[0], batch_size):
+            rows = X[start : start + batch_size] - mean
+            cov += rows.T @ rows
+        return mean, cov / X.shape[0]
+    observed = ~np.isnan(X)
+    counts = observed.sum(axis=0)
+    mean = np.where(counts > 0, np.nansum(X, axis=0, dtype=np.float64), 0.0)
+    mean /= np.maximum(counts, 1)
     cov = np.zeros((X.shape[1], X.shape[1]))
+    pair_counts = np.zeros_like(cov)
     for start in range(0, X.shape[0], batch_size):
-        rows = X[start : start + batch_size] - mean
+        rows = np.nan_to_num(X[start : start + batch_size] - mean)
+        seen = observed[start : start + batch_size].astype(np.float64)
         cov += rows.T @ rows
-    return mean, cov / X.shape[0]
+        pair_counts += seen.T @ seen
+    return mean, cov / np.maximum(pair_counts, 1)
 
 
 def principal_axes(cov, n_components):
@@ -239,6 +307,8 @@ def build_net(
     callbacks,
     support_fraction=1.0,
     sparsity=0.0,
+    noise=None,
+    noise_level=0.0,
 ):
     """Build a fresh ``skorch.NeuralNet`` for the datasets ``train`` / ``valid``.
 
@@ -247,18 +317,23 @@ def build_net(
     batches, and no per-epoch printing unless ``verbose``. Training stops
     as scikit-learn's MLP does: when the monitored loss has not improved by
     ``tol`` for ``n_iter_no_change`` epochs; with a validation set, the best
-    weights are restored at the end.
+    weights are restored at the end. Inputs are corrupted by ``noise``
+    (see :class:`BatchIterator`); validation inputs the same way in every
+    epoch.
     """
     stopping_params = {
         "patience": n_iter_no_change,
         "threshold": tol,
         "threshold_mode": "abs",
     }
+    batches = {"batch_size": min(batch_size, len(train)), "seed": seed}
+    corruption = {"noise": noise, "noise_level": noise_level}
+    valid_batches = {**batches, **corruption, "fixed_noise": True}
     if valid is None:
         stopping = EarlyStopping(monitor="train_loss", **stopping_params)
     else:
         stopping = EarlyStoppingFromStart(
-            valid, INFERENCE_BATCH_SIZE, load_best=True, **stopping_params
+            BatchIterator(valid, **valid_batches), load_best=True, **stopping_params
         )
     net_params = {f"module__{key}": value for key, value in module_params.items()}
     if not verbose:
@@ -270,16 +345,19 @@ def build_net(
         criterion=ReconstructionLoss,
         criterion__support_fraction=support_fraction,
         criterion__sparsity=sparsity,
+        criterion__missing=train.missing,
         optimizer=torch.optim.Adam,
         lr=learning_rate,
         optimizer__weight_decay=weight_decay,
         **adam_implementation(),
         max_epochs=max_epochs,
-        batch_size=min(batch_size, len(train)),
+        batch_size=batches["batch_size"],
         iterator_train=BatchIterator,
         iterator_train__shuffle=True,
         iterator_train__seed=seed,
+        **{f"iterator_train__{key}": value for key, value in corruption.items()},
         iterator_valid=BatchIterator,
+        **{f"iterator_valid__{key}": value for key, value in valid_batches.items()},
         train_split=None if valid is None else predefined_split(valid),
         callbacks=[
             ("stop_on_divergence", StopOnDivergence()),
