@@ -1,7 +1,8 @@
 """Autoencoders as scikit-learn estimators, trained with skorch."""
 
+from ._imputer import AutoencoderImputer
 from ._outlier import AutoencoderOutlierDetector
 from ._transformer import AutoencoderTransformer
 
-__all__ = ["AutoencoderOutlierDetector", "AutoencoderTransformer"]
+__all__ = ["AutoencoderImputer", "AutoencoderOutlierDetector", "AutoencoderTransformer"]
 __version__ = "0.1.0.dev0"

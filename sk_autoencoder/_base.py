@@ -175,12 +175,12 @@ class BaseAutoencoder(BaseEstimator):
     def _held_out_r2(self, X):
         """1 - SSE / SST of the reconstruction of ``X``, in scaled units."""
         module = self.net_.module_
-        scale = self._scaler()
+        to_scaled = self._scaler()
 
         def squares(x):
             # Missing entries (NaN) count for nothing, as in training.
             observed = ~torch.isnan(x)
-            x = scale(x)
+            x = to_scaled(x)
             residual = torch.where(observed, module(x)[0] - x, 0.0) ** 2
             return torch.stack([residual.sum(dim=1), (x**2).sum(dim=1)], dim=1)
 
@@ -405,6 +405,10 @@ class BaseAutoencoder(BaseEstimator):
         return 1.0
 
     def _resolve_n_components(self, n_features):
+        if self.n_components == "auto":
+            # Narrow enough that the network must learn the structure, wide
+            # enough to rebuild the rows it is meant to rebuild.
+            return max(1, n_features // 2)
         return self.n_components
 
     def _check_hidden_layer_sizes(self):
@@ -484,8 +488,17 @@ class BaseAutoencoder(BaseEstimator):
 
     def _encode(self, X):
         module = self.net_.module_
-        scale = self._scaler()
-        return self._map(X, lambda x: module.encode(scale(x)), self.n_components_)
+        to_scaled = self._scaler()
+        return self._map(X, lambda x: module.encode(to_scaled(x)), self.n_components_)
+
+    def _reconstruct(self, X):
+        """Rebuild ``X`` through the code, in its original units."""
+        module = self.net_.module_
+        to_scaled = self._scaler()
+        mean, scale = self._scaling_tensors()
+        return self._map(
+            X, lambda x: module(to_scaled(x))[0] * scale + mean, self.n_features_in_
+        )
 
     def _decode(self, Z):
         module = self.net_.module_
@@ -506,7 +519,7 @@ class BaseAutoencoder(BaseEstimator):
         scikit-learn's own ``score_samples`` are.
         """
         module = self.net_.module_
-        scale = self._scaler()
+        to_scaled = self._scaler()
         bounds = self._code_bounds()
         if bounds is not None:
             bounds = [
@@ -515,7 +528,7 @@ class BaseAutoencoder(BaseEstimator):
             ]
 
         def error(x):
-            x = scale(x)
+            x = to_scaled(x)
             code = module.encode(x)
             if bounds is not None:
                 code = torch.clamp(code, *bounds)

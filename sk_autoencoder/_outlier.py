@@ -349,11 +349,6 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         )
         self.offset_ = self._threshold(-self._reconstruction_error(X))
 
-    def _resolve_n_components(self, n_features):
-        if self.n_components == "auto":
-            return max(1, n_features // 2)
-        return self.n_components
-
     def _support_fraction(self):
         return self.support_fraction
 

@@ -15,12 +15,21 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from sk_autoencoder import AutoencoderOutlierDetector, AutoencoderTransformer
+from sk_autoencoder import (
+    AutoencoderImputer,
+    AutoencoderOutlierDetector,
+    AutoencoderTransformer,
+)
 
 # Small networks and few epochs: the checks test the contract, not quality.
 FAST = {"hidden_layer_sizes": (8,), "max_iter": 3}
 
-ESTIMATORS = [AutoencoderTransformer(**FAST), AutoencoderOutlierDetector(**FAST)]
+ESTIMATORS = [
+    AutoencoderTransformer(**FAST),
+    AutoencoderOutlierDetector(**FAST),
+    AutoencoderImputer(**FAST),
+    AutoencoderImputer(add_indicator=True, **FAST),
+]
 
 # Expected failures, each with its reason; empty means every check passes.
 EXPECTED_FAILED_CHECKS = {}

@@ -1,0 +1,350 @@
+"""AutoencoderImputer: fill missing values from an autoencoder's reconstruction."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import TransformerMixin, _fit_context
+from sklearn.impute import MissingIndicator
+from sklearn.utils._param_validation import Interval, MissingValues, StrOptions
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    check_is_fitted,
+    validate_data,
+)
+
+from ._base import BaseAutoencoder
+
+
+class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
+    """Imputation of missing values by an autoencoder's reconstruction.
+
+    The autoencoder of :class:`AutoencoderTransformer` is trained on the
+    observed entries only: each row's loss is the squared error on its
+    observed entries, missing entries enter the network as their feature's
+    mean, and a random share of the observed entries is hidden the same way
+    in every batch (``noise="mask"``), so that the network learns to fill
+    in what it does not see. ``transform`` then replaces each missing entry
+    with the network's reconstruction of the row and leaves every observed
+    entry exactly as given.
+
+    Parameters
+    ----------
+    n_components : int or "auto", default="auto"
+        Width of the code. ``"auto"`` uses half the number of features (at
+        least 1).
+
+    missing_values : int, float or np.nan, default=np.nan
+        The placeholder for missing values; every occurrence is imputed.
+
+    add_indicator : bool, default=False
+        If True, a :class:`~sklearn.impute.MissingIndicator` is appended to
+        the output: one binary column per feature that had missing values
+        in ``fit``.
+
+    hidden_layer_sizes : array-like of int, default=(64,)
+        Widths of the encoder's hidden layers; the decoder mirrors them.
+
+    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
+        Nonlinearity of the hidden layers.
+
+    alpha : float, default=1e-4
+        Strength of the L2 penalty (Adam's weight decay).
+
+    batch_size : int or "auto", default="auto"
+        Rows per training batch; ``"auto"`` means ``min(200, n_samples)``.
+
+    learning_rate_init : float, default=1e-3
+        Adam's learning rate.
+
+    max_iter : int, default=200
+        Maximum number of epochs.
+
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the rows and keep the weights
+        that fill their masked entries best (the PCA start included).
+
+    validation_fraction : float, default=0.1
+        Fraction of the rows held out for early stopping.
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement before training stops.
+
+    tol : float, default=1e-4
+        Smallest decrease of the monitored loss that counts as improvement.
+
+    standardize : bool, default=True
+        Scale each feature to unit variance (over its observed entries), so
+        that every feature counts equally in the loss. False centres the
+        features and divides them by one common scale.
+
+    sparsity : float, default=0.0
+        Weight of an L1 penalty on the code, as in
+        :class:`AutoencoderTransformer`.
+
+    noise : {"mask", "gaussian"} or None, default="mask"
+        Corruption of the training inputs, drawn anew for every batch, as in
+        :class:`AutoencoderTransformer`. ``"mask"`` hides a random
+        ``noise_level`` share of the observed entries, which teaches the
+        network to fill in entries it does not see.
+
+    noise_level : float, default=0.2
+        Share of the entries masked (below 1), or the standard deviation of
+        Gaussian noise.
+
+    image_shape : tuple of int or None, default=None
+        ``(height, width)`` or ``(channels, height, width)`` when each row
+        is a flattened image: the network is then convolutional, as in
+        :class:`AutoencoderTransformer`.
+
+    module : torch.nn.Module class or None, default=None
+        A network of your own, as in :class:`AutoencoderTransformer`.
+
+    module_params : dict or None, default=None
+        Keyword arguments for ``module``.
+
+    n_jobs : int, default=None
+        Number of torch threads used in ``fit`` and ``transform``. ``None``
+        means 1; ``-1`` means all cores.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialization, the validation split, the shuffling and
+        the masking; an int gives bit-identical fits. The global generators
+        are never used.
+
+    verbose : int, default=0
+        1 prints one line per epoch: epoch, training loss, validation loss
+        and seconds. 2 also shows progress bars over the training batches
+        of each epoch and over the batches of inference. 0 prints nothing.
+
+    device : str, default="cpu"
+        The torch device to train and infer on, such as ``"cuda"``;
+        ``"auto"`` uses the GPU when torch sees one.
+
+    callbacks : list of skorch callbacks, default=None
+        Extra callbacks for the ``skorch.NeuralNet``, cloned before use.
+
+    Attributes
+    ----------
+    indicator_ : MissingIndicator or None
+        The indicator whose columns are appended, when ``add_indicator``.
+
+    n_components_ : int
+        Width of the code.
+
+    reconstruction_r2_ : float
+        Held-out R^2 of the reconstruction of the observed entries, in
+        scaled units.
+
+    code_sparsity_ : float
+        Fraction of code entries below 1e-3 in absolute value on the
+        validation rows.
+
+    mean_ : ndarray of shape (n_features,)
+        Per-feature mean of the observed training entries (0 for a feature
+        never observed).
+
+    scale_ : ndarray of shape (n_features,)
+        Per-feature scale that the data is divided by after centring.
+
+    net_ : skorch.NeuralNet
+        The trained network; ``net_.module_`` is the torch module.
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when ``X`` has string column
+        names.
+
+    n_iter_ : int
+        Number of epochs run.
+
+    loss_curve_ : list of float
+        Training loss of each epoch.
+
+    validation_scores_ : list of float or None
+        Negative validation loss of each epoch, when ``early_stopping`` is
+        True; otherwise None.
+
+    best_validation_score_ : float
+        The best of ``validation_scores_``, when ``early_stopping`` is True.
+
+    See Also
+    --------
+    sklearn.impute.KNNImputer : Imputation from the nearest neighbours.
+    sklearn.impute.IterativeImputer : Imputation by chained regressions.
+    AutoencoderTransformer : The same autoencoder as a transformer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_autoencoder import AutoencoderImputer
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 2)) @ rng.normal(size=(2, 6))
+    >>> X_missing = np.where(rng.random(X.shape) < 0.1, np.nan, X)
+    >>> imputer = AutoencoderImputer(max_iter=20, random_state=0)
+    >>> X_filled = imputer.fit_transform(X_missing)
+    >>> bool(np.isnan(X_filled).any())
+    False
+    >>> observed = ~np.isnan(X_missing)
+    >>> bool(np.array_equal(X_filled[observed], X_missing[observed]))
+    True
+    """
+
+    _allow_nan = True
+
+    _parameter_constraints = {
+        **BaseAutoencoder._parameter_constraints,
+        "n_components": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "missing_values": [MissingValues(numeric_only=True)],
+        "add_indicator": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        n_components="auto",
+        *,
+        missing_values=np.nan,
+        add_indicator=False,
+        hidden_layer_sizes=(64,),
+        activation="relu",
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate_init=1e-3,
+        max_iter=200,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        standardize=True,
+        sparsity=0.0,
+        noise="mask",
+        noise_level=0.2,
+        image_shape=None,
+        module=None,
+        module_params=None,
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+        device="cpu",
+        callbacks=None,
+    ):
+        super().__init__(
+            n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            max_iter=max_iter,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            standardize=standardize,
+            sparsity=sparsity,
+            noise=noise,
+            noise_level=noise_level,
+            image_shape=image_shape,
+            module=module,
+            module_params=module_params,
+            n_jobs=n_jobs,
+            random_state=random_state,
+            verbose=verbose,
+            device=device,
+            callbacks=callbacks,
+        )
+        self.missing_values = missing_values
+        self.add_indicator = add_indicator
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the autoencoder to the observed entries of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data with missing values.
+
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            The fitted imputer.
+        """
+        X = self._fit(X)
+        self.indicator_ = None
+        if self.add_indicator:
+            # Arrays out, whatever the global set_output: this estimator's
+            # own output is wrapped once, after stacking.
+            indicator = MissingIndicator(error_on_new=False)
+            self.indicator_ = indicator.set_output(transform="default").fit(X)
+        return self
+
+    def transform(self, X):
+        """Fill the missing entries of ``X`` from its reconstruction.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data with missing values.
+
+        Returns
+        -------
+        X_imputed : ndarray of shape (n_samples, n_features_out)
+            ``X`` with every missing entry replaced and every observed
+            entry as given, in the dtype of ``X`` (float32 or float64);
+            followed by the indicator columns when ``add_indicator``.
+        """
+        X = self._validate_inference_input(X)
+        missing = np.isnan(X)
+        X_imputed = X.copy()
+        rows = np.flatnonzero(missing.any(axis=1))
+        if rows.size:
+            rebuilt = self._reconstruct(X[rows])
+            X_imputed[rows] = np.where(missing[rows], rebuilt, X[rows])
+        if self.indicator_ is None:
+            return X_imputed
+        return np.hstack([X_imputed, self.indicator_.transform(X).astype(X.dtype)])
+
+    def get_feature_names_out(self, input_features=None):
+        """Output feature names: the input's, then the indicator's.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input feature names; by default ``feature_names_in_``, or
+            ``["x0", "x1", ...]``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            Transformed feature names.
+        """
+        check_is_fitted(self)
+        names = _check_feature_names_in(self, input_features)
+        if self.indicator_ is None:
+            return names
+        return np.concatenate([names, self.indicator_.get_feature_names_out(names)])
+
+    def _validate_training_data(self, X, reset):
+        # As scikit-learn's imputers: NaN is allowed only when it marks the
+        # missing entries; any other placeholder becomes NaN in a copy.
+        nan_marks_missing = isinstance(self.missing_values, Real) and np.isnan(
+            self.missing_values
+        )
+        X = validate_data(
+            self,
+            X,
+            dtype=[np.float64, np.float32],
+            ensure_all_finite="allow-nan" if nan_marks_missing else True,
+            reset=reset,
+        )
+        if not nan_marks_missing:
+            X = np.where(X == self.missing_values, np.nan, X)
+        return X

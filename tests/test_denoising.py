@@ -1,0 +1,115 @@
+"""Training-time corruption (noise, noise_level): one test per promise."""
+
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_array_equal
+
+from sk_autoencoder import AutoencoderOutlierDetector, AutoencoderTransformer
+from sk_autoencoder._training import BatchIterator, ScaledRows
+
+FAST = {"hidden_layer_sizes": (16,), "max_iter": 5, "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def curved():
+    """Rows near a curved 2-D surface in 10-D, and a noisy copy."""
+    rng = np.random.default_rng(0)
+    t = rng.uniform(-2, 2, size=(800, 2))
+    basis = rng.normal(size=(4, 10))
+    X = np.c_[t, np.sin(2 * t)] @ basis + 0.01 * rng.normal(size=(800, 10))
+    return X, X + 0.5 * rng.normal(size=X.shape)
+
+
+def rows(X):
+    return ScaledRows(X, np.arange(len(X)), np.zeros(X.shape[1]), np.ones(X.shape[1]))
+
+
+def test_gaussian_noise_corrupts_inputs_and_keeps_targets_clean():
+    X = np.zeros((2000, 5))
+    batches = BatchIterator(rows(X), 500, noise="gaussian", noise_level=0.3)
+    for x, target in batches:
+        assert torch.equal(target, torch.zeros_like(target))
+        assert x.std().item() == pytest.approx(0.3, rel=0.05)
+
+
+def test_mask_noise_sets_that_share_of_entries_to_the_mean():
+    X = np.ones((2000, 5))
+    batches = BatchIterator(rows(X), 2000, noise="mask", noise_level=0.25)
+    x, target = next(iter(batches))
+    assert torch.equal(target, torch.ones_like(target))
+    assert set(x.unique().tolist()) == {0.0, 1.0}
+    assert (x == 0).float().mean().item() == pytest.approx(0.25, abs=0.02)
+
+
+def test_corruption_is_drawn_anew_for_every_batch_and_pass():
+    batches = BatchIterator(rows(np.zeros((10, 3))), 5, noise="gaussian", noise_level=1)
+    first, second = [x for x, _ in batches], [x for x, _ in batches]
+    assert not torch.equal(first[0], first[1])
+    assert not torch.equal(first[0], second[0])
+
+
+def test_validation_corruption_is_the_same_every_pass():
+    batches = BatchIterator(
+        rows(np.zeros((10, 3))), 5, noise="gaussian", noise_level=1, fixed_noise=True
+    )
+    first, second = [x for x, _ in batches], [x for x, _ in batches]
+    assert all(torch.equal(a, b) for a, b in zip(first, second, strict=True))
+
+
+@pytest.mark.parametrize("noise", ["gaussian", "mask"])
+def test_noise_reaches_training_only(curved, noise):
+    X = curved[0]
+    ae = AutoencoderTransformer(2, noise=noise, noise_level=0.3, **FAST).fit(X)
+    assert ae.net_.iterator_train__noise == noise
+    # Inference sees X as given: deterministic, and equal to the module
+    # applied to the scaled rows.
+    codes = ae.transform(X)
+    assert_array_equal(ae.transform(X), codes)
+    scaled = torch.as_tensor((X - ae.mean_) / ae.scale_, dtype=torch.float32)
+    with torch.no_grad():
+        expected = ae.net_.module_.encode(scaled).numpy()
+    np.testing.assert_allclose(codes, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_noise_is_seeded_by_random_state(curved):
+    X = curved[0]
+    params = {**FAST, "noise": "gaussian", "noise_level": 0.5}
+    first = AutoencoderTransformer(2, **params).fit(X).transform(X)
+    again = AutoencoderTransformer(2, **params).fit(X).transform(X)
+    other = AutoencoderTransformer(2, **{**params, "random_state": 1}).fit(X)
+    assert_array_equal(first, again)
+    assert not np.array_equal(first, other.transform(X))
+
+
+def test_noise_changes_what_is_learned(curved):
+    X = curved[0]
+    clean = AutoencoderTransformer(2, **FAST).fit(X)
+    noisy = AutoencoderTransformer(2, noise="gaussian", noise_level=0.5, **FAST)
+    assert not np.array_equal(clean.transform(X), noisy.fit(X).transform(X))
+
+
+def test_denoising_autoencoder_rebuilds_closer_to_the_clean_rows(curved):
+    X, X_noisy = curved
+    ae = AutoencoderTransformer(
+        4,
+        hidden_layer_sizes=(64,),
+        noise="gaussian",
+        noise_level=0.5 / np.sqrt(np.var(X, axis=0).mean()),
+        max_iter=60,
+        random_state=0,
+    ).fit(X)
+    denoised = ae.inverse_transform(ae.transform(X_noisy))
+    assert np.mean((denoised - X) ** 2) < 0.5 * np.mean((X_noisy - X) ** 2)
+
+
+def test_detector_takes_noise_too(curved):
+    detector = AutoencoderOutlierDetector(noise="mask", noise_level=0.2, **FAST)
+    assert detector.fit(curved[0]).net_.iterator_train__noise == "mask"
+
+
+def test_mask_noise_level_must_be_below_one(curved):
+    ae = AutoencoderTransformer(2, noise="mask", noise_level=1.0, **FAST)
+    with pytest.raises(ValueError, match="noise_level=1.0 must be below 1"):
+        ae.fit(curved[0])
+    assert not hasattr(ae, "net_")
