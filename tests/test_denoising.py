@@ -110,6 +110,6 @@ def test_detector_takes_noise_too(curved):
 
 def test_mask_noise_level_must_be_below_one(curved):
     ae = AutoencoderTransformer(2, noise="mask", noise_level=1.0, **FAST)
-    with pytest.raises(ValueError, match="noise_level=1.0 must be below 1"):
+    with pytest.raises(ValueError, match=r"noise_level=1\.0 must be below 1"):
         ae.fit(curved[0])
     assert not hasattr(ae, "net_")

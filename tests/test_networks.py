@@ -1,0 +1,171 @@
+"""Convolutional networks for image rows, and networks of the user's own."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_array_equal
+from sklearn.datasets import load_digits
+from torch import nn
+
+from sk_autoencoder import (
+    AutoencoderImputer,
+    AutoencoderOutlierDetector,
+    AutoencoderTransformer,
+)
+from sk_autoencoder._network import ConvAutoencoder
+
+FAST = {"max_iter": 3, "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits().data[:400] / 16.0
+
+
+class TinyAutoencoder(nn.Module):
+    """A user's network: one linear layer each way, a tanh code."""
+
+    def __init__(self, n_features, n_components, scale=1.0):
+        super().__init__()
+        self.scale = scale
+        self.encoder = nn.Linear(n_features, n_components)
+        self.decoder = nn.Linear(n_components, n_features)
+
+    def encode(self, x):
+        return self.scale * torch.tanh(self.encoder(x))
+
+    def decode(self, code):
+        return self.decoder(code)
+
+    def forward(self, x):
+        code = self.encode(x)
+        return self.decode(code), code
+
+
+@pytest.mark.parametrize("image_shape", [(8, 8), (1, 8, 8), [8, 8]])
+def test_image_shape_selects_a_convolutional_network(digits, image_shape):
+    ae = AutoencoderTransformer(
+        4, image_shape=image_shape, hidden_layer_sizes=(4, 8), **FAST
+    ).fit(digits)
+    assert isinstance(ae.net_.module_, ConvAutoencoder)
+    assert ae.transform(digits).shape == (len(digits), 4)
+    assert ae.inverse_transform(ae.transform(digits)).shape == digits.shape
+
+
+def test_convolutional_network_starts_at_its_linear_path():
+    # The decoder's correction ends in a zero-initialised convolution, so
+    # before training the network is exactly its linear path (the PCA
+    # axes, once start_from_pca has set them).
+    module = ConvAutoencoder(64, 4, (1, 8, 8), (8,))
+    x = torch.randn(5, 64)
+    with torch.no_grad():
+        linear = module.decoder.linear(module.encoder.linear(x))
+        assert torch.equal(module(x)[0], linear)
+
+
+def test_images_with_channels(digits):
+    rgb = np.repeat(digits[:, None, :], 3, axis=1).reshape(len(digits), -1)
+    ae = AutoencoderTransformer(4, image_shape=(3, 8, 8), **FAST).fit(rgb)
+    assert ae.inverse_transform(ae.transform(rgb)).shape == rgb.shape
+
+
+@pytest.mark.parametrize(
+    ("image_shape", "match"),
+    [
+        ((8, 7), r"image_shape=\(8, 7\) holds 56 values per image, but X has 64"),
+        ((2, 4, 4), r"holds 32 values"),
+        ((64,), r"must be \(height, width\) or \(channels, height, width\)"),
+        ((8.0, 8.0), r"in positive ints"),
+        ((0, 8), r"in positive ints"),
+    ],
+)
+def test_bad_image_shape_is_refused_before_training(digits, image_shape, match):
+    ae = AutoencoderTransformer(4, image_shape=image_shape, **FAST)
+    with pytest.raises(ValueError, match=match):
+        ae.fit(digits)
+    assert not hasattr(ae, "net_")
+
+
+def test_image_shape_needs_a_convolution(digits):
+    ae = AutoencoderTransformer(4, image_shape=(8, 8), hidden_layer_sizes=(), **FAST)
+    with pytest.raises(ValueError, match="give at least one"):
+        ae.fit(digits)
+
+
+@pytest.mark.parametrize(
+    "estimator", [AutoencoderTransformer, AutoencoderOutlierDetector]
+)
+def test_image_shape_reaches_every_estimator(digits, estimator):
+    fitted = estimator(n_components=4, image_shape=(8, 8), **FAST).fit(digits)
+    assert isinstance(fitted.net_.module_, ConvAutoencoder)
+
+
+def test_imputer_fills_images_with_a_convolutional_network(digits):
+    holes = digits.copy()
+    holes[:, 27:29] = np.nan
+    imputer = AutoencoderImputer(image_shape=(8, 8), **FAST).fit(holes)
+    assert isinstance(imputer.net_.module_, ConvAutoencoder)
+    assert np.isfinite(imputer.transform(holes)).all()
+
+
+def test_custom_module_is_trained_with_its_params(digits):
+    ae = AutoencoderTransformer(
+        3, module=TinyAutoencoder, module_params={"scale": 2.0}, **FAST
+    ).fit(digits)
+    module = ae.net_.module_
+    assert isinstance(module, TinyAutoencoder) and module.scale == 2.0
+    assert ae.n_iter_ == 3 and ae.loss_curve_[-1] < ae.loss_curve_[0]
+    codes = ae.transform(digits)
+    assert codes.shape == (len(digits), 3) and np.abs(codes).max() <= 2.0
+
+
+def test_custom_module_is_seeded_and_pickles(digits):
+    params = {"module": TinyAutoencoder, **FAST}
+    ae = AutoencoderTransformer(3, **params).fit(digits)
+    again = AutoencoderTransformer(3, **params).fit(digits)
+    assert_array_equal(ae.transform(digits), again.transform(digits))
+    restored = pickle.loads(pickle.dumps(ae))
+    assert_array_equal(restored.transform(digits), ae.transform(digits))
+    assert_array_equal(restored.score_samples(digits), ae.score_samples(digits))
+
+
+def test_custom_module_scores_rows_in_the_detector(digits):
+    detector = AutoencoderOutlierDetector(3, module=TinyAutoencoder, **FAST)
+    assert set(np.unique(detector.fit(digits).predict(digits))) <= {-1, 1}
+
+
+class NoDecode(nn.Module):
+    def __init__(self, n_features, n_components):
+        super().__init__()
+        self.encoder = nn.Linear(n_features, n_components)
+
+    def encode(self, x):
+        return self.encoder(x)
+
+    def forward(self, x):
+        return x, self.encode(x)
+
+
+class ReconstructionOnly(TinyAutoencoder):
+    def forward(self, x):
+        return self.decode(self.encode(x))
+
+
+@pytest.mark.parametrize(
+    ("module", "params", "error", "match"),
+    [
+        (NoDecode, {}, TypeError, "must define decode"),
+        (ReconstructionOnly, {}, ValueError, r"must return \(reconstruction, code\)"),
+        (TinyAutoencoder, {"image_shape": (8, 8)}, ValueError, "in module_params"),
+        (None, {"module_params": {"scale": 2}}, ValueError, "set module too"),
+    ],
+)
+def test_module_contract_is_checked_before_training(
+    digits, module, params, error, match
+):
+    ae = AutoencoderTransformer(3, module=module, **params, **FAST)
+    with pytest.raises(error, match=match):
+        ae.fit(digits)
+    assert not hasattr(ae, "net_")
