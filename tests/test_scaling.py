@@ -228,26 +228,30 @@ def test_partial_fit_scaling_is_fixed_by_the_first_chunk(memmap):
 
 
 def test_dask_ml_incremental_is_partial_fit_over_the_blocks(
-    shuffled_digits, memmap, in_memory, dask_client
+    shuffled_digits, memmap, in_memory
 ):
-    # Runs on the cluster: the client is dask's default scheduler.
     pytest.importorskip("dask_ml", reason=NO_DASK)
+    import dask
     import dask.array as da
     from dask_ml.wrappers import Incremental
 
     X_test = shuffled_digits[1]
     X = da.from_array(memmap, chunks=(CHUNK, memmap.shape[1]))
     incremental = Incremental(AutoencoderTransformer(8, **STREAM), shuffle_blocks=False)
-    for _ in range(PASSES):
-        incremental.partial_fit(X)
-    Z = incremental.transform(da.from_array(X_test, chunks=(100, X_test.shape[1])))
-    assert isinstance(Z, da.Array)
+    # Dask's local threads, whether or not a cluster's client is active:
+    # the searches above already send estimators to worker processes.
+    with dask.config.set(scheduler="threads"):
+        for _ in range(PASSES):
+            incremental.partial_fit(X)
+        Z = incremental.transform(da.from_array(X_test, chunks=(100, -1)))
+        assert isinstance(Z, da.Array)
+        Z = Z.compute()
 
     by_hand = AutoencoderTransformer(8, **STREAM)
     for _ in range(PASSES):
         for start in range(0, len(memmap), CHUNK):
             by_hand.partial_fit(memmap[start : start + CHUNK])
-    assert_array_equal(Z.compute(), by_hand.transform(X_test))
+    assert_array_equal(Z, by_hand.transform(X_test))
     fitted = incremental.estimator_
     assert held_out_error(fitted, X_test) == pytest.approx(in_memory, rel=0.03)
 
