@@ -5,7 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from joblib import effective_n_jobs
+from joblib import cpu_count
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -65,7 +65,11 @@ class BaseAutoencoder(BaseEstimator):
         "image_shape": ["array-like", None],
         "module": [callable, None],
         "module_params": [dict, None],
-        "n_jobs": [Integral, None],
+        "n_jobs": [
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "device": [str],
@@ -445,7 +449,13 @@ class BaseAutoencoder(BaseEstimator):
         # None means one thread, as n_jobs=None means one job in scikit-learn:
         # small networks run fastest on one thread, and parallel searches
         # (GridSearchCV(n_jobs=...)) then never oversubscribe the cores.
-        return 1 if self.n_jobs is None else effective_n_jobs(self.n_jobs)
+        # Counted here rather than by joblib's effective_n_jobs, which
+        # answers how many *processes* may start (1 inside a Dask worker).
+        if self.n_jobs is None:
+            return 1
+        if self.n_jobs < 0:
+            return max(1, cpu_count() + 1 + self.n_jobs)
+        return self.n_jobs
 
     # ------------------------------------------------------------ inference
 

@@ -157,6 +157,9 @@ def test_each_dask_worker_fits_on_one_torch_thread_by_default(dask_client):
         for worker in workers
     ]
     assert dask_client.gather(futures) == [1, 1]
+    # An explicit n_jobs is honoured inside a worker too (joblib would say
+    # 1 there: it counts processes a worker may start, not threads).
+    assert dask_client.submit(torch_threads_in_fit, 2).result() == 2
 
 
 # ------------------------------------------------------------- out of core
