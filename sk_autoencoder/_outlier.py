@@ -99,41 +99,23 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         :class:`AutoencoderTransformer`.
 
     noise : {"gaussian", "mask"} or None, default=None
-        Corrupt the training inputs, anew for every batch, and train the
-        network to rebuild the clean rows (a denoising autoencoder).
-        ``"gaussian"`` adds noise of standard deviation ``noise_level`` in
-        scaled units (see ``standardize``); ``"mask"`` sets a random
-        ``noise_level`` share of the entries to their feature's mean. Only
-        ``fit`` corrupts (the validation rows too, the same way in every
-        epoch): ``transform``, ``inverse_transform`` and ``score_samples``
-        see inputs as given, so ``inverse_transform(transform(X_noisy))``
-        is the denoised ``X_noisy``.
+        Corruption of the training inputs (a denoising autoencoder), as in
+        :class:`AutoencoderTransformer`; scoring sees inputs as given.
 
     noise_level : float, default=0.1
         Standard deviation of the Gaussian noise, or share of the entries
-        masked (below 1); unused when ``noise`` is None.
+        masked; unused when ``noise`` is None.
 
     image_shape : tuple of int or None, default=None
-        ``(height, width)`` or ``(channels, height, width)`` when each row
-        is an image flattened in C order. The network is then
-        convolutional: ``hidden_layer_sizes`` gives the channels of its
-        3 x 3 convolutions, each of which halves the height and width, and
-        the decoder mirrors them. X stays 2-D.
+        ``(height, width)`` or ``(channels, height, width)`` when rows are
+        flattened images: a convolutional network, as in
+        :class:`AutoencoderTransformer`.
 
     module : torch.nn.Module class or None, default=None
-        A network of your own instead of the built-in ones, built as
-        ``module(n_features=..., n_components=..., **module_params)``. It
-        must have ``encode(x)`` and ``decode(code)`` methods and a
-        ``forward(x)`` that returns ``(reconstruction, code)`` (checked on
-        two rows before training); it is then trained, seeded, batched and
-        scored like the built-in networks. If it has a
-        ``start_from_pca(components)`` method, it is called with the
-        principal axes before training.
+        A network of your own, as in :class:`AutoencoderTransformer`.
 
     module_params : dict or None, default=None
-        Keyword arguments for ``module``, as skorch's ``module__``
-        parameters; ``hidden_layer_sizes`` and ``activation`` apply to the
-        built-in networks only.
+        Keyword arguments for ``module``.
 
     n_jobs : int, default=None
         Number of torch threads used in ``fit`` and inference. ``None``
