@@ -243,6 +243,11 @@ class BaseAutoencoder(BaseEstimator):
         """
         n_samples, n_features = X.shape
         module, module_params = self._module_and_params(n_features)
+        if self.noise == "mask" and self.noise_level >= 1:
+            raise ValueError(
+                f"noise_level={self.noise_level} must be below 1 with "
+                "noise='mask': it is the fraction of entries masked."
+            )
         if n_components > n_features and self.sparsity == 0:
             raise ValueError(
                 f"n_components={n_components} must be at most "
@@ -310,11 +315,6 @@ class BaseAutoencoder(BaseEstimator):
 
     def _module_and_params(self, n_features):
         """The module class and its parameters besides the two widths."""
-        if self.noise == "mask" and self.noise_level >= 1:
-            raise ValueError(
-                f"noise_level={self.noise_level} must be below 1 with "
-                "noise='mask': it is the fraction of entries masked."
-            )
         image_shape = self._check_image_shape(n_features)
         if self.module is not None:
             if image_shape is not None:
