@@ -27,6 +27,9 @@ from ._training import (
     torch_threads,
 )
 
+# Rows on which reconstruction_r2_ and code_sparsity_ are measured, at most.
+MAX_REPORTED_ROWS = 10_000
+
 
 class BaseAutoencoder(BaseEstimator):
     """Everything the autoencoder estimators share.
@@ -144,12 +147,21 @@ class BaseAutoencoder(BaseEstimator):
         return X
 
     def _fit_size(self, X, n_components, seed):
-        """Fit with a code of ``n_components``; return the held-out rows."""
+        """Fit with a code of ``n_components``; return the rows to report on.
+
+        Those are the validation rows, or without them the training rows,
+        at most ``MAX_REPORTED_ROWS`` of either, evenly spread: the fitted
+        attributes measured on them cost little next to training, and X is
+        never copied as a whole.
+        """
         train, valid = self._initialize(
             X, validation=self.early_stopping, n_components=n_components, seed=seed
         )
         self._train(train, epochs=self.max_iter)
-        return X[(valid if valid is not None else train).indices]
+        rows = (valid if valid is not None else train).indices
+        if len(rows) > MAX_REPORTED_ROWS:
+            rows = rows[np.linspace(0, len(rows) - 1, MAX_REPORTED_ROWS).astype(int)]
+        return X[rows]
 
     def _search_size(self, X, target, seed):
         """Fit the smallest code whose held-out R^2 reaches ``target``.
@@ -182,11 +194,13 @@ class BaseAutoencoder(BaseEstimator):
         to_scaled = self._scaler()
 
         def squares(x):
-            # Missing entries (NaN) count for nothing, as in training.
-            observed = ~torch.isnan(x)
+            observed = ~torch.isnan(x) if self._allow_nan else None
             x = to_scaled(x)
-            residual = torch.where(observed, module(x)[0] - x, 0.0) ** 2
-            return torch.stack([residual.sum(dim=1), (x**2).sum(dim=1)], dim=1)
+            residual = module(x)[0] - x
+            if observed is not None:
+                # Missing entries count for nothing, as in training.
+                residual = torch.where(observed, residual, 0.0)
+            return torch.stack([(residual**2).sum(dim=1), (x**2).sum(dim=1)], dim=1)
 
         sse, sst = self._map(X, squares, 2, dtype=np.float64).sum(axis=0)
         return float(1.0 - sse / max(sst, np.finfo(np.float64).tiny))

@@ -137,7 +137,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
     code_sparsity_ : float
         Fraction of code entries below 1e-3 in absolute value on the
-        validation rows.
+        validation rows (at most 10,000 of them).
 
     mean_ : ndarray of shape (n_features,)
         Per-feature mean of the observed training entries (0 for a feature

@@ -156,7 +156,8 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
 
     code_sparsity_ : float
         Fraction of code entries below 1e-3 in absolute value on the
-        validation rows (all training rows without early stopping).
+        rows that ``reconstruction_r2_`` is measured on (validation rows,
+        or training rows without early stopping; at most 10,000).
 
     mean_ : ndarray of shape (n_features,)
         Per-feature mean of the training data.

@@ -146,8 +146,9 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         Width of the code.
 
     reconstruction_r2_ : float
-        Held-out reconstruction R^2 of the fitted model (validation rows,
-        or the training rows without early stopping).
+        Held-out reconstruction R^2 of the fitted model (on the validation
+        rows, or the training rows without early stopping; at most 10,000
+        of them, evenly spread).
 
     candidate_r2_ : dict of int to float
         When ``n_components`` is a float: the held-out R^2 of each code
@@ -156,7 +157,7 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
 
     code_sparsity_ : float
         Fraction of code entries below 1e-3 in absolute value on the
-        validation rows (all training rows without early stopping).
+        rows that ``reconstruction_r2_`` is measured on.
 
     mean_ : ndarray of shape (n_features,)
         Per-feature mean of the training data.
