@@ -27,6 +27,12 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     ``1 - code_quantile`` quantiles): a row far from the training data in
     any direction then gets a large error.
 
+    By default the network is trained as a denoising autoencoder: it
+    rebuilds each training row from a copy with Gaussian noise of unit
+    standard deviation (in standardized units) added. It then learns to
+    pull rows back onto the data rather than to copy them, so rows off the
+    data are rebuilt worse.
+
     Parameters
     ----------
     n_components : int or "auto", default="auto"
@@ -98,13 +104,17 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         Weight of an L1 penalty on the code, as in
         :class:`AutoencoderTransformer`.
 
-    noise : {"gaussian", "mask"} or None, default=None
+    noise : {"gaussian", "mask"} or None, default="gaussian"
         Corruption of the training inputs (a denoising autoencoder), as in
-        :class:`AutoencoderTransformer`; scoring sees inputs as given.
+        :class:`AutoencoderTransformer`; scoring sees inputs as given. None
+        trains on the rows as they are. On 43 ADBench datasets (3 seeds)
+        Gaussian noise of level 1 raised the mean ROC-AUC from 0.755 to
+        0.761 and the mean average precision from 0.398 to 0.405.
 
-    noise_level : float, default=0.1
-        Standard deviation of the Gaussian noise, or share of the entries
-        masked; unused when ``noise`` is None.
+    noise_level : float, default=1.0
+        Standard deviation of the Gaussian noise in scaled units (with
+        ``standardize=True``, in standard deviations of each feature), or
+        share of the entries masked; unused when ``noise`` is None.
 
     image_shape : tuple of int or None, default=None
         ``(height, width)`` or ``(channels, height, width)`` when rows are
@@ -237,8 +247,8 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         tol=1e-4,
         standardize=True,
         sparsity=0.0,
-        noise=None,
-        noise_level=0.1,
+        noise="gaussian",
+        noise_level=1.0,
         image_shape=None,
         module=None,
         module_params=None,

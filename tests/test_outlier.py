@@ -112,7 +112,9 @@ def test_detector_trains_the_transformers_network(planted):
     # very same network.
     X = planted[0]
     params = {**FAST, "n_components": 2, "standardize": True}
-    detector = AutoencoderOutlierDetector(support_fraction=1.0, **params).fit(X)
+    detector = AutoencoderOutlierDetector(
+        support_fraction=1.0, noise=None, noise_level=0.1, **params
+    ).fit(X)
     transformer = AutoencoderTransformer(**params).fit(X)
     assert_array_equal(detector.transform(X), transformer.transform(X))
 
@@ -125,8 +127,10 @@ def test_auto_code_width_is_half_the_features(planted):
 def test_codes_are_clipped_when_scoring(planted):
     # A row far out along the code's own directions is rebuilt perfectly
     # without clipping, and gets a large error with it.
+    # (Trained without noise: a denoising network already rebuilds such a
+    # row badly, and this test isolates the clipping.)
     X = planted[0][:500]
-    detector = AutoencoderOutlierDetector(2, **FAST).fit(X)
+    detector = AutoencoderOutlierDetector(2, noise=None, **FAST).fit(X)
     far = 50 * X[np.argmax(np.linalg.norm(X, axis=1))][None, :]
     unclipped = detector.inverse_transform(detector.transform(far))
     clipped_error = -detector.score_samples(far)[0]
@@ -163,3 +167,9 @@ def test_partial_fit_keeps_threshold_and_bounds_matched_to_the_network(planted):
         assert detector.offset_ == pytest.approx(-(q3 + 3 * (q3 - q1)))
     assert detector.n_iter_ == 3
     assert np.mean(detector.predict(planted[0][-10:]) == -1) >= 0.8
+
+
+def test_default_detector_trains_on_noisy_copies(planted):
+    detector = AutoencoderOutlierDetector(**FAST).fit(planted[0])
+    assert detector.net_.iterator_train__noise == "gaussian"
+    assert detector.net_.iterator_train__noise_level == 1.0
