@@ -30,9 +30,9 @@ from threadpoolctl import threadpool_limits
 from sk_autoencoder import AutoencoderOutlierDetector
 
 SETTINGS = {
-    "no noise": {"noise": None},
-    "noise 1 (default)": {},
-    "noise 1, support 0.6": {"support_fraction": 0.6},
+    "error, no noise": {"noise": None, "n_neighbors": None},
+    "error, noise 1": {"n_neighbors": None},
+    "error or code distance, noise 1 (default)": {},
 }
 SEEDS = (0, 1)
 

@@ -31,6 +31,13 @@ from ._training import (
 MAX_REPORTED_ROWS = 10_000
 
 
+def evenly_spread(rows, limit):
+    """At most ``limit`` of ``rows``, evenly spread over them."""
+    if len(rows) <= limit:
+        return rows
+    return rows[np.linspace(0, len(rows) - 1, limit).astype(int)]
+
+
 class BaseAutoencoder(BaseEstimator):
     """Everything the autoencoder estimators share.
 
@@ -159,9 +166,7 @@ class BaseAutoencoder(BaseEstimator):
         )
         self._train(train, epochs=self.max_iter)
         rows = (valid if valid is not None else train).indices
-        if len(rows) > MAX_REPORTED_ROWS:
-            rows = rows[np.linspace(0, len(rows) - 1, MAX_REPORTED_ROWS).astype(int)]
-        return X[rows]
+        return X[evenly_spread(rows, MAX_REPORTED_ROWS)]
 
     def _search_size(self, X, target, seed):
         """Fit the smallest code whose held-out R^2 reaches ``target``.
@@ -535,12 +540,13 @@ class BaseAutoencoder(BaseEstimator):
         """Bounds that codes are clipped to before decoding when scoring."""
         return None
 
-    def _reconstruction_error(self, X, per_feature=False):
+    def _reconstruction_error(self, X, per_feature=False, return_codes=False):
         """Squared reconstruction errors in scaled units, as float64.
 
         Per feature, shape (n_samples, n_features), or their mean per row,
         shape (n_samples,). Scores are float64 whatever the input, as
-        scikit-learn's own ``score_samples`` are.
+        scikit-learn's own ``score_samples`` are. ``return_codes`` also
+        returns the codes (before clipping), from the same pass over ``X``.
         """
         module = self.net_.module_
         to_scaled = self._scaler()
@@ -554,14 +560,17 @@ class BaseAutoencoder(BaseEstimator):
         def error(x):
             x = to_scaled(x)
             code = module.encode(x)
-            if bounds is not None:
-                code = torch.clamp(code, *bounds)
-            squared = (module.decode(code) - x) ** 2
-            return squared if per_feature else squared.mean(dim=1, keepdim=True)
+            clipped = code if bounds is None else torch.clamp(code, *bounds)
+            squared = (module.decode(clipped) - x) ** 2
+            if not per_feature:
+                squared = squared.mean(dim=1, keepdim=True)
+            return torch.cat([squared, code], dim=1) if return_codes else squared
 
-        n_outputs = self.n_features_in_ if per_feature else 1
-        errors = self._map(X, error, n_outputs, dtype=np.float64)
-        return errors if per_feature else errors[:, 0]
+        n_errors = self.n_features_in_ if per_feature else 1
+        n_outputs = n_errors + (self.n_components_ if return_codes else 0)
+        out = self._map(X, error, n_outputs, dtype=np.float64)
+        errors = out[:, :n_errors] if per_feature else out[:, 0]
+        return (errors, out[:, n_errors:]) if return_codes else errors
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -4,18 +4,21 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import OutlierMixin, _fit_context
+from sklearn.neighbors import NearestNeighbors
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import BaseAutoencoder, EncoderMixin
+from ._base import BaseAutoencoder, EncoderMixin, evenly_spread
+
+MAX_REFERENCE_CODES = 10_000
 
 
 class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
-    """Outlier detection by autoencoder reconstruction error.
+    """Outlier detection by autoencoder reconstruction error and code distance.
 
     The autoencoder of :class:`AutoencoderTransformer` (the same network,
     training and inference), fitted to rows that are mostly normal, scores
-    each row by how badly it is rebuilt: ``score_samples`` is the negative
-    mean squared reconstruction error, so that, as for
+    each row by how badly it is rebuilt and how isolated its code is:
+    ``score_samples`` is the negative of that outlyingness, so that, as for
     :class:`~sklearn.ensemble.IsolationForest`, higher means more normal,
     ``decision_function`` is negative for outliers and ``predict`` returns
     -1 for outliers and +1 for inliers.
@@ -26,6 +29,16 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     the training codes occupy (their ``code_quantile`` and
     ``1 - code_quantile`` quantiles): a row far from the training data in
     any direction then gets a large error.
+
+    Reconstruction error also misses rows that lie on the data's surface
+    but where few training rows are: the decoder rebuilds them well. So
+    each row is also scored by how far its code is from the training
+    codes: the mean distance to its ``n_neighbors`` nearest among (at most
+    10,000 of) them. That distance is put on the scale of the
+    reconstruction errors, by matching the medians and interquartile
+    ranges of both over the training rows, and counts when it is the
+    larger: a row is as outlying as the worse of the two says. Scoring then
+    costs a nearest-neighbour search among those codes for every row.
 
     By default the network is trained as a denoising autoencoder: it
     rebuilds each training row from a copy with Gaussian noise of unit
@@ -44,10 +57,10 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         The share of outliers expected in the training data; it sets the
         threshold ``offset_``. With a float, ``predict`` flags that fraction
         of the training rows. With ``"auto"``, a row is flagged when its
-        reconstruction error lies beyond Tukey's outer fence of the training
-        rows' errors, ``Q3 + 3 * (Q3 - Q1)`` ("far out" in a box plot): a
+        outlyingness (``-score_samples``) lies beyond Tukey's outer fence of
+        the training rows', ``Q3 + 3 * (Q3 - Q1)`` ("far out" in a box plot): a
         robust rule that needs no guess of the outlier rate. On ADBench it
-        flags about 6 % of the normal rows.
+        flags about 5 % of the normal rows.
 
     code_quantile : float in [0, 0.5], default=0.1
         Codes are clipped to the ``[code_quantile, 1 - code_quantile]``
@@ -55,6 +68,14 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         ``score_samples``, ``decision_function``, ``predict`` and
         ``reconstruction_errors``. 0 clips to the training minimum and
         maximum. ``transform`` returns codes unclipped.
+
+    n_neighbors : int or None, default=10
+        Number of nearest training codes whose mean distance scores how
+        isolated a row's code is (see above). None scores by
+        reconstruction error alone. On 43 ADBench datasets (3 seeds) the
+        code distances raised the mean ROC-AUC from 0.761 to 0.766 and the
+        mean average precision from 0.405 to 0.408; on 14 anomaly tasks
+        outside ADBench, the mean ROC-AUC from 0.718 to 0.732.
 
     support_fraction : float in (0, 1], default=0.75
         Share of each training batch that the loss counts: the rows rebuilt
@@ -158,6 +179,11 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     code_lower_, code_upper_ : ndarray of shape (n_components_,)
         The bounds that codes are clipped to when scoring.
 
+    code_neighbors_ : NearestNeighbors or None
+        Fitted on (at most 10,000 of) the training codes, evenly spread;
+        finds each scored row's nearest codes. None when ``n_neighbors`` is
+        None or fewer than two rows were seen.
+
     n_components_ : int
         Width of the code.
 
@@ -225,6 +251,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         ],
         "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
         "code_quantile": [Interval(Real, 0, 0.5, closed="both")],
+        "n_neighbors": [Interval(Integral, 1, None, closed="left"), None],
         "support_fraction": [Interval(Real, 0, 1, closed="right")],
     }
 
@@ -234,6 +261,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         *,
         contamination="auto",
         code_quantile=0.1,
+        n_neighbors=10,
         support_fraction=0.75,
         hidden_layer_sizes=(64,),
         activation="relu",
@@ -285,6 +313,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         )
         self.contamination = contamination
         self.code_quantile = code_quantile
+        self.n_neighbors = n_neighbors
         self.support_fraction = support_fraction
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -335,12 +364,38 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         return self
 
     def _set_threshold(self, X):
-        """Set the code bounds and ``offset_`` from the training rows ``X``."""
+        """Set the code bounds, the code neighbours and ``offset_`` from the
+        training rows ``X``."""
         codes = self._encode(X)
         self.code_lower_, self.code_upper_ = np.quantile(
             codes, [self.code_quantile, 1.0 - self.code_quantile], axis=0
         )
-        self.offset_ = self._threshold(-self._reconstruction_error(X))
+        self.code_neighbors_ = None
+        reference = evenly_spread(codes, MAX_REFERENCE_CODES).astype(np.float64)
+        if self.n_neighbors is not None and len(reference) > 1:
+            neighbors = NearestNeighbors(
+                n_neighbors=min(self.n_neighbors, len(reference) - 1)
+            ).fit(reference)
+            # Without a query, kneighbors leaves each row out of its own
+            # neighbours: the distances are those of unseen rows.
+            distances = neighbors.kneighbors()[0].mean(axis=1)
+            error_center, error_spread = _center_and_spread(
+                self._reconstruction_error(X)
+            )
+            distance_center, distance_spread = _center_and_spread(distances)
+            slope = error_spread / distance_spread
+            self._distance_to_error = (slope, error_center - slope * distance_center)
+            self.code_neighbors_ = neighbors
+        self.offset_ = self._threshold(-self._outlyingness(X))
+
+    def _outlyingness(self, X):
+        """Reconstruction error, raised to the code distance in error units."""
+        if self.code_neighbors_ is None:
+            return self._reconstruction_error(X)
+        errors, codes = self._reconstruction_error(X, return_codes=True)
+        distances = self.code_neighbors_.kneighbors(codes)[0].mean(axis=1)
+        slope, intercept = self._distance_to_error
+        return np.maximum(errors, slope * distances + intercept)
 
     def _support_fraction(self):
         return self.support_fraction
@@ -351,9 +406,30 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     def _threshold(self, scores):
         if self.contamination != "auto":
             return float(np.percentile(scores, 100.0 * self.contamination))
-        # Tukey's outer fence: "far out" in a box plot of the errors.
+        # Tukey's outer fence: "far out" in a box plot of the outlyingness.
         q1, q3 = np.percentile(-scores, [25, 75])
         return -float(q3 + 3.0 * (q3 - q1))
+
+    def score_samples(self, X):
+        """Opposite of each row's outlyingness: higher means more normal.
+
+        The outlyingness is the mean squared reconstruction error (in the
+        scaled units, see ``standardize``, with codes clipped as
+        ``code_quantile`` says), or, when larger, the mean distance from
+        the row's code to its ``n_neighbors`` nearest training codes, put
+        on the errors' scale.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            Negative outlyingness of each row, float64.
+        """
+        return -self._outlyingness(self._validate_inference_input(X))
 
     def decision_function(self, X):
         """Shifted scores: negative for outliers, positive for inliers.
@@ -388,8 +464,10 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     def reconstruction_errors(self, X):
         """Squared reconstruction error of each feature of each row.
 
-        Their row means are ``-score_samples(X)``; the largest entries of a
-        row show which features made it look anomalous.
+        Their row means are the reconstruction part of the outlyingness
+        (``-score_samples(X)`` wherever the code distance does not exceed
+        it); the largest entries of a row show which features made it look
+        anomalous.
 
         Parameters
         ----------
@@ -404,3 +482,13 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         return self._reconstruction_error(
             self._validate_inference_input(X), per_feature=True
         )
+
+
+def _center_and_spread(values):
+    """Median and interquartile range of ``values`` (their standard
+    deviation, or 1, where the range is 0)."""
+    q1, median, q3 = np.percentile(values, [25, 50, 75])
+    spread = q3 - q1
+    if spread <= 0:
+        spread = np.std(values)
+    return median, spread if spread > 0 else 1.0

@@ -192,7 +192,8 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
     --------
     sklearn.decomposition.PCA : Linear dimensionality reduction.
     sklearn.neural_network.MLPRegressor : Multi-layer perceptron regressor.
-    AutoencoderOutlierDetector : Outlier detection by reconstruction error.
+    AutoencoderOutlierDetector : Outlier detection by reconstruction error
+        and code distance.
 
     Examples
     --------

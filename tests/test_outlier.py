@@ -62,8 +62,8 @@ def test_float_contamination_flags_that_fraction(planted, contamination):
 
 def test_auto_contamination_is_tukeys_outer_fence(detector, planted):
     X, y = planted
-    errors = -detector.score_samples(X)
-    q1, q3 = np.percentile(errors, [25, 75])
+    outlyingness = -detector.score_samples(X)
+    q1, q3 = np.percentile(outlyingness, [25, 75])
     assert detector.offset_ == pytest.approx(-(q3 + 3 * (q3 - q1)))
     flagged = detector.predict(X) == -1
     assert flagged[y == -1].all()
@@ -76,11 +76,44 @@ def test_fit_predict_matches_fit_then_predict(planted):
     assert_array_equal(labels, AutoencoderOutlierDetector(2, **FAST).fit(X).predict(X))
 
 
-def test_reconstruction_errors_explain_scores(detector, planted):
+def test_reconstruction_errors_explain_scores(planted):
     X = planted[0]
+    detector = AutoencoderOutlierDetector(2, n_neighbors=None, **FAST).fit(X)
     errors = detector.reconstruction_errors(X)
     assert errors.shape == X.shape
     assert_allclose(-errors.mean(axis=1), detector.score_samples(X), rtol=1e-6)
+    assert detector.code_neighbors_ is None
+
+
+def test_outlyingness_is_the_larger_of_error_and_code_distance(detector, planted):
+    X = planted[0]
+    outlyingness = -detector.score_samples(X)
+    errors = detector.reconstruction_errors(X).mean(axis=1)
+    assert np.all(outlyingness >= errors * (1 - 1e-6))
+    # Where the code distance wins, the outlyingness is that distance on
+    # the errors' scale: a straight line with positive slope.
+    by_distance = outlyingness > errors * (1 + 1e-5)
+    assert 0 < by_distance.sum() < len(X)
+    distances = detector.code_neighbors_.kneighbors(detector.transform(X))[0]
+    distances = distances.mean(axis=1)[by_distance]
+    slope, intercept = np.polyfit(distances, outlyingness[by_distance], 1)
+    assert slope > 0
+    assert_allclose(slope * distances + intercept, outlyingness[by_distance])
+
+
+def test_code_distance_flags_a_row_in_a_gap_of_the_data():
+    # Two clusters on a line: a row on the line between them is rebuilt
+    # perfectly (its code lies within the clipping bounds), but no training
+    # code is near its own.
+    rng = np.random.default_rng(0)
+    position = np.r_[rng.normal(-3, 0.2, 300), rng.normal(3, 0.2, 300)]
+    X = np.c_[position, 2 * position] + 0.01 * rng.normal(size=(600, 2))
+    gap = np.array([[0.0, 0.0]])
+    params = {**FAST, "n_components": 1, "noise": None}
+    with_distance = AutoencoderOutlierDetector(**params).fit(X)
+    error_only = AutoencoderOutlierDetector(n_neighbors=None, **params).fit(X)
+    assert error_only.predict(gap)[0] == 1
+    assert with_distance.predict(gap)[0] == -1
 
 
 def test_reconstruction_errors_point_at_the_broken_feature(detector, planted):
@@ -130,7 +163,8 @@ def test_codes_are_clipped_when_scoring(planted):
     # (Trained without noise: a denoising network already rebuilds such a
     # row badly, and this test isolates the clipping.)
     X = planted[0][:500]
-    detector = AutoencoderOutlierDetector(2, noise=None, **FAST).fit(X)
+    detector = AutoencoderOutlierDetector(2, noise=None, n_neighbors=None, **FAST)
+    detector.fit(X)
     far = 50 * X[np.argmax(np.linalg.norm(X, axis=1))][None, :]
     unclipped = detector.inverse_transform(detector.transform(far))
     clipped_error = -detector.score_samples(far)[0]
@@ -162,8 +196,8 @@ def test_partial_fit_keeps_threshold_and_bounds_matched_to_the_network(planted):
         # with the network as it now is.
         codes = detector.transform(chunk)
         assert_allclose(detector.code_lower_, np.quantile(codes, 0.1, axis=0))
-        errors = -detector.score_samples(chunk)
-        q1, q3 = np.percentile(errors, [25, 75])
+        outlyingness = -detector.score_samples(chunk)
+        q1, q3 = np.percentile(outlyingness, [25, 75])
         assert detector.offset_ == pytest.approx(-(q3 + 3 * (q3 - q1)))
     assert detector.n_iter_ == 3
     assert np.mean(detector.predict(planted[0][-10:]) == -1) >= 0.8
