@@ -207,3 +207,18 @@ def test_default_detector_trains_on_noisy_copies(planted):
     detector = AutoencoderOutlierDetector(**FAST).fit(planted[0])
     assert detector.net_.iterator_train__noise == "gaussian"
     assert detector.net_.iterator_train__noise_level == 1.0
+
+
+def test_n_neighbors_is_capped_by_the_training_rows(planted):
+    detector = AutoencoderOutlierDetector(2, n_neighbors=10, **FAST)
+    detector.fit(planted[0][:5])
+    assert detector.code_neighbors_.n_neighbors == 4
+    assert np.isfinite(detector.score_samples(planted[0])).all()
+
+
+@pytest.mark.parametrize("n_neighbors", [0, -1, 2.5])
+def test_bad_n_neighbors_raises_before_training(planted, n_neighbors):
+    detector = AutoencoderOutlierDetector(n_neighbors=n_neighbors, **FAST)
+    with pytest.raises(ValueError, match="n_neighbors"):
+        detector.fit(planted[0])
+    assert not hasattr(detector, "net_")
