@@ -54,7 +54,7 @@ def hand_written_fit(X, batch_size, epochs, fused=False):
     for _ in range(epochs):
         for idx in torch.randperm(len(data)).split(batch_size):
             batch = data[idx]
-            loss = torch.mean((model(batch)[0] - batch) ** 2)
+            loss = torch.nn.functional.mse_loss(model(batch)[0], batch)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
