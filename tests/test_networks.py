@@ -14,7 +14,8 @@ from sk_autoencoder import (
     AutoencoderOutlierDetector,
     AutoencoderTransformer,
 )
-from sk_autoencoder._network import ConvAutoencoder
+from sk_autoencoder._network import ConvAutoencoder, MLPAutoencoder
+from sk_autoencoder._training import principal_axes
 
 FAST = {"max_iter": 3, "random_state": 0}
 
@@ -52,6 +53,25 @@ def test_image_shape_selects_a_convolutional_network(digits, image_shape):
     assert isinstance(ae.net_.module_, ConvAutoencoder)
     assert ae.transform(digits).shape == (len(digits), 4)
     assert ae.inverse_transform(ae.transform(digits)).shape == digits.shape
+
+
+@pytest.mark.parametrize("hidden_layer_sizes", [(), (8,), (8, 4)])
+def test_mlp_network_starts_at_pca(hidden_layer_sizes):
+    # Each half is a linear map plus a correction whose last layer starts at
+    # zero, so after start_from_pca the network is PCA's projection.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 6)) @ rng.normal(size=(6, 6))
+    X -= X.mean(axis=0)
+    axes = principal_axes(X.T @ X / len(X), 2)
+    module = MLPAutoencoder(6, 2, hidden_layer_sizes)
+    module.start_from_pca(axes)
+    x = torch.as_tensor(X, dtype=torch.float32)
+    with torch.no_grad():
+        rebuilt, code = module(x)
+        assert torch.allclose(code, module.encoder.linear(x), atol=1e-5)
+    expected = X @ axes.T
+    np.testing.assert_allclose(code.numpy(), expected, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(rebuilt.numpy(), expected @ axes, rtol=1e-4, atol=1e-4)
 
 
 def test_convolutional_network_starts_at_its_linear_path():
