@@ -32,6 +32,7 @@ from sk_autoencoder import AutoencoderOutlierDetector
 SETTINGS = {
     "error, no noise": {"noise": None, "n_neighbors": None},
     "error, noise 1": {"n_neighbors": None},
+    "error or code distance, no noise": {"noise": None},
     "error or code distance, noise 1 (default)": {},
 }
 SEEDS = (0, 1)
