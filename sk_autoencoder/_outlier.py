@@ -373,29 +373,31 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         self.code_lower_, self.code_upper_ = np.quantile(
             codes, [self.code_quantile, 1.0 - self.code_quantile], axis=0
         )
+        errors = self._reconstruction_error(X)
         self.code_neighbors_ = None
         reference = evenly_spread(codes, MAX_REFERENCE_CODES).astype(np.float64)
         if self.n_neighbors is not None and len(reference) > 1:
-            neighbors = NearestNeighbors(
+            self.code_neighbors_ = NearestNeighbors(
                 n_neighbors=min(self.n_neighbors, len(reference) - 1)
             ).fit(reference)
             # Without a query, kneighbors leaves each row out of its own
             # neighbours: the distances are those of unseen rows.
-            distances = neighbors.kneighbors()[0].mean(axis=1)
-            error_center, error_spread = _center_and_spread(
-                self._reconstruction_error(X)
-            )
+            distances = self.code_neighbors_.kneighbors()[0].mean(axis=1)
+            error_center, error_spread = _center_and_spread(errors)
             distance_center, distance_spread = _center_and_spread(distances)
             slope = error_spread / distance_spread
             self._distance_to_error = (slope, error_center - slope * distance_center)
-            self.code_neighbors_ = neighbors
-        self.offset_ = self._threshold(-self._outlyingness(X))
+        self.offset_ = self._threshold(-self._combine(errors, codes))
 
     def _outlyingness(self, X):
-        """Reconstruction error, raised to the code distance in error units."""
         if self.code_neighbors_ is None:
             return self._reconstruction_error(X)
-        errors, codes = self._reconstruction_error(X, return_codes=True)
+        return self._combine(*self._reconstruction_error(X, return_codes=True))
+
+    def _combine(self, errors, codes):
+        """Reconstruction errors, raised to the code distances in error units."""
+        if self.code_neighbors_ is None:
+            return errors
         distances = self.code_neighbors_.kneighbors(codes)[0].mean(axis=1)
         slope, intercept = self._distance_to_error
         return np.maximum(errors, slope * distances + intercept)
