@@ -222,3 +222,9 @@ def test_bad_n_neighbors_raises_before_training(planted, n_neighbors):
     with pytest.raises(ValueError, match="n_neighbors"):
         detector.fit(planted[0])
     assert not hasattr(detector, "net_")
+
+
+def test_code_distance_searches_at_most_1024_training_codes():
+    X = np.random.default_rng(0).normal(size=(3000, 4))
+    detector = AutoencoderOutlierDetector(2, **{**FAST, "max_iter": 1}).fit(X)
+    assert detector.code_neighbors_.n_samples_fit_ == 1024
