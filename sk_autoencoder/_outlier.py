@@ -395,6 +395,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         self.offset_ = self._threshold(-self._combine(errors, codes))
 
     def _outlyingness(self, X):
+        """``-score_samples(X)`` for validated ``X``, in one pass."""
         if self.code_neighbors_ is None:
             return self._reconstruction_error(X)
         return self._combine(*self._reconstruction_error(X, return_codes=True))
