@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.base import OutlierMixin, _fit_context
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils._param_validation import Interval, StrOptions
+from threadpoolctl import threadpool_limits
 
 from ._base import BaseAutoencoder, EncoderMixin, evenly_spread
 
@@ -155,8 +156,9 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         Keyword arguments for ``module``.
 
     n_jobs : int, default=None
-        Number of torch threads used in ``fit`` and inference. ``None``
-        means 1; ``-1`` means all cores.
+        Number of threads for the network (torch) and the code-neighbour
+        search in ``fit`` and inference. ``None`` means 1; ``-1`` means all
+        cores.
 
     random_state : int, RandomState instance or None, default=None
         Seeds the initialization, the validation split and the shuffling;
@@ -385,9 +387,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
             self.code_neighbors_ = NearestNeighbors(
                 n_neighbors=min(self.n_neighbors, len(reference) - 1)
             ).fit(reference)
-            # Without a query, kneighbors leaves each row out of its own
-            # neighbours: the distances are those of unseen rows.
-            distances = self.code_neighbors_.kneighbors()[0].mean(axis=1)
+            distances = self._code_distances()
             error_center, error_spread = _center_and_spread(errors)
             distance_center, distance_spread = _center_and_spread(distances)
             slope = error_spread / distance_spread
@@ -404,9 +404,19 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         """Reconstruction errors, raised to the code distances in error units."""
         if self.code_neighbors_ is None:
             return errors
-        distances = self.code_neighbors_.kneighbors(codes)[0].mean(axis=1)
+        distances = self._code_distances(codes)
         slope, intercept = self._distance_to_error
         return np.maximum(errors, slope * distances + intercept)
+
+    def _code_distances(self, codes=None):
+        """Mean distance from each code to its nearest kept training codes.
+
+        Without ``codes``, those of the kept codes themselves, each left out
+        of its own neighbours: the distances of unseen rows. The search runs
+        on ``n_jobs`` threads, as the network does.
+        """
+        with threadpool_limits(self._n_threads()):
+            return self.code_neighbors_.kneighbors(codes)[0].mean(axis=1)
 
     def _support_fraction(self):
         return self.support_fraction

@@ -5,6 +5,7 @@ import pytest
 import torch
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.ensemble import IsolationForest
+from threadpoolctl import threadpool_info
 
 from sk_autoencoder import AutoencoderOutlierDetector, AutoencoderTransformer
 from sk_autoencoder._training import ReconstructionLoss
@@ -228,3 +229,19 @@ def test_code_distance_searches_at_most_1024_training_codes():
     X = np.random.default_rng(0).normal(size=(3000, 4))
     detector = AutoencoderOutlierDetector(2, **{**FAST, "max_iter": 1}).fit(X)
     assert detector.code_neighbors_.n_samples_fit_ == 1024
+
+
+@pytest.mark.parametrize(("n_jobs", "threads"), [(None, 1), (2, 2)])
+def test_neighbour_search_runs_on_n_jobs_threads(planted, monkeypatch, n_jobs, threads):
+    X = planted[0]
+    detector = AutoencoderOutlierDetector(2, n_jobs=n_jobs, **FAST).fit(X)
+    search, seen = detector.code_neighbors_.kneighbors, []
+
+    def recording_search(*args, **kwargs):
+        seen.extend(pool["num_threads"] for pool in threadpool_info())
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(detector.code_neighbors_, "kneighbors", recording_search)
+    detector.score_samples(X)
+    assert seen
+    assert set(seen) == {threads}
