@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.base import OutlierMixin, _fit_context
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils._param_validation import Interval, StrOptions
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ._base import BaseAutoencoder, EncoderMixin, evenly_spread
 
@@ -14,6 +14,10 @@ from ._base import BaseAutoencoder, EncoderMixin, evenly_spread
 # every row, so their number sets its cost; on ADBench and on the tasks
 # outside it, 1,024 scored as well as 10,000 at a tenth of the cost.
 MAX_REFERENCE_CODES = 1024
+
+# The thread pools that scikit-learn's neighbour search may use (OpenMP,
+# BLAS), found once: looking them up costs milliseconds per call.
+_THREAD_POOLS = ThreadpoolController()
 
 
 class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
@@ -189,8 +193,10 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
 
     code_neighbors_ : NearestNeighbors or None
         Fitted on (at most 1,024 of) the training codes, evenly spread;
-        finds each scored row's nearest codes. None when ``n_neighbors`` is
-        None or fewer than two rows were seen.
+        finds each scored row's nearest codes (one more than
+        ``n_neighbors``: a row's own code, when it is a kept one, is
+        dropped). None when ``n_neighbors`` is None, fewer than two rows
+        were seen, or all kept codes are equally far from their neighbours.
 
     n_components_ : int
         Width of the code.
@@ -349,11 +355,12 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         """Train one epoch on ``X``; the first call also initializes.
 
         The scaling and the PCA start come from the first call's rows and
-        stay fixed afterwards. The code bounds and the threshold
-        ``offset_`` are set anew from each call's rows, scored by the
-        network as it is after that call, so that they always match the
-        current network: the last chunk should be representative of the
-        data, as for the first.
+        stay fixed afterwards. The code bounds, the kept training codes of
+        the code distance and the threshold ``offset_`` are set anew from
+        each call's rows, scored by the network as it is after that call,
+        so that they always match the current network: the last chunk
+        should be representative of the data, as for the first (and have
+        at least two rows for the code distance to count).
 
         Parameters
         ----------
@@ -384,14 +391,23 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         self.code_neighbors_ = None
         reference = evenly_spread(codes, MAX_REFERENCE_CODES)
         if self.n_neighbors is not None and len(reference) > 1:
+            # One neighbour more than used: a code that is itself a kept
+            # code drops that match (see _code_distances).
             self.code_neighbors_ = NearestNeighbors(
-                n_neighbors=min(self.n_neighbors, len(reference) - 1)
+                n_neighbors=min(self.n_neighbors + 1, len(reference))
             ).fit(reference)
-            distances = self._code_distances()
-            error_center, error_spread = _center_and_spread(errors)
-            distance_center, distance_spread = _center_and_spread(distances)
-            slope = error_spread / distance_spread
-            self._distance_to_error = (slope, error_center - slope * distance_center)
+            distance_center, distance_spread = _center_and_spread(
+                self._code_distances(reference)
+            )
+            if distance_spread > 0:
+                error_center, error_spread = _center_and_spread(errors)
+                slope = error_spread / distance_spread
+                intercept = error_center - slope * distance_center
+                self._distance_to_error = (slope, intercept)
+            else:
+                # Every kept code is as close to its neighbours as any
+                # other: the distances say nothing.
+                self.code_neighbors_ = None
         self.offset_ = self._threshold(-self._combine(errors, codes))
 
     def _outlyingness(self, X):
@@ -408,15 +424,19 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         slope, intercept = self._distance_to_error
         return np.maximum(errors, slope * distances + intercept)
 
-    def _code_distances(self, codes=None):
+    def _code_distances(self, codes):
         """Mean distance from each code to its nearest kept training codes.
 
-        Without ``codes``, those of the kept codes themselves, each left out
-        of its own neighbours: the distances of unseen rows. The search runs
-        on ``n_jobs`` threads, as the network does.
+        A code equal to a kept code (a training row scored again) is not
+        its own neighbour: the first match at distance 0 is dropped, so
+        training rows are scored as unseen rows are, and ``offset_``, set
+        from the training rows, holds for new rows. The search runs on
+        ``n_jobs`` threads, as the network does.
         """
-        with threadpool_limits(self._n_threads()):
-            return self.code_neighbors_.kneighbors(codes)[0].mean(axis=1)
+        with _THREAD_POOLS.limit(limits=self._n_threads()):
+            distances = self.code_neighbors_.kneighbors(codes)[0]
+        itself = distances[:, :1] == 0
+        return np.where(itself, distances[:, 1:], distances[:, :-1]).mean(axis=1)
 
     def _support_fraction(self):
         return self.support_fraction
@@ -507,9 +527,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
 
 def _center_and_spread(values):
     """Median and interquartile range of ``values`` (their standard
-    deviation, or 1, where the range is 0)."""
+    deviation where the range is 0)."""
     q1, median, q3 = np.percentile(values, [25, 50, 75])
     spread = q3 - q1
-    if spread <= 0:
-        spread = np.std(values)
-    return median, spread if spread > 0 else 1.0
+    return median, spread if spread > 0 else float(np.std(values))

@@ -95,7 +95,11 @@ def test_outlyingness_is_the_larger_of_error_and_code_distance(detector, planted
     # the errors' scale: a straight line with positive slope.
     by_distance = outlyingness > errors * (1 + 1e-5)
     assert 0 < by_distance.sum() < len(X)
+    # Mean distance to the n_neighbors nearest kept codes, a row's own code
+    # left out.
     distances = detector.code_neighbors_.kneighbors(detector.transform(X))[0]
+    itself = distances[:, :1] == 0
+    distances = np.where(itself, distances[:, 1:], distances[:, :-1])
     distances = distances.mean(axis=1)[by_distance]
     slope, intercept = np.polyfit(distances, outlyingness[by_distance], 1)
     assert slope > 0
@@ -213,7 +217,8 @@ def test_default_detector_trains_on_noisy_copies(planted):
 def test_n_neighbors_is_capped_by_the_training_rows(planted):
     detector = AutoencoderOutlierDetector(2, n_neighbors=10, **FAST)
     detector.fit(planted[0][:5])
-    assert detector.code_neighbors_.n_neighbors == 4
+    # Four neighbours used, plus the row's own code, dropped when scored.
+    assert detector.code_neighbors_.n_neighbors == 5
     assert np.isfinite(detector.score_samples(planted[0])).all()
 
 
@@ -245,3 +250,25 @@ def test_neighbour_search_runs_on_n_jobs_threads(planted, monkeypatch, n_jobs, t
     detector.score_samples(X)
     assert seen
     assert set(seen) == {threads}
+
+
+def test_training_rows_are_not_their_own_code_neighbours(planted):
+    # Scored again, a training row must not find its own code at distance
+    # 0, or training rows would look more normal than new rows and offset_
+    # would not hold for new data. With one neighbour that would zero the
+    # code distance of every training row.
+    X = planted[0]
+    detector = AutoencoderOutlierDetector(2, n_neighbors=1, **FAST).fit(X)
+    outlyingness = -detector.score_samples(X)
+    errors = detector.reconstruction_errors(X).mean(axis=1)
+    assert np.sum(outlyingness > errors * (1 + 1e-5)) > 0.1 * len(X)
+
+
+def test_distances_that_say_nothing_are_not_used():
+    # Every row repeated: each kept code has a twin at distance 0, so all
+    # code distances are 0 and scores are the reconstruction errors.
+    X = np.repeat(np.random.default_rng(0).normal(size=(20, 4)), 15, axis=0)
+    detector = AutoencoderOutlierDetector(2, **FAST).fit(X)
+    assert detector.code_neighbors_ is None
+    errors = detector.reconstruction_errors(X).mean(axis=1)
+    assert_allclose(-detector.score_samples(X), errors, rtol=1e-6)
