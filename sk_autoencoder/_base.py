@@ -70,7 +70,7 @@ class BaseAutoencoder(BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left")],
         "standardize": ["boolean"],
         "sparsity": [Interval(Real, 0, None, closed="left")],
-        "noise": [StrOptions({"gaussian", "mask"}), None],
+        "noise": [StrOptions({"gaussian", "mask"}), callable, None],
         "noise_level": [Interval(Real, 0, None, closed="left")],
         "image_shape": ["array-like", None],
         "module": [callable, None],
@@ -298,6 +298,9 @@ class BaseAutoencoder(BaseEstimator):
 
         train = rows(indices[n_valid:])
         valid = rows(indices[:n_valid]) if n_valid else None
+        if callable(self.noise):
+            # A wrong shape fails here, before any training.
+            train.corrupt(train.indices[:2], self.noise, np.random.default_rng(0))
 
         callbacks = [clone(callback) for callback in self.callbacks or []]
         self.net_ = build_net(

@@ -81,11 +81,13 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         Weight of an L1 penalty on the code, as in
         :class:`AutoencoderTransformer`.
 
-    noise : {"mask", "gaussian"} or None, default="mask"
+    noise : {"mask", "gaussian"}, callable or None, default="mask"
         Corruption of the training inputs, drawn anew for every batch, as in
         :class:`AutoencoderTransformer`. ``"mask"`` hides a random
         ``noise_level`` share of the observed entries, which teaches the
-        network to fill in entries it does not see.
+        network to fill in entries it does not see. A callable
+        ``noise(X_batch, rng)`` hides the entries it sets to NaN, for
+        holes shaped like the ones you expect.
 
     noise_level : float, default=0.2
         Share of the entries masked (below 1), or the standard deviation of

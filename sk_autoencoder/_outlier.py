@@ -133,7 +133,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         Weight of an L1 penalty on the code, as in
         :class:`AutoencoderTransformer`.
 
-    noise : {"gaussian", "mask"} or None, default="gaussian"
+    noise : {"gaussian", "mask"}, callable or None, default="gaussian"
         Corruption of the training inputs (a denoising autoencoder), as in
         :class:`AutoencoderTransformer`; scoring sees inputs as given. None
         trains on the rows as they are. Scored by reconstruction error

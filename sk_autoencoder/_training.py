@@ -81,8 +81,27 @@ class ScaledRows(torch.utils.data.Dataset):
         return {**vars(self), "X": None}
 
     def batch(self, rows):
-        x = torch.from_numpy(float32_rows(self.X[rows]))
-        return (x - self.mean) * self.inv_scale
+        return self.scale(self.X[rows])
+
+    def scale(self, raw):
+        """Rows in the input's units as a scaled float32 tensor."""
+        return (torch.from_numpy(float32_rows(raw)) - self.mean) * self.inv_scale
+
+    def corrupt(self, rows, noise, rng):
+        """The scaled rows corrupted by a user's ``noise(X, rng)``.
+
+        ``noise`` sees a copy of the rows in the input's units (missing
+        entries NaN) and returns the corrupted copy, same shape; entries
+        it leaves NaN enter the network as their feature's mean.
+        """
+        raw = self.X[rows]
+        corrupted = np.asarray(noise(raw.copy(), rng))
+        if corrupted.shape != raw.shape:
+            raise ValueError(
+                f"noise={noise!r} returned shape {corrupted.shape} for rows of "
+                f"shape {raw.shape}: it must return the corrupted rows, same shape."
+            )
+        return torch.nan_to_num(self.scale(corrupted), nan=0.0)
 
 
 def corrupt(x, noise, noise_level, generator):
@@ -107,9 +126,10 @@ class BatchIterator:
     network; gathering a batch with one fancy index does not.
 
     The target is the scaled batch; the input is the same tensor, or, with
-    ``noise`` or missing values, a corrupted copy (see :func:`corrupt`)
-    drawn anew for every batch. ``fixed_noise`` draws the same corruption
-    on every pass, so that validation losses of different epochs compare.
+    ``noise`` or missing values, a corrupted copy (see :func:`corrupt`, and
+    :meth:`ScaledRows.corrupt` for a callable ``noise``) drawn anew for
+    every batch. ``fixed_noise`` draws the same corruption on every pass,
+    so that validation losses of different epochs compare.
     """
 
     def __init__(
@@ -131,6 +151,7 @@ class BatchIterator:
         self.fixed_noise = fixed_noise
         self.rng = np.random.default_rng(seed)
         self.generator = torch.Generator().manual_seed(seed)
+        self.noise_rng = np.random.default_rng([seed, 1])
 
     def __len__(self):
         return -(-len(self.dataset) // self.batch_size)
@@ -141,11 +162,15 @@ class BatchIterator:
             indices = self.rng.permutation(indices)
         if self.fixed_noise:
             self.generator.manual_seed(self.seed)
+            self.noise_rng = np.random.default_rng([self.seed, 1])
         clean = self.noise is None and not self.dataset.missing
         for start in range(0, len(indices), self.batch_size):
-            x = self.dataset.batch(indices[start : start + self.batch_size])
+            rows = indices[start : start + self.batch_size]
+            x = self.dataset.batch(rows)
             if clean:
                 yield x, x
+            elif callable(self.noise):
+                yield self.dataset.corrupt(rows, self.noise, self.noise_rng), x
             else:
                 yield corrupt(x, self.noise, self.noise_level, self.generator), x
 

@@ -78,12 +78,18 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         ``n_components`` may exceed the number of features (an overcomplete
         code); without it such a request is refused.
 
-    noise : {"gaussian", "mask"} or None, default=None
+    noise : {"gaussian", "mask"}, callable or None, default=None
         Corrupt the training inputs, anew for every batch, and train the
         network to rebuild the clean rows (a denoising autoencoder).
         ``"gaussian"`` adds noise of standard deviation ``noise_level`` in
         scaled units (see ``standardize``); ``"mask"`` sets a random
-        ``noise_level`` share of the entries to their feature's mean. Only
+        ``noise_level`` share of the entries to their feature's mean. A
+        callable ``noise(X_batch, rng)`` is the corruption you expect at
+        prediction time, in the input's units: it gets a copy of a batch of
+        rows and a :class:`numpy.random.Generator` (seeded from
+        ``random_state``) and returns the corrupted rows, same shape (NaN
+        entries count as masked). Use a module-level function or a
+        :func:`functools.partial` so that the estimator pickles. Only
         ``fit`` corrupts (the validation rows too, the same way in every
         epoch): ``transform``, ``inverse_transform`` and ``score_samples``
         see inputs as given, so ``inverse_transform(transform(X_noisy))``
@@ -91,7 +97,7 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
 
     noise_level : float, default=0.1
         Standard deviation of the Gaussian noise, or share of the entries
-        masked (below 1); unused when ``noise`` is None.
+        masked (below 1); unused when ``noise`` is None or a callable.
 
     image_shape : tuple of int or None, default=None
         ``(height, width)`` or ``(channels, height, width)`` when each row

@@ -1,5 +1,8 @@
 """Training-time corruption (noise, noise_level): one test per promise."""
 
+import pickle
+from functools import partial
+
 import numpy as np
 import pytest
 import torch
@@ -111,5 +114,85 @@ def test_detector_takes_noise_too(curved):
 def test_mask_noise_level_must_be_below_one(curved):
     ae = AutoencoderTransformer(2, noise="mask", noise_level=1.0, **FAST)
     with pytest.raises(ValueError, match=r"noise_level=1\.0 must be below 1"):
+        ae.fit(curved[0])
+    assert not hasattr(ae, "net_")
+
+
+def add_noise(X, rng, sigma):
+    """A user's corruption: Gaussian noise in the input's units."""
+    return X + sigma * rng.normal(size=X.shape)
+
+
+def test_callable_noise_corrupts_rows_in_the_inputs_units():
+    X = np.full((6, 2), 10.0)
+    scaled = ScaledRows(X, np.arange(6), np.full(2, 10.0), np.full(2, 2.0))
+    seen = []
+
+    def shift(batch, rng):
+        seen.append(batch)
+        assert isinstance(rng, np.random.Generator)
+        return batch + 1.0
+
+    x, target = next(iter(BatchIterator(scaled, 6, noise=shift)))
+    assert_array_equal(seen[0], X)  # a copy in the input's units
+    assert torch.equal(target, torch.zeros_like(target))
+    assert torch.equal(x, torch.full_like(x, 0.5))  # (11 - 10) / 2
+
+
+def test_callable_noise_nan_entries_enter_as_the_mean():
+    def hide_first_column(batch, rng):
+        batch[:, 0] = np.nan
+        return batch
+
+    batches = BatchIterator(rows(np.ones((4, 3))), 4, noise=hide_first_column)
+    x, _ = next(iter(batches))
+    assert torch.equal(x[:, 0], torch.zeros(4))
+    assert torch.equal(x[:, 1:], torch.ones(4, 2))
+
+
+def test_callable_validation_corruption_is_the_same_every_pass():
+    noise = partial(add_noise, sigma=1.0)
+    batches = BatchIterator(rows(np.zeros((10, 3))), 5, noise=noise, fixed_noise=True)
+    first, second = [x for x, _ in batches], [x for x, _ in batches]
+    assert not torch.equal(first[0], first[1])
+    assert all(torch.equal(a, b) for a, b in zip(first, second, strict=True))
+
+
+def test_callable_noise_is_seeded_by_random_state(curved):
+    X = curved[0]
+    params = {**FAST, "noise": partial(add_noise, sigma=0.5)}
+    first = AutoencoderTransformer(2, **params).fit(X).transform(X)
+    again = AutoencoderTransformer(2, **params).fit(X).transform(X)
+    other = AutoencoderTransformer(2, **{**params, "random_state": 1}).fit(X)
+    assert_array_equal(first, again)
+    assert not np.array_equal(first, other.transform(X))
+
+
+def test_callable_noise_denoises_the_corruption_it_describes(curved):
+    X, X_noisy = curved  # X_noisy: X plus Gaussian noise of sigma 0.5
+    ae = AutoencoderTransformer(
+        4,
+        hidden_layer_sizes=(64,),
+        noise=partial(add_noise, sigma=0.5),
+        max_iter=60,
+        random_state=0,
+    ).fit(X)
+    denoised = ae.inverse_transform(ae.transform(X_noisy))
+    assert np.mean((denoised - X) ** 2) < 0.5 * np.mean((X_noisy - X) ** 2)
+
+
+def test_estimator_with_callable_noise_pickles(curved):
+    X = curved[0]
+    ae = AutoencoderTransformer(2, noise=partial(add_noise, sigma=0.5), **FAST).fit(X)
+    restored = pickle.loads(pickle.dumps(ae))
+    assert_array_equal(restored.transform(X), ae.transform(X))
+
+
+def test_callable_noise_of_another_shape_is_refused_before_training(curved):
+    def drop_a_column(batch, rng):
+        return batch[:, 1:]
+
+    ae = AutoencoderTransformer(2, noise=drop_a_column, **FAST)
+    with pytest.raises(ValueError, match=r"noise=.*returned shape \(2, 9\)"):
         ae.fit(curved[0])
     assert not hasattr(ae, "net_")
