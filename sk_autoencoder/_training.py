@@ -310,17 +310,125 @@ def principal_axes(cov, n_components):
     return axes * signs[:, None]
 
 
+class LeanAdam(torch.optim.Adam):
+    """torch's fused Adam, its kernel called without the machinery around it.
+
+    For a small network a step of ``torch.optim.Adam(fused=True)`` spends
+    more time in Python (state checks, grouping the tensors by device and
+    dtype, profiler records) than in the kernel: measured here on the
+    speed benchmark's network at batch size 64, 150 us of a 700 us training
+    step, 50 us of it with the kernel called directly; ``zero_grad`` 25 us
+    against 4. The first step is the stock one, which creates the state in
+    Adam's own layout (so ``state_dict``, ``load_state_dict`` and pickling
+    are unchanged); later steps make the two calls the stock step ends in,
+    with the same arguments. Anything the direct call does not cover (a
+    parameter without a gradient, a tensor learning rate, amsgrad,
+    parameters on several devices or dtypes) takes the stock step.
+    """
+
+    def __init__(self, params, **kwargs):
+        super().__init__(params, **{**kwargs, "fused": True})
+        self._direct = None
+
+    def load_state_dict(self, state_dict):
+        super().load_state_dict(state_dict)
+        self._direct = None
+
+    def add_param_group(self, param_group):
+        super().add_param_group(param_group)
+        self._direct = None
+
+    def zero_grad(self, set_to_none=True):
+        if not set_to_none:
+            return super().zero_grad(set_to_none)
+        for group in self.param_groups:
+            for param in group["params"]:
+                param.grad = None
+
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        # Not pickled (Optimizer pickles only its state): rebuilt on demand.
+        direct = getattr(self, "_direct", None) or self._direct_calls()
+        if direct is None:
+            super().step()
+            return loss
+        grads = [[param.grad for param in group["params"]] for group in direct]
+        if any(grad is None for group in grads for grad in group):
+            super().step()
+            return loss
+        for group, group_grads in zip(direct, grads, strict=True):
+            hyper = group["group"]
+            beta1, beta2 = hyper["betas"]
+            torch._foreach_add_(group["steps"], 1)
+            torch._fused_adam_(
+                group["params"],
+                group_grads,
+                group["exp_avgs"],
+                group["exp_avg_sqs"],
+                [],
+                group["steps"],
+                amsgrad=False,
+                lr=hyper["lr"],
+                beta1=beta1,
+                beta2=beta2,
+                weight_decay=hyper["weight_decay"],
+                eps=hyper["eps"],
+                maximize=False,
+                grad_scale=None,
+                found_inf=None,
+            )
+        return loss
+
+    def _direct_calls(self):
+        """Per group, the tensors of the direct kernel call, or None."""
+        direct = []
+        for group in self.param_groups:
+            params = group["params"]
+            states = [self.state.get(param) for param in params]
+            plain = not (
+                group["amsgrad"]
+                or group["maximize"]
+                or group["capturable"]
+                or group["differentiable"]
+                or group["decoupled_weight_decay"]
+                or isinstance(group["lr"], torch.Tensor)
+                or any(isinstance(beta, torch.Tensor) for beta in group["betas"])
+            )
+            if not (plain and params and all(states)):
+                return None
+            if not all(isinstance(state["step"], torch.Tensor) for state in states):
+                return None
+            if len({(param.device, param.dtype) for param in params}) > 1:
+                return None
+            direct.append(
+                {
+                    "group": group,
+                    "params": params,
+                    "exp_avgs": [state["exp_avg"] for state in states],
+                    "exp_avg_sqs": [state["exp_avg_sq"] for state in states],
+                    "steps": [state["step"] for state in states],
+                }
+            )
+        self._direct = direct
+        return direct
+
+
 def adam_implementation():
     """The fastest Adam update this torch offers for every device.
 
     The fused kernel updates all parameters in one pass (1.2 to 1.5 times
-    faster steps than the default on CPU, measured here); torch supports it
-    on CPU from 2.4 on. Older releases get the multi-tensor version.
+    faster steps than the default on CPU, measured here), and
+    :class:`LeanAdam` calls it without the Python around it; torch
+    supports it on CPU from 2.4 on. Older releases get the multi-tensor
+    version.
     """
     version = tuple(int(part) for part in torch.__version__.split(".")[:2])
     if version >= (2, 4):
-        return {"optimizer__fused": True}
-    return {"optimizer__foreach": True}
+        return {"optimizer": LeanAdam}
+    return {"optimizer": torch.optim.Adam, "optimizer__foreach": True}
 
 
 def build_net(
@@ -380,7 +488,6 @@ def build_net(
         criterion__support_fraction=support_fraction,
         criterion__sparsity=sparsity,
         criterion__missing=train.missing,
-        optimizer=torch.optim.Adam,
         lr=learning_rate,
         optimizer__weight_decay=weight_decay,
         **adam_implementation(),

@@ -1,0 +1,97 @@
+"""LeanAdam: torch's fused Adam called directly, same updates as the stock one."""
+
+import pickle
+from copy import deepcopy
+
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_array_equal
+from torch import nn
+from torch.nn import functional as F
+
+from sk_autoencoder import AutoencoderTransformer
+from sk_autoencoder._network import MLPAutoencoder
+from sk_autoencoder._training import LeanAdam
+
+X = torch.randn(256, 8, generator=torch.Generator().manual_seed(0))
+
+
+def network():
+    torch.manual_seed(0)
+    return MLPAutoencoder(8, 3, (16,))
+
+
+def train(net, optimizer, steps=20):
+    for step in range(steps):
+        batch = X[(step * 32) % 256 :][:32]
+
+        def closure(batch=batch):
+            optimizer.zero_grad()
+            loss = F.mse_loss(net(batch)[0], batch)
+            loss.backward()
+            return loss
+
+        optimizer.step(closure)
+    return [param.detach().clone() for param in net.parameters()]
+
+
+def assert_same(first, second):
+    assert all(torch.equal(a, b) for a, b in zip(first, second, strict=True))
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 1e-2])
+def test_lean_adam_updates_exactly_as_fused_adam(weight_decay):
+    params = {"lr": 1e-2, "betas": (0.8, 0.99), "eps": 1e-6}
+    params["weight_decay"] = weight_decay
+    stock_net, lean_net = network(), network()
+    stock = torch.optim.Adam(stock_net.parameters(), fused=True, **params)
+    lean = LeanAdam(lean_net.parameters(), **params)
+    assert_same(train(stock_net, stock), train(lean_net, lean))
+    assert lean._direct is not None  # the direct call did run
+
+
+def test_lean_adam_follows_learning_rate_changes():
+    net = network()
+    optimizer = LeanAdam(net.parameters(), lr=1e-2)
+    train(net, optimizer, steps=2)
+    optimizer.param_groups[0]["lr"] = 0.0  # as an LR scheduler would
+    before = [param.detach().clone() for param in net.parameters()]
+    assert_same(before, train(net, optimizer, steps=3))
+
+
+def test_lean_adam_state_dict_resumes_training_exactly():
+    net, copy = network(), network()
+    optimizer = LeanAdam(net.parameters(), lr=1e-2)
+    train(net, optimizer, steps=5)
+    copy.load_state_dict(net.state_dict())
+    resumed = LeanAdam(copy.parameters(), lr=1e-2)
+    # A deep copy, as a checkpoint on disk is: load_state_dict keeps the
+    # state's tensors, which the original optimizer updates in place.
+    resumed.load_state_dict(deepcopy(optimizer.state_dict()))
+    assert_same(train(net, optimizer), train(copy, resumed))
+
+
+def test_lean_adam_skips_parameters_without_gradient_as_adam_does():
+    def with_unused_layer():
+        net = network()
+        net.unused = nn.Linear(2, 2)
+        return net
+
+    stock_net, lean_net = with_unused_layer(), with_unused_layer()
+    stock = torch.optim.Adam(stock_net.parameters(), lr=1e-2, fused=True)
+    lean = LeanAdam(lean_net.parameters(), lr=1e-2)
+    assert_same(train(stock_net, stock), train(lean_net, lean))
+    assert lean_net.unused.weight.grad is None
+
+
+def test_estimators_train_with_lean_adam_and_resume_after_pickling():
+    rng = np.random.default_rng(0)
+    data = rng.normal(size=(200, 5))
+    params = {"hidden_layer_sizes": (8,), "max_iter": 3, "random_state": 0}
+    ae = AutoencoderTransformer(2, **params).fit(data)
+    assert isinstance(ae.net_.optimizer_, LeanAdam)
+    restored = pickle.loads(pickle.dumps(ae))
+    assert_array_equal(
+        restored.partial_fit(data).transform(data), ae.partial_fit(data).transform(data)
+    )
