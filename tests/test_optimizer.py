@@ -9,6 +9,7 @@ import torch
 from numpy.testing import assert_array_equal
 from torch import nn
 from torch.nn import functional as F
+from torch.optim.optimizer import register_optimizer_step_post_hook
 
 from sk_autoencoder import AutoencoderTransformer
 from sk_autoencoder._network import MLPAutoencoder
@@ -95,3 +96,17 @@ def test_estimators_train_with_lean_adam_and_resume_after_pickling():
     assert_array_equal(
         restored.partial_fit(data).transform(data), ae.partial_fit(data).transform(data)
     )
+
+
+def test_lean_adam_runs_step_hooks():
+    net = network()
+    optimizer = LeanAdam(net.parameters(), lr=1e-2)
+    calls = []
+    optimizer.register_step_pre_hook(lambda *args: calls.append("pre"))
+    optimizer.register_step_post_hook(lambda *args: calls.append("post"))
+    handle = register_optimizer_step_post_hook(lambda *args: calls.append("global"))
+    try:
+        train(net, optimizer, steps=2)
+    finally:
+        handle.remove()
+    assert calls == ["pre", "post", "global"] * 2
