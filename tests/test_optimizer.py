@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 from numpy.testing import assert_array_equal
+from skorch.callbacks import Callback
 from torch import nn
 from torch.nn import functional as F
 from torch.optim.optimizer import register_optimizer_step_post_hook
@@ -110,3 +111,38 @@ def test_lean_adam_runs_step_hooks():
     finally:
         handle.remove()
     assert calls == ["pre", "post", "global"] * 2
+
+
+def test_lean_adam_state_continues_in_torch_adam_exactly():
+    lean_net, stock_net = network(), network()
+    lean = LeanAdam(lean_net.parameters(), lr=1e-2)
+    train(lean_net, lean, steps=5)
+    assert all(state["step"].item() == 5 for state in lean.state.values())
+    stock_net.load_state_dict(lean_net.state_dict())
+    stock = torch.optim.Adam(stock_net.parameters(), lr=1e-2, fused=True)
+    stock.load_state_dict(deepcopy(lean.state_dict()))
+    assert_same(train(lean_net, lean), train(stock_net, stock))
+
+
+def test_training_steps_notify_callbacks_of_every_batch():
+    class Record(Callback):
+        def initialize(self):
+            self.events = []
+            return self
+
+        def on_batch_begin(self, net, batch=None, training=None, **kwargs):
+            self.events.append(("begin", training))
+
+        def on_grad_computed(self, net, named_parameters, **kwargs):
+            grads = [param.grad for _, param in named_parameters]
+            self.events.append(("grad", all(g is not None for g in grads)))
+
+        def on_batch_end(self, net, batch=None, training=None, **kwargs):
+            self.events.append(("end", training))
+
+    data = np.random.default_rng(0).normal(size=(40, 5))
+    ae = AutoencoderTransformer(
+        2, batch_size=20, max_iter=1, early_stopping=False, callbacks=[Record()]
+    ).fit(data)
+    events = dict(ae.net_.callbacks_)["Record"].events
+    assert events == [("begin", True), ("grad", True), ("end", True)] * 2
