@@ -1,9 +1,11 @@
 """Denoising digits: noisy input, PCA, and a denoising autoencoder.
 
-Fits PCA and a denoising AutoencoderTransformer (trained to rebuild clean
-digits from copies with Gaussian noise, ``noise="gaussian"``) on 70 % of
-scikit-learn's digits scaled to [0, 1]; adds noise of sigma 0.2 and 0.4
-(clipped to [0, 1]) to the held-out 30 %; prints the PSNR of each
+Fits PCA and a denoising AutoencoderTransformer on 70 % of scikit-learn's
+digits scaled to [0, 1]; corrupts the held-out 30 % with Gaussian noise of
+sigma 0.2 and 0.4, clipped to [0, 1] (``add_noise``). The autoencoder is
+trained to rebuild clean digits from copies with that same corruption
+(``noise=add_noise``: the corruption you expect, as a function). Prints
+the PSNR of each
 reconstruction and draws clean / noisy / PCA / autoencoder rows for a few
 held-out digits. PCA gets its best number of components on the test set
 (an upper bound for PCA). Writes docs/images/denoising.png. About a minute
@@ -12,6 +14,7 @@ on two cores.
     python examples/denoising.py
 """
 
+from functools import partial
 from pathlib import Path
 
 import matplotlib
@@ -28,6 +31,11 @@ from sk_autoencoder import AutoencoderTransformer
 ROOT = Path(__file__).resolve().parents[1]
 SIGMAS = (0.2, 0.4)
 N_SHOWN = 8
+
+
+def add_noise(X, rng, sigma):
+    """The corruption to undo: Gaussian noise, clipped to the pixel range."""
+    return np.clip(X + sigma * rng.normal(size=X.shape), 0, 1)
 
 
 def psnr(estimate, truth):
@@ -49,16 +57,13 @@ def main():
     X = load_digits().data / 16.0
     X_train, X_test = train_test_split(X, test_size=0.3, random_state=0)
     rng = np.random.default_rng(0)
-    # The noise level is given in the estimator's scaled units: X divided
-    # by one common scale (standardize=False).
-    common_scale = np.sqrt(np.var(X_train, axis=0).mean())
 
     fig, axes = plt.subplots(
         2 * 4, N_SHOWN, figsize=(N_SHOWN * 1.1, 2 * 4 * 1.2), squeeze=False
     )
     print(f"{'sigma':>5}  {'noisy':>6}  {'PCA (best k)':>14}  {'autoencoder':>11}")
     for block, sigma in enumerate(SIGMAS):
-        noisy = np.clip(X_test + sigma * rng.normal(size=X_test.shape), 0, 1)
+        noisy = add_noise(X_test, rng, sigma)
         k, pca_rebuilt = best_pca(X_train, noisy, X_test)
         ae = AutoencoderTransformer(
             64,
@@ -66,8 +71,7 @@ def main():
             batch_size=32,
             max_iter=300,
             n_iter_no_change=30,
-            noise="gaussian",
-            noise_level=sigma / common_scale,
+            noise=partial(add_noise, sigma=sigma),
             random_state=0,
         ).fit(X_train)
         denoised = np.clip(ae.inverse_transform(ae.transform(noisy)), 0, 1)
