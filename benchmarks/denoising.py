@@ -119,7 +119,7 @@ def denoise(seeds):
         "best-k PCA dB",
         'noise="gaussian" dB (gain)',
         "noise=clipped_gaussian dB (gain)",
-        "fit s (median)",
+        "fit s (median of both)",
     ]
     return (
         "## Denoising digits (PSNR, mean over seeds)\n\n"

@@ -300,7 +300,9 @@ class BaseAutoencoder(BaseEstimator):
         valid = rows(indices[:n_valid]) if n_valid else None
         if callable(self.noise):
             # A wrong shape fails here, before any training.
-            train.corrupt(train.indices[:2], self.noise, np.random.default_rng(0))
+            train.corrupted_batch(
+                train.indices[:2], self.noise, np.random.default_rng(0)
+            )
 
         callbacks = [clone(callback) for callback in self.callbacks or []]
         self.net_ = build_net(

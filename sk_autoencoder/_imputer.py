@@ -91,7 +91,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
     noise_level : float, default=0.2
         Share of the entries masked (below 1), or the standard deviation of
-        Gaussian noise.
+        Gaussian noise; unused when ``noise`` is None or a callable.
 
     image_shape : tuple of int or None, default=None
         ``(height, width)`` or ``(channels, height, width)`` when each row

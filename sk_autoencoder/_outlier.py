@@ -146,7 +146,8 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     noise_level : float, default=1.0
         Standard deviation of the Gaussian noise in scaled units (with
         ``standardize=True``, in standard deviations of each feature), or
-        share of the entries masked; unused when ``noise`` is None.
+        share of the entries masked; unused when ``noise`` is None or a
+        callable.
 
     image_shape : tuple of int or None, default=None
         ``(height, width)`` or ``(channels, height, width)`` when rows are

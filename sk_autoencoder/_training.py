@@ -89,21 +89,23 @@ class ScaledRows(torch.utils.data.Dataset):
         """Rows in the input's units as a scaled float32 tensor."""
         return (torch.from_numpy(float32_rows(raw)) - self.mean) * self.inv_scale
 
-    def corrupt(self, rows, noise, rng):
-        """The scaled rows corrupted by a user's ``noise(X, rng)``.
+    def corrupted_batch(self, rows, noise, rng):
+        """``(input, target)``: the rows corrupted by ``noise(X, rng)``, and clean.
 
-        ``noise`` sees a copy of the rows in the input's units (missing
-        entries NaN) and returns the corrupted copy, same shape; entries
-        it leaves NaN enter the network as their feature's mean.
+        Both are scaled. ``noise`` gets the gathered rows in the input's
+        units (a copy, which it may change; missing entries NaN) and returns
+        the corrupted rows, same shape; entries it leaves NaN enter the
+        network as their feature's mean.
         """
-        raw = self.X[rows]
-        corrupted = np.asarray(noise(raw.copy(), rng))
+        raw = self.X[rows]  # fancy indexing: a copy
+        clean = self.scale(raw)
+        corrupted = np.asarray(noise(raw, rng))
         if corrupted.shape != raw.shape:
             raise ValueError(
                 f"noise={noise!r} returned shape {corrupted.shape} for rows of "
                 f"shape {raw.shape}: it must return the corrupted rows, same shape."
             )
-        return torch.nan_to_num(self.scale(corrupted), nan=0.0)
+        return torch.nan_to_num(self.scale(corrupted), nan=0.0), clean
 
 
 def corrupt(x, noise, noise_level, generator):
@@ -129,8 +131,8 @@ class BatchIterator:
 
     The target is the scaled batch; the input is the same tensor, or, with
     ``noise`` or missing values, a corrupted copy (see :func:`corrupt`, and
-    :meth:`ScaledRows.corrupt` for a callable ``noise``) drawn anew for
-    every batch. ``fixed_noise`` draws the same corruption on every pass,
+    :meth:`ScaledRows.corrupted_batch` for a callable ``noise``) drawn
+    anew for every batch. ``fixed_noise`` draws the same corruption on every pass,
     so that validation losses of different epochs compare.
     """
 
@@ -153,7 +155,12 @@ class BatchIterator:
         self.fixed_noise = fixed_noise
         self.rng = np.random.default_rng(seed)
         self.generator = torch.Generator().manual_seed(seed)
-        self.noise_rng = np.random.default_rng([seed, 1])
+        self.noise_rng = self._noise_rng()
+
+    def _noise_rng(self):
+        # Validation draws from a stream of its own (a callable noise only:
+        # the built-in noise keeps its torch generator, seeded alike).
+        return np.random.default_rng([self.seed, 2 if self.fixed_noise else 1])
 
     def __len__(self):
         return -(-len(self.dataset) // self.batch_size)
@@ -164,15 +171,16 @@ class BatchIterator:
             indices = self.rng.permutation(indices)
         if self.fixed_noise:
             self.generator.manual_seed(self.seed)
-            self.noise_rng = np.random.default_rng([self.seed, 1])
+            self.noise_rng = self._noise_rng()
         clean = self.noise is None and not self.dataset.missing
         for start in range(0, len(indices), self.batch_size):
             rows = indices[start : start + self.batch_size]
+            if callable(self.noise):
+                yield self.dataset.corrupted_batch(rows, self.noise, self.noise_rng)
+                continue
             x = self.dataset.batch(rows)
             if clean:
                 yield x, x
-            elif callable(self.noise):
-                yield self.dataset.corrupt(rows, self.noise, self.noise_rng), x
             else:
                 yield corrupt(x, self.noise, self.noise_level, self.generator), x
 
@@ -324,14 +332,16 @@ class LeanNet(NeuralNet):
     """
 
     def train_step(self, batch, **fit_params):
-        self._zero_grad_optimizer()
-        step = self.train_step_single(batch, **fit_params)
-        self.notify(
-            "on_grad_computed",
-            named_parameters=TeeGenerator(self.get_all_learnable_params()),
-            batch=batch,
-            training=True,
-        )
+        # Gradients on even under an outer no_grad, as in skorch's closure.
+        with torch.enable_grad():
+            self._zero_grad_optimizer()
+            step = self.train_step_single(batch, **fit_params)
+            self.notify(
+                "on_grad_computed",
+                named_parameters=TeeGenerator(self.get_all_learnable_params()),
+                batch=batch,
+                training=True,
+            )
         self._step_optimizer(None)
         return step
 
@@ -344,14 +354,19 @@ class LeanAdam(torch.optim.Adam):
     checks, grouping the tensors by device and dtype) than in the kernel.
     Measured here on the speed benchmark's network at batch size 64, a
     training step (forward, backward, update) takes 460 us with this class
-    against 580 us with the stock one. The first step is the stock one,
-    which creates the state in Adam's own layout (so ``state_dict``,
-    ``load_state_dict`` and pickling are unchanged); later steps make the
-    two calls the stock step ends in, with the same arguments, so the
-    updates are the same to the bit. Anything the direct call does not
-    cover (a parameter without a gradient, a tensor learning rate, amsgrad,
-    parameters on several devices or dtypes) takes the stock step. Step
-    hooks run when any are registered; steps carry no profiler record.
+    against 580 us with the stock one.
+
+    The first step is the stock one, which creates Adam's state; later
+    steps make the two calls the stock step ends in, with the same
+    arguments, so the updates are the same to the bit. The state keeps
+    Adam's keys, and ``state_dict``, ``load_state_dict`` and pickling work
+    as for Adam (the per-parameter step counts become views of one tensor,
+    so that they advance in one op). Every step checks that the direct call
+    covers it; anything else (a tensor learning rate, amsgrad, maximize,
+    decoupled weight decay, a gradient scaler, a parameter that gets its
+    first gradient, parameters on several devices or dtypes, a changed
+    parameter group) takes the stock step. Step hooks run when any are
+    registered; steps carry no profiler record.
     """
 
     def __init__(self, params, **kwargs):
@@ -362,10 +377,6 @@ class LeanAdam(torch.optim.Adam):
         super().load_state_dict(state_dict)
         self._direct = None
 
-    def add_param_group(self, param_group):
-        super().add_param_group(param_group)
-        self._direct = None
-
     def zero_grad(self, set_to_none=True):
         if not set_to_none:
             return super().zero_grad(set_to_none)
@@ -373,23 +384,67 @@ class LeanAdam(torch.optim.Adam):
             for param in group["params"]:
                 param.grad = None
 
+    def step(self, closure=None):
+        hooks = _global_step_hooks()
+        if hooks is None or any(
+            (*hooks, self._optimizer_step_pre_hooks, self._optimizer_step_post_hooks)
+        ):
+            return self._step_with_hooks(closure)
+        return self._step(closure)
+
+    # Tells torch not to wrap ``step`` in its profiler record (45 us a call
+    # here); the hooks it would run are run above.
+    step.hooked = True
+
     def _step(self, closure=None):
         loss = None
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
         # Not pickled (Optimizer pickles only its state): rebuilt on demand.
-        direct = getattr(self, "_direct", None) or self._direct_calls()
-        if direct is None:
-            self._stock_step()
-            return loss
-        grads = [[param.grad for param in group["params"]] for group in direct]
-        if any(grad is None for group in grads for grad in group):
+        direct = getattr(self, "_direct", None)
+        if not self._covers(direct):
+            direct = self._direct = self._direct_calls()
+        # A gradient scaler hands its scale to the stock step this way.
+        scaled = any(
+            getattr(self, name, None) is not None
+            for name in ("grad_scale", "found_inf")
+        )
+        grads = self._gradients(direct)
+        if grads is None or scaled:
             self._stock_step()
             return loss
         with torch.no_grad():
             self._direct_step(direct, grads)
         return loss
+
+    _step_with_hooks = torch.optim.Optimizer.profile_hook_step(_step)
+
+    def _covers(self, direct):
+        """Whether the direct calls ``direct`` still cover this step."""
+        return (
+            direct is not None
+            and len(direct) == len(self.param_groups)
+            and all(
+                calls["group"] is group
+                and calls["n_params"] == len(group["params"])
+                and calls["state"] is self.state
+                and _plain_adam(group)
+                for calls, group in zip(direct, self.param_groups, strict=True)
+            )
+        )
+
+    def _gradients(self, direct):
+        """Per group, the gradients of the direct call, or None if it does not
+        cover them (no direct call, a gradient missing, or a first one)."""
+        if not direct:
+            return None
+        grads = [[param.grad for param in group["params"]] for group in direct]
+        if any(grad is None for group in grads for grad in group):
+            return None
+        if any(param.grad is not None for group in direct for param in group["others"]):
+            return None
+        return grads
 
     def _direct_step(self, direct, grads):
         for group, group_grads in zip(direct, grads, strict=True):
@@ -415,45 +470,26 @@ class LeanAdam(torch.optim.Adam):
             )
 
     def _stock_step(self):
+        self._direct = None  # it may create state: rebuilt next step
         step = torch.optim.Adam.step
         # Once any Adam exists, torch has wrapped Adam.step in the hooks,
-        # which step() below has run already.
+        # which step() above has run already.
         if getattr(step, "hooked", False):
             step = step.__wrapped__
         step(self)
 
-    _step_with_hooks = torch.optim.Optimizer.profile_hook_step(_step)
-
-    def step(self, closure=None):
-        hooks = (
-            self._optimizer_step_pre_hooks,
-            self._optimizer_step_post_hooks,
-            *_global_step_hooks(),
-        )
-        if any(hooks):
-            return self._step_with_hooks(closure)
-        return self._step(closure)
-
-    # Tells torch not to wrap ``step`` in its profiler record (45 us a call
-    # here); the hooks it would run are run above.
-    step.hooked = True
-
     def _direct_calls(self):
-        """Per group, the tensors of the direct kernel call, or None."""
+        """Per group, the tensors of the direct kernel call, or None.
+
+        A group's parameters without state yet (never given a gradient,
+        such as frozen ones) are kept apart: while their gradients stay
+        None the direct call updates the others, as Adam would.
+        """
         direct = []
         for group in self.param_groups:
-            params = group["params"]
-            states = [self.state.get(param) for param in params]
-            plain = not (
-                group["amsgrad"]
-                or group["maximize"]
-                or group["capturable"]
-                or group["differentiable"]
-                or group["decoupled_weight_decay"]
-                or isinstance(group["lr"], torch.Tensor)
-                or any(isinstance(beta, torch.Tensor) for beta in group["betas"])
-            )
-            if not (plain and params and all(states)):
+            params = [param for param in group["params"] if param in self.state]
+            states = [self.state[param] for param in params]
+            if not (params and _plain_adam(group)):
                 return None
             if not all(isinstance(state["step"], torch.Tensor) for state in states):
                 return None
@@ -468,23 +504,44 @@ class LeanAdam(torch.optim.Adam):
             direct.append(
                 {
                     "group": group,
+                    "n_params": len(group["params"]),
+                    "state": self.state,
                     "params": params,
+                    "others": [p for p in group["params"] if p not in self.state],
                     "exp_avgs": [state["exp_avg"] for state in states],
                     "exp_avg_sqs": [state["exp_avg_sq"] for state in states],
                     "steps": [state["step"] for state in states],
                     "step_counts": step_counts,
                 }
             )
-        self._direct = direct
         return direct
 
 
-def _global_step_hooks():
-    """The step hooks registered for every optimizer (torch keeps them private)."""
-    return (
-        getattr(torch_optimizer, "_global_optimizer_pre_hooks", {}),
-        getattr(torch_optimizer, "_global_optimizer_post_hooks", {}),
+def _plain_adam(group):
+    """Whether a parameter group asks for nothing but Adam's fused update."""
+    flags = ("amsgrad", "maximize", "capturable", "differentiable")
+    return not (
+        any(group.get(flag, False) for flag in flags)
+        # Adam has this key from torch 2.7 on.
+        or group.get("decoupled_weight_decay", False)
+        or isinstance(group["lr"], torch.Tensor)
+        or any(isinstance(beta, torch.Tensor) for beta in group["betas"])
     )
+
+
+def _global_step_hooks():
+    """The step hooks registered for every optimizer, or None if unknown.
+
+    torch keeps them private; should they move, every step runs through
+    torch's own hook dispatch.
+    """
+    try:
+        return (
+            torch_optimizer._global_optimizer_pre_hooks,
+            torch_optimizer._global_optimizer_post_hooks,
+        )
+    except AttributeError:
+        return None
 
 
 def adam_implementation():

@@ -144,10 +144,12 @@ def test_callable_noise_nan_entries_enter_as_the_mean():
         batch[:, 0] = np.nan
         return batch
 
-    batches = BatchIterator(rows(np.ones((4, 3))), 4, noise=hide_first_column)
-    x, _ = next(iter(batches))
-    assert torch.equal(x[:, 0], torch.zeros(4))
-    assert torch.equal(x[:, 1:], torch.ones(4, 2))
+    X = np.full((4, 3), 5.0)
+    scaled = ScaledRows(X, np.arange(4), np.full(3, 3.0), np.ones(3))
+    x, target = next(iter(BatchIterator(scaled, 4, noise=hide_first_column)))
+    assert torch.equal(x[:, 0], torch.zeros(4))  # the mean, 3, scaled
+    assert torch.equal(x[:, 1:], torch.full((4, 2), 2.0))
+    assert torch.equal(target, torch.full((4, 3), 2.0))
 
 
 def test_callable_validation_corruption_is_the_same_every_pass():
@@ -156,6 +158,8 @@ def test_callable_validation_corruption_is_the_same_every_pass():
     first, second = [x for x, _ in batches], [x for x, _ in batches]
     assert not torch.equal(first[0], first[1])
     assert all(torch.equal(a, b) for a, b in zip(first, second, strict=True))
+    training = BatchIterator(rows(np.zeros((10, 3))), 5, noise=noise)
+    assert not torch.equal(next(iter(training))[0], first[0])  # a stream of its own
 
 
 def test_callable_noise_is_seeded_by_random_state(curved):
@@ -170,15 +174,17 @@ def test_callable_noise_is_seeded_by_random_state(curved):
 
 def test_callable_noise_denoises_the_corruption_it_describes(curved):
     X, X_noisy = curved  # X_noisy: X plus Gaussian noise of sigma 0.5
-    ae = AutoencoderTransformer(
-        4,
-        hidden_layer_sizes=(64,),
-        noise=partial(add_noise, sigma=0.5),
-        max_iter=60,
-        random_state=0,
-    ).fit(X)
-    denoised = ae.inverse_transform(ae.transform(X_noisy))
-    assert np.mean((denoised - X) ** 2) < 0.5 * np.mean((X_noisy - X) ** 2)
+    # A code as wide as the input: only the corruption keeps the network
+    # from passing the noise through.
+    params = {"hidden_layer_sizes": (64,), "max_iter": 60, "random_state": 0}
+    noise = partial(add_noise, sigma=0.5)
+    denoiser = AutoencoderTransformer(10, noise=noise, **params).fit(X)
+    plain = AutoencoderTransformer(10, **params).fit(X)
+
+    def error(model):
+        return np.mean((model.inverse_transform(model.transform(X_noisy)) - X) ** 2)
+
+    assert error(denoiser) < 0.5 * error(plain)
 
 
 def test_estimator_with_callable_noise_pickles(curved):

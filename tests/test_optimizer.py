@@ -14,7 +14,7 @@ from torch.optim.optimizer import register_optimizer_step_post_hook
 
 from sk_autoencoder import AutoencoderTransformer
 from sk_autoencoder._network import MLPAutoencoder
-from sk_autoencoder._training import LeanAdam
+from sk_autoencoder._training import LeanAdam, _plain_adam
 
 X = torch.randn(256, 8, generator=torch.Generator().manual_seed(0))
 
@@ -24,13 +24,15 @@ def network():
     return MLPAutoencoder(8, 3, (16,))
 
 
-def train(net, optimizer, steps=20):
+def train(net, optimizer, steps=20, extra_loss=None):
     for step in range(steps):
         batch = X[(step * 32) % 256 :][:32]
 
-        def closure(batch=batch):
+        def closure(batch=batch, step=step):
             optimizer.zero_grad()
             loss = F.mse_loss(net(batch)[0], batch)
+            if extra_loss is not None:
+                loss = loss + extra_loss(net, step)
             loss.backward()
             return loss
 
@@ -74,17 +76,80 @@ def test_lean_adam_state_dict_resumes_training_exactly():
     assert_same(train(net, optimizer), train(copy, resumed))
 
 
-def test_lean_adam_skips_parameters_without_gradient_as_adam_does():
-    def with_unused_layer():
-        net = network()
-        net.unused = nn.Linear(2, 2)
-        return net
+def with_extra_layer():
+    net = network()
+    net.extra = nn.Linear(2, 2)
+    return net
 
-    stock_net, lean_net = with_unused_layer(), with_unused_layer()
-    stock = torch.optim.Adam(stock_net.parameters(), lr=1e-2, fused=True)
-    lean = LeanAdam(lean_net.parameters(), lr=1e-2)
+
+def stock_and_lean(lr=1e-2, **params):
+    stock_net, lean_net = with_extra_layer(), with_extra_layer()
+    stock = torch.optim.Adam(stock_net.parameters(), lr=lr, fused=True, **params)
+    lean = LeanAdam(lean_net.parameters(), lr=lr, **params)
+    return (stock_net, stock), (lean_net, lean)
+
+
+def test_lean_adam_skips_parameters_without_gradient_as_adam_does():
+    (stock_net, stock), (lean_net, lean) = stock_and_lean()
     assert_same(train(stock_net, stock), train(lean_net, lean))
-    assert lean_net.unused.weight.grad is None
+    assert lean_net.extra.weight.grad is None
+    assert lean._direct is not None  # the unused layer did not stop the direct call
+
+
+def test_lean_adam_follows_parameters_used_on_some_steps_only():
+    def sometimes(net, step):
+        return net.extra.weight.sum() if step % 3 == 2 else 0.0
+
+    (stock_net, stock), (lean_net, lean) = stock_and_lean()
+    expected = train(stock_net, stock, extra_loss=sometimes)
+    assert_same(expected, train(lean_net, lean, extra_loss=sometimes))
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [("maximize", True), ("decoupled_weight_decay", True), ("lr", torch.tensor(0.02))],
+)
+def test_lean_adam_follows_changes_to_the_parameter_group(flag, value):
+    (stock_net, stock), (lean_net, lean) = stock_and_lean(weight_decay=0.1)
+    for net, optimizer in ((stock_net, stock), (lean_net, lean)):
+        train(net, optimizer, steps=3)
+        optimizer.param_groups[0][flag] = value  # as set_params would
+    assert_same(train(stock_net, stock), train(lean_net, lean))
+
+
+def test_lean_adam_honours_a_gradient_scaler():
+    def scaled_training(net, optimizer):
+        scaler = torch.amp.GradScaler("cpu", init_scale=1024.0)
+        for step in range(8):
+            optimizer.zero_grad()
+            batch = X[32 * step :][:32]
+            loss = F.mse_loss(net(batch)[0], batch)
+            if step == 4:
+                loss = loss * float("inf")  # an overflow: this step is skipped
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+        return [param.detach().clone() for param in net.parameters()]
+
+    (stock_net, stock), (lean_net, lean) = stock_and_lean()
+    assert_same(scaled_training(stock_net, stock), scaled_training(lean_net, lean))
+    assert all(torch.isfinite(param).all() for param in lean_net.parameters())
+
+
+def test_groups_without_decoupled_weight_decay_count_as_plain_adam():
+    # Adam's parameter groups have no such key before torch 2.7.
+    group = {"lr": 1e-3, "betas": (0.9, 0.999), "amsgrad": False, "maximize": False}
+    assert _plain_adam(group)
+    assert not _plain_adam({**group, "amsgrad": True})
+
+
+def test_fit_trains_inside_an_outer_no_grad_block():
+    data = np.random.default_rng(0).normal(size=(50, 4))
+    params = {"hidden_layer_sizes": (8,), "max_iter": 2, "random_state": 0}
+    expected = AutoencoderTransformer(2, **params).fit(data).transform(data)
+    with torch.no_grad():
+        ae = AutoencoderTransformer(2, **params).fit(data)
+    assert_array_equal(ae.transform(data), expected)
 
 
 def test_estimators_train_with_lean_adam_and_resume_after_pickling():
