@@ -131,9 +131,9 @@ class BatchIterator:
 
     The target is the scaled batch; the input is the same tensor, or, with
     ``noise`` or missing values, a corrupted copy (see :func:`corrupt`, and
-    :meth:`ScaledRows.corrupted_batch` for a callable ``noise``) drawn
-    anew for every batch. ``fixed_noise`` draws the same corruption on every pass,
-    so that validation losses of different epochs compare.
+    :meth:`ScaledRows.corrupted_batch` for a callable ``noise``) drawn anew
+    for every batch. ``fixed_noise`` draws the same corruption on every
+    pass, so that validation losses of different epochs compare.
     """
 
     def __init__(
