@@ -242,8 +242,17 @@ class BaseAutoencoder(BaseEstimator):
                     self.scale_,
                     missing=self.net_.criterion_.missing,
                 )
+                # Each call shuffles and corrupts anew (a chunk seen twice
+                # is not seen the same way twice), reproducibly: the seed
+                # follows from the first call's and the epochs run so far.
+                self.net_.iterator_train__seed = self._chunk_seed()
             self._train(train, epochs=1)
         return X
+
+    def _chunk_seed(self):
+        # The validation iterator keeps the seed the first call drew.
+        entropy = [self.net_.iterator_valid__seed, len(self.net_.history)]
+        return int(np.random.SeedSequence(entropy).generate_state(1)[0] >> 1)
 
     @contextmanager
     def _unfitted_on_error(self):

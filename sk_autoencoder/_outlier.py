@@ -356,12 +356,14 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         """Train one epoch on ``X``; the first call also initializes.
 
         The scaling and the PCA start come from the first call's rows and
-        stay fixed afterwards. The code bounds, the kept training codes of
-        the code distance and the threshold ``offset_`` are set anew from
-        each call's rows, scored by the network as it is after that call,
-        so that they always match the current network: the last chunk
-        should be representative of the data, as for the first (and have
-        at least two rows for the code distance to count).
+        stay fixed afterwards; every call shuffles and corrupts its rows
+        anew (reproducibly for an int ``random_state``). The code bounds,
+        the kept training codes of the code distance and the threshold
+        ``offset_`` are set anew from each call's rows, scored by the
+        network as it is after that call, so that they always match the
+        current network: the last chunk should be representative of the
+        data, as for the first (and have at least two rows for the code
+        distance to count).
 
         Parameters
         ----------

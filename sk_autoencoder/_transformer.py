@@ -239,6 +239,8 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
 
         The scaling and the PCA start come from the first call's rows and
         stay fixed afterwards, so later chunks are scaled the same way.
+        Every call shuffles (and, with ``noise``, corrupts) its rows anew,
+        reproducibly for an int ``random_state``.
 
         Parameters
         ----------

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 from numpy.testing import assert_array_equal
+from skorch.callbacks import Callback
 
 from sk_autoencoder import AutoencoderOutlierDetector, AutoencoderTransformer
 from sk_autoencoder._training import BatchIterator, ScaledRows
@@ -202,3 +203,41 @@ def test_callable_noise_of_another_shape_is_refused_before_training(curved):
     with pytest.raises(ValueError, match=r"noise=.*returned shape \(2, 9\)"):
         ae.fit(curved[0])
     assert not hasattr(ae, "net_")
+
+
+class FirstBatchInputs(Callback):
+    """Records the input of the first training batch of every epoch."""
+
+    def initialize(self):
+        self.inputs = []
+        self._seen = None
+        return self
+
+    def on_epoch_begin(self, net, **kwargs):
+        self._seen = False
+
+    def on_batch_begin(self, net, batch=None, training=None, **kwargs):
+        if training and not self._seen:
+            self.inputs.append(batch[0].clone())
+            self._seen = True
+
+
+def test_each_partial_fit_call_draws_new_shuffles_and_noise(curved):
+    X = curved[0]
+
+    def inputs(random_state):
+        ae = AutoencoderTransformer(
+            2,
+            noise="gaussian",
+            noise_level=0.5,
+            callbacks=[FirstBatchInputs()],
+            **{**FAST, "random_state": random_state},
+        )
+        for _ in range(3):
+            ae.partial_fit(X)
+        return dict(ae.net_.callbacks_)["FirstBatchInputs"].inputs
+
+    first = inputs(0)
+    assert len(first) == 3
+    assert not torch.equal(first[1], first[2])  # the same rows, seen anew
+    assert all(torch.equal(a, b) for a, b in zip(first, inputs(0), strict=True))
