@@ -76,9 +76,22 @@ def test_noise_reaches_training_only(curved, noise):
     np.testing.assert_allclose(codes, expected, rtol=1e-5, atol=1e-5)
 
 
-def test_noise_is_seeded_by_random_state(curved):
+def add_noise(X, rng, sigma):
+    """A user's corruption: Gaussian noise in the input's units."""
+    return X + sigma * rng.normal(size=X.shape)
+
+
+@pytest.mark.parametrize(
+    "noise",
+    [
+        {"noise": "gaussian", "noise_level": 0.5},
+        {"noise": partial(add_noise, sigma=0.5)},
+    ],
+    ids=["gaussian", "callable"],
+)
+def test_noise_is_seeded_by_random_state(curved, noise):
     X = curved[0]
-    params = {**FAST, "noise": "gaussian", "noise_level": 0.5}
+    params = {**FAST, **noise}
     first = AutoencoderTransformer(2, **params).fit(X).transform(X)
     again = AutoencoderTransformer(2, **params).fit(X).transform(X)
     other = AutoencoderTransformer(2, **{**params, "random_state": 1}).fit(X)
@@ -119,11 +132,6 @@ def test_mask_noise_level_must_be_below_one(curved):
     assert not hasattr(ae, "net_")
 
 
-def add_noise(X, rng, sigma):
-    """A user's corruption: Gaussian noise in the input's units."""
-    return X + sigma * rng.normal(size=X.shape)
-
-
 def test_callable_noise_corrupts_rows_in_the_inputs_units():
     X = np.full((6, 2), 10.0)
     scaled = ScaledRows(X, np.arange(6), np.full(2, 10.0), np.full(2, 2.0))
@@ -161,16 +169,6 @@ def test_callable_validation_corruption_is_the_same_every_pass():
     assert all(torch.equal(a, b) for a, b in zip(first, second, strict=True))
     training = BatchIterator(rows(np.zeros((10, 3))), 5, noise=noise)
     assert not torch.equal(next(iter(training))[0], first[0])  # a stream of its own
-
-
-def test_callable_noise_is_seeded_by_random_state(curved):
-    X = curved[0]
-    params = {**FAST, "noise": partial(add_noise, sigma=0.5)}
-    first = AutoencoderTransformer(2, **params).fit(X).transform(X)
-    again = AutoencoderTransformer(2, **params).fit(X).transform(X)
-    other = AutoencoderTransformer(2, **{**params, "random_state": 1}).fit(X)
-    assert_array_equal(first, again)
-    assert not np.array_equal(first, other.transform(X))
 
 
 def test_callable_noise_denoises_the_corruption_it_describes(curved):
