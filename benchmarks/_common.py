@@ -9,6 +9,7 @@ import numpy as np
 import sklearn
 import torch
 from sklearn.model_selection import train_test_split
+from sklearn.neighbors import NearestNeighbors
 
 DEFAULT_DATA_DIR = (
     Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets" / "adbench"
@@ -64,3 +65,15 @@ def write_result(name, text):
     RESULTS_DIR.mkdir(exist_ok=True)
     (RESULTS_DIR / name).write_text(text)
     print(text)
+
+
+class KNNDistance:
+    """The classic kNN detector: the mean distance to the 10 nearest
+    training rows, negated (higher = more normal)."""
+
+    def fit(self, X):
+        self.neighbors_ = NearestNeighbors(n_neighbors=min(10, len(X))).fit(X)
+        return self
+
+    def score_samples(self, X):
+        return -self.neighbors_.kneighbors(X)[0].mean(axis=1)

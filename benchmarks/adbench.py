@@ -6,8 +6,11 @@ first), a StandardScaler fit on the training rows, fit without labels,
 ROC-AUC and average precision on the test rows, means over seeds. Every
 method runs with its defaults on one torch thread and one BLAS thread.
 
+The kNN detector (mean distance to the 10 nearest training rows) is there
+to show what the detector's neighbour distance alone would do.
+
     python benchmarks/adbench.py [--data-dir DIR] [--seeds 0 1 2]
-        [--methods ours iforest pca pyod] [--params '{"max_iter": 20}']
+        [--methods ours iforest pca pyod knn] [--params '{"max_iter": 20}']
 """
 
 import json
@@ -17,6 +20,7 @@ import warnings
 import numpy as np
 import torch
 from _common import (
+    KNNDistance,
     adbench_names,
     environment,
     load_adbench,
@@ -80,6 +84,8 @@ def make(method, seed, params):
         return PCAReconstruction()
     if method == "pyod":
         return PyODAutoEncoder(random_state=seed)
+    if method == "knn":
+        return KNNDistance()
     raise ValueError(f"unknown method {method!r}")
 
 
@@ -181,7 +187,9 @@ def summarize(records, methods):
 def main():
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--methods", nargs="+", default=["ours", "iforest", "pca", "pyod"])
+    p.add_argument(
+        "--methods", nargs="+", default=["ours", "iforest", "pca", "pyod", "knn"]
+    )
     p.add_argument("--datasets", nargs="+", default=None)
     p.add_argument("--params", type=json.loads, default={})
     p.add_argument("--output", default="adbench.md")

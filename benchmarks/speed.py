@@ -9,7 +9,7 @@ batch sizes 64, 256 and 1024, alternating the methods over repeats and
 reporting medians. Then inference throughput of ``transform`` and
 ``score_samples`` against (d) the module called directly on batches and
 (e) ``PCA.transform``; outlier scoring of AutoencoderOutlierDetector with
-and without its code distance against IsolationForest; the float32 matmul
+and without its neighbour distance against IsolationForest; the float32 matmul
 peak of the machine; the peak
 memory of ``transform`` on 2,000,000 rows (in a child process); and
 GridSearchCV with n_jobs=2 against n_jobs=1, with and without
@@ -115,7 +115,7 @@ def direct_module(module, X, what):
 
 def outlier_scoring_rates(X, repeats):
     """Rows/s of score_samples: the default detector (reconstruction error
-    and code distance), the detector on reconstruction error alone, and
+    and neighbour distance), the detector on reconstruction error alone, and
     IsolationForest, each fitted on ``X`` (the detector for one epoch)."""
     models = {
         "AutoencoderOutlierDetector (default)": AutoencoderOutlierDetector(

@@ -554,13 +554,12 @@ class BaseAutoencoder(BaseEstimator):
         """Bounds that codes are clipped to before decoding when scoring."""
         return None
 
-    def _reconstruction_error(self, X, per_feature=False, return_codes=False):
+    def _reconstruction_error(self, X, per_feature=False):
         """Squared reconstruction errors in scaled units, as float64.
 
         Per feature, shape (n_samples, n_features), or their mean per row,
         shape (n_samples,). Scores are float64 whatever the input, as
-        scikit-learn's own ``score_samples`` are. ``return_codes`` also
-        returns the codes (before clipping), from the same pass over ``X``.
+        scikit-learn's own ``score_samples`` are.
         """
         module = self.net_.module_
         to_scaled = self._scaler()
@@ -576,15 +575,11 @@ class BaseAutoencoder(BaseEstimator):
             code = module.encode(x)
             clipped = code if bounds is None else torch.clamp(code, *bounds)
             squared = (module.decode(clipped) - x) ** 2
-            if not per_feature:
-                squared = squared.mean(dim=1, keepdim=True)
-            return torch.cat([squared, code], dim=1) if return_codes else squared
+            return squared if per_feature else squared.mean(dim=1, keepdim=True)
 
-        n_errors = self.n_features_in_ if per_feature else 1
-        n_outputs = n_errors + (self.n_components_ if return_codes else 0)
-        out = self._map(X, error, n_outputs, dtype=np.float64)
-        errors = out[:, :n_errors] if per_feature else out[:, 0]
-        return (errors, out[:, n_errors:]) if return_codes else errors
+        n_outputs = self.n_features_in_ if per_feature else 1
+        errors = self._map(X, error, n_outputs, dtype=np.float64)
+        return errors if per_feature else errors[:, 0]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

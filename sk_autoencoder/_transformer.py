@@ -199,7 +199,7 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
     sklearn.decomposition.PCA : Linear dimensionality reduction.
     sklearn.neural_network.MLPRegressor : Multi-layer perceptron regressor.
     AutoencoderOutlierDetector : Outlier detection by reconstruction error
-        and code distance.
+        and neighbour distance.
 
     Examples
     --------

@@ -7,7 +7,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.ensemble import IsolationForest
 from threadpoolctl import threadpool_info
 
-from sk_autoencoder import AutoencoderOutlierDetector, AutoencoderTransformer
+from sk_autoencoder import AutoencoderOutlierDetector, AutoencoderTransformer, _outlier
 from sk_autoencoder._training import ReconstructionLoss
 
 FAST = {"hidden_layer_sizes": (16,), "max_iter": 10, "random_state": 0}
@@ -83,21 +83,22 @@ def test_reconstruction_errors_explain_scores(planted):
     errors = detector.reconstruction_errors(X)
     assert errors.shape == X.shape
     assert_allclose(-errors.mean(axis=1), detector.score_samples(X), rtol=1e-6)
-    assert detector.code_neighbors_ is None
+    assert detector.neighbors_ is None
 
 
-def test_outlyingness_is_the_larger_of_error_and_code_distance(detector, planted):
+def test_outlyingness_is_the_larger_of_error_and_neighbour_distance(detector, planted):
     X = planted[0]
     outlyingness = -detector.score_samples(X)
     errors = detector.reconstruction_errors(X).mean(axis=1)
     assert np.all(outlyingness >= errors * (1 - 1e-6))
-    # Where the code distance wins, the outlyingness is that distance on
-    # the errors' scale: a straight line with positive slope.
+    # Where the neighbour distance wins, the outlyingness is that distance
+    # on the errors' scale: a straight line with positive slope.
     by_distance = outlyingness > errors * (1 + 1e-5)
     assert 0 < by_distance.sum() < len(X)
-    # Mean distance to the n_neighbors nearest kept codes, a row's own code
-    # left out.
-    distances = detector.code_neighbors_.kneighbors(detector.transform(X))[0]
+    # Mean distance, in the scaled units the errors are measured in, to the
+    # n_neighbors nearest kept training rows, a row itself left out.
+    scaled = (X - detector.mean_) / detector.scale_
+    distances = detector.neighbors_.kneighbors(scaled)[0]
     itself = distances[:, :1] == 0
     distances = np.where(itself, distances[:, 1:], distances[:, :-1])
     distances = distances.mean(axis=1)[by_distance]
@@ -106,10 +107,10 @@ def test_outlyingness_is_the_larger_of_error_and_code_distance(detector, planted
     assert_allclose(slope * distances + intercept, outlyingness[by_distance])
 
 
-def test_code_distance_flags_a_row_in_a_gap_of_the_data():
+def test_neighbour_distance_flags_a_row_in_a_gap_of_the_data():
     # Two clusters on a line: a row on the line between them is rebuilt
     # perfectly (its code lies within the clipping bounds), but no training
-    # code is near its own.
+    # row is near it.
     rng = np.random.default_rng(0)
     position = np.r_[rng.normal(-3, 0.2, 300), rng.normal(3, 0.2, 300)]
     X = np.c_[position, 2 * position] + 0.01 * rng.normal(size=(600, 2))
@@ -217,8 +218,8 @@ def test_default_detector_trains_on_noisy_copies(planted):
 def test_n_neighbors_is_capped_by_the_training_rows(planted):
     detector = AutoencoderOutlierDetector(2, n_neighbors=10, **FAST)
     detector.fit(planted[0][:5])
-    # Four neighbours used, plus the row's own code, dropped when scored.
-    assert detector.code_neighbors_.n_neighbors == 5
+    # Four neighbours used, plus the row itself, dropped when scored.
+    assert detector.neighbors_.n_neighbors == 5
     assert np.isfinite(detector.score_samples(planted[0])).all()
 
 
@@ -230,33 +231,33 @@ def test_bad_n_neighbors_raises_before_training(planted, n_neighbors):
     assert not hasattr(detector, "net_")
 
 
-def test_code_distance_searches_at_most_1024_training_codes():
+def test_neighbour_distance_searches_at_most_1024_training_rows():
     X = np.random.default_rng(0).normal(size=(3000, 4))
     detector = AutoencoderOutlierDetector(2, **{**FAST, "max_iter": 1}).fit(X)
-    assert detector.code_neighbors_.n_samples_fit_ == 1024
+    assert detector.neighbors_.n_samples_fit_ == 1024
 
 
 @pytest.mark.parametrize(("n_jobs", "threads"), [(None, 1), (2, 2)])
 def test_neighbour_search_runs_on_n_jobs_threads(planted, monkeypatch, n_jobs, threads):
     X = planted[0]
     detector = AutoencoderOutlierDetector(2, n_jobs=n_jobs, **FAST).fit(X)
-    search, seen = detector.code_neighbors_.kneighbors, []
+    search, seen = detector.neighbors_.kneighbors, []
 
     def recording_search(*args, **kwargs):
         seen.extend(pool["num_threads"] for pool in threadpool_info())
         return search(*args, **kwargs)
 
-    monkeypatch.setattr(detector.code_neighbors_, "kneighbors", recording_search)
+    monkeypatch.setattr(detector.neighbors_, "kneighbors", recording_search)
     detector.score_samples(X)
     assert seen
     assert set(seen) == {threads}
 
 
-def test_training_rows_are_not_their_own_code_neighbours(planted):
-    # Scored again, a training row must not find its own code at distance
+def test_training_rows_are_not_their_own_neighbours(planted):
+    # Scored again, a kept training row must not find itself at distance
     # 0, or training rows would look more normal than new rows and offset_
     # would not hold for new data. With one neighbour that would zero the
-    # code distance of every training row.
+    # neighbour distance of every kept row.
     X = planted[0]
     detector = AutoencoderOutlierDetector(2, n_neighbors=1, **FAST).fit(X)
     outlyingness = -detector.score_samples(X)
@@ -265,10 +266,17 @@ def test_training_rows_are_not_their_own_code_neighbours(planted):
 
 
 def test_distances_that_say_nothing_are_not_used():
-    # Every row repeated: each kept code has a twin at distance 0, so all
-    # code distances are 0 and scores are the reconstruction errors.
+    # Every row repeated: each kept row has a twin at distance 0, so all
+    # neighbour distances are 0 and scores are the reconstruction errors.
     X = np.repeat(np.random.default_rng(0).normal(size=(20, 4)), 15, axis=0)
     detector = AutoencoderOutlierDetector(2, **FAST).fit(X)
-    assert detector.code_neighbors_ is None
+    assert detector.neighbors_ is None
     errors = detector.reconstruction_errors(X).mean(axis=1)
     assert_allclose(-detector.score_samples(X), errors, rtol=1e-6)
+
+
+def test_scores_do_not_depend_on_the_search_batches(detector, planted, monkeypatch):
+    X = planted[0]
+    whole = detector.score_samples(X)
+    monkeypatch.setattr(_outlier, "SEARCH_BATCH_ROWS", 7)
+    assert_array_equal(detector.score_samples(X), whole)

@@ -55,7 +55,7 @@ def test_detector_outputs_are_consistent(detector, X):
     labels = detector.predict(X)
     assert set(np.unique(labels)) <= {-1, 1}
     # The outlyingness is the reconstruction error or, when larger, the
-    # code distance in error units.
+    # neighbour distance in error units.
     errors = detector.reconstruction_errors(X).mean(axis=1)
     assert np.all(-scores >= errors * (1 - 1e-6))
 
