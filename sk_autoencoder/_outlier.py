@@ -86,9 +86,9 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         Number of nearest training rows whose mean distance scores how
         isolated a row is (see above). None scores by reconstruction error
         alone. On 43 ADBench datasets (3 seeds) the neighbour distances
-        raised the mean ROC-AUC from ADB_ERR to ADB_KNN and the mean
-        average precision from AP_ERR to AP_KNN; on 14 anomaly tasks
-        outside ADBench, the mean ROC-AUC from OUT_ERR to OUT_KNN.
+        raised the mean ROC-AUC from 0.759 to 0.774 and the mean
+        average precision from 0.404 to 0.410; on 14 anomaly tasks
+        outside ADBench, the mean ROC-AUC from 0.716 to 0.739.
 
     support_fraction : float in (0, 1], default=0.75
         Share of each training batch that the loss counts: the rows rebuilt
@@ -144,7 +144,9 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         trains on the rows as they are. Scored by reconstruction error
         alone, Gaussian noise of level 1 raises the mean ROC-AUC on 43
         ADBench datasets (3 seeds) and on 14 tasks outside ADBench; with
-        the neighbour distance NOISE_WITH_KNN.
+        the neighbour distance it raises the mean ROC-AUC on ADBench from
+        0.771 to 0.774 (average precision from 0.406 to 0.410) and outside
+        ADBench from 0.735 to 0.739.
 
     noise_level : float, default=1.0
         Standard deviation of the Gaussian noise in scaled units (with
