@@ -30,6 +30,27 @@ from ._training import (
 # Rows on which reconstruction_r2_ and code_sparsity_ are measured, at most.
 MAX_REPORTED_ROWS = 10_000
 
+# The largest magnitude the network's float32 arithmetic holds.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def check_float32_range(X):
+    """``X``, or a ValueError if it holds a value that float32 cannot.
+
+    The network computes in float32: a larger value would become inf there
+    and every output NaN. fmax / fmin skip NaN (missing values) and make no
+    temporary copy of ``X``.
+    """
+    if X.dtype == np.float64 and X.size:
+        largest = max(np.fmax.reduce(X, axis=None), -np.fmin.reduce(X, axis=None))
+        if largest > FLOAT32_MAX:
+            raise ValueError(
+                f"X contains a value of magnitude {largest:.3g}, beyond what "
+                f"float32 holds ({FLOAT32_MAX:.3g}): the network computes in "
+                "float32. Rescale X, for example with a StandardScaler."
+            )
+    return X
+
 
 def evenly_spread(rows, limit):
     """At most ``limit`` of ``rows``, evenly spread over them."""
@@ -493,13 +514,14 @@ class BaseAutoencoder(BaseEstimator):
     # ------------------------------------------------------------ inference
 
     def _validate_training_data(self, X, reset):
-        return validate_data(
+        X = validate_data(
             self,
             X,
             dtype=[np.float64, np.float32],
             ensure_all_finite="allow-nan" if self._allow_nan else True,
             reset=reset,
         )
+        return check_float32_range(X)
 
     def _validate_inference_input(self, X):
         check_is_fitted(self)
@@ -628,6 +650,7 @@ class EncoderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         X = check_array(
             X, dtype=[np.float64, np.float32], estimator=self, input_name="X"
         )
+        check_float32_range(X)
         if X.shape[1] != self.n_components_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but inverse_transform expects "

@@ -12,7 +12,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import BaseAutoencoder
+from ._base import BaseAutoencoder, check_float32_range
 
 
 class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
@@ -349,4 +349,4 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         )
         if not nan_marks_missing:
             X = np.where(X == self.missing_values, np.nan, X)
-        return X
+        return check_float32_range(X)

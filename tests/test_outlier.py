@@ -5,6 +5,7 @@ import pytest
 import torch
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.ensemble import IsolationForest
+from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_info
 
 from sk_autoencoder import AutoencoderOutlierDetector, AutoencoderTransformer, _outlier
@@ -86,25 +87,38 @@ def test_reconstruction_errors_explain_scores(planted):
     assert detector.neighbors_ is None
 
 
-def test_outlyingness_is_the_larger_of_error_and_neighbour_distance(detector, planted):
-    X = planted[0]
+def planted_rows(n_features, seed=0):
+    """Rows near a plane in ``n_features`` dimensions, plus ten that are not."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(500, 2)) @ rng.normal(size=(2, n_features))
+    X += 0.05 * rng.normal(size=X.shape)
+    return np.vstack([X, rng.normal(scale=3.0, size=(10, n_features))])
+
+
+# 6 features: scikit-learn searches with a tree; 40: by brute force, which
+# puts a row at about 1e-7 from itself rather than 0.
+@pytest.mark.parametrize("n_features", [6, 40])
+def test_outlyingness_is_the_larger_of_error_and_neighbour_distance(n_features):
+    X = planted_rows(n_features)
+    detector = AutoencoderOutlierDetector(2, **FAST).fit(X)
     outlyingness = -detector.score_samples(X)
     errors = detector.reconstruction_errors(X).mean(axis=1)
-    assert np.all(outlyingness >= errors * (1 - 1e-6))
-    # Where the neighbour distance wins, the outlyingness is that distance
-    # on the errors' scale: a straight line with positive slope.
+    # The distance, computed here on its own: every training row is kept
+    # (fewer than 1,024), scaled as the errors are; each row's mean
+    # distance to its n_neighbors nearest other rows
+    # (kneighbors without X leaves each row itself out).
+    scaled = (X - detector.mean_) / detector.scale_
+    distances = NearestNeighbors(n_neighbors=10).fit(scaled).kneighbors()[0]
+    distances = distances.mean(axis=1)
+    # Where the distance wins, the outlyingness is that distance on the
+    # errors' scale: a straight line with positive slope.
     by_distance = outlyingness > errors * (1 + 1e-5)
     assert 0 < by_distance.sum() < len(X)
-    # Mean distance, in the scaled units the errors are measured in, to the
-    # n_neighbors nearest kept training rows, a row itself left out.
-    scaled = (X - detector.mean_) / detector.scale_
-    distances = detector.neighbors_.kneighbors(scaled)[0]
-    itself = distances[:, :1] == 0
-    distances = np.where(itself, distances[:, 1:], distances[:, :-1])
-    distances = distances.mean(axis=1)[by_distance]
-    slope, intercept = np.polyfit(distances, outlyingness[by_distance], 1)
+    slope, intercept = np.polyfit(distances[by_distance], outlyingness[by_distance], 1)
     assert slope > 0
-    assert_allclose(slope * distances + intercept, outlyingness[by_distance])
+    assert_allclose(
+        outlyingness, np.maximum(errors, slope * distances + intercept), rtol=1e-6
+    )
 
 
 def test_neighbour_distance_flags_a_row_in_a_gap_of_the_data():

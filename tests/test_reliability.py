@@ -71,6 +71,11 @@ BAD_INPUTS = {
         ValueError,
         "Input X contains infinity",
     ),
+    "beyond float32": (
+        lambda: np.where(np.eye(5, N_FEATURES) == 1, -1e39, 1.0),
+        ValueError,
+        "beyond what float32 holds",
+    ),
     "zero rows": (lambda: np.empty((0, N_FEATURES)), ValueError, r"0 sample\(s\)"),
     "zero columns": (lambda: np.empty((5, 0)), ValueError, r"0 feature\(s\)"),
     "1-D": (lambda: np.ones(N_FEATURES), ValueError, "Expected 2D array, got 1D array"),
