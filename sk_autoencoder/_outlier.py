@@ -199,7 +199,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
 
     neighbors_ : NearestNeighbors or None
         Fitted on (at most 1,024 of) the training rows, evenly spread and
-        scaled as the network sees them (``(X - mean_) / scale_``); finds
+        scaled as for the errors (``(X - mean_) / scale_``, float64); finds
         each scored row's nearest kept rows (one more than
         ``n_neighbors``: a row itself, when it is a kept one, is
         dropped). None when ``n_neighbors`` is None, fewer than two rows
