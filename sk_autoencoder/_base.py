@@ -45,9 +45,9 @@ def check_float32_range(X):
         largest = max(np.fmax.reduce(X, axis=None), -np.fmin.reduce(X, axis=None))
         if largest > FLOAT32_MAX:
             raise ValueError(
-                f"X contains a value of magnitude {largest:.3g}, beyond what "
-                f"float32 holds ({FLOAT32_MAX:.3g}): the network computes in "
-                "float32. Rescale X, for example with a StandardScaler."
+                f"X contains a value of magnitude {largest:.4g}, beyond what "
+                f"float32 holds ({FLOAT32_MAX:.4g}): the network computes in "
+                "float32. Rescale X."
             )
     return X
 

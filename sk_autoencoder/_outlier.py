@@ -11,8 +11,9 @@ from threadpoolctl import ThreadpoolController
 from ._base import BaseAutoencoder, EncoderMixin, evenly_spread
 
 # Training rows kept for the neighbour distance. Scoring searches them for
-# every row, so their number sets its cost; on ADBench and on the tasks
-# outside it, 1,024 scored as well as 10,000 at a tenth of the cost.
+# every row, so their number sets its cost. Chosen for the earlier
+# code-space distance (on ADBench and the tasks outside it, 1,024 codes
+# scored as well as 10,000 at a tenth of the cost); kept for rows.
 MAX_REFERENCE_ROWS = 1024
 
 # Rows scaled (a float64 copy) and searched at a time when scoring.
@@ -399,7 +400,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
             codes, [self.code_quantile, 1.0 - self.code_quantile], axis=0
         )
         errors = self._reconstruction_error(X)
-        self.neighbors_ = None
+        self.neighbors_ = self._kept_rows = self._distance_to_error = None
         kept = evenly_spread(X, MAX_REFERENCE_ROWS)
         if self.n_neighbors is not None and len(kept) > 1:
             # One neighbour more than used: a row that is itself a kept
@@ -419,7 +420,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
             else:
                 # Every kept row is as close to its neighbours as any
                 # other: the distances say nothing.
-                self.neighbors_ = None
+                self.neighbors_ = self._kept_rows = None
         self.offset_ = self._threshold(-self._combine(errors, X))
 
     def _outlyingness(self, X):
@@ -446,21 +447,20 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         A row equal to a kept row (a training row scored again) is not its
         own neighbour: that match is dropped, so training rows are scored
         as unseen rows are, and ``offset_``, set from the training rows,
-        holds for new rows. Equality is checked on the rows themselves: a
-        brute-force search (used for more than 15 features) puts a row at
-        a distance of about 1e-7 from itself, not 0. Rows are scaled and
-        searched ``SEARCH_BATCH_ROWS`` at a time, on ``n_jobs`` threads,
-        as the network runs.
+        holds for new rows. Rows are scaled and searched
+        ``SEARCH_BATCH_ROWS`` at a time, on ``n_jobs`` threads, as the
+        network runs.
         """
         distances = np.empty(len(X))
         for start in range(0, len(X), SEARCH_BATCH_ROWS):
             rows = self._scaled(X[start : start + SEARCH_BATCH_ROWS])
             with _THREAD_POOLS.limit(limits=self._n_threads()):
                 found, indices = self.neighbors_.kneighbors(rows)
-            itself = np.all(rows == self._kept_rows[indices[:, 0]], axis=1)
-            distances[start : start + len(rows)] = np.where(
-                itself[:, None], found[:, 1:], found[:, :-1]
-            ).mean(axis=1)
+            itself = _position_of_itself(rows, found, indices, self._kept_rows)
+            # Without the row itself, or else without the farthest match.
+            dropped = np.where(itself < 0, found.shape[1] - 1, itself)
+            total = found.sum(axis=1) - found[np.arange(len(rows)), dropped]
+            distances[start : start + len(rows)] = total / (found.shape[1] - 1)
         return distances
 
     def _support_fraction(self):
@@ -548,6 +548,26 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         return self._reconstruction_error(
             self._validate_inference_input(X), per_feature=True
         )
+
+
+def _position_of_itself(rows, found, indices, kept):
+    """Column of each row's neighbours that is the row itself, or -1.
+
+    A row is itself the kept row it equals. Its computed distance to
+    itself need not be 0, nor the smallest: a brute-force search (used for
+    more than 15 features) puts it about 1e-8 times its norm away, so
+    near-duplicates can come first. Every match that close is a candidate;
+    equality decides.
+    """
+    norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))
+    row, column = np.nonzero(found <= 1e-6 * (1.0 + norms)[:, None])
+    equal = np.all(rows[row] == kept[indices[row, column]], axis=1)
+    row, column = row[equal], column[equal]
+    position = np.full(len(rows), -1)
+    # np.nonzero lists each row's matches in column order: keep the first.
+    with_itself, first = np.unique(row, return_index=True)
+    position[with_itself] = column[first]
+    return position
 
 
 def _center_and_spread(values):

@@ -96,10 +96,15 @@ def planted_rows(n_features, seed=0):
 
 
 # 6 features: scikit-learn searches with a tree; 40: by brute force, which
-# puts a row at about 1e-7 from itself rather than 0.
-@pytest.mark.parametrize("n_features", [6, 40])
-def test_outlyingness_is_the_larger_of_error_and_neighbour_distance(n_features):
+# puts a row at about 1e-7 from itself rather than 0, and, with each row
+# twinned 1e-8 away, often farther than from its twin.
+@pytest.mark.parametrize(
+    ("n_features", "twins"), [(6, False), (40, False), (6, True), (40, True)]
+)
+def test_outlyingness_is_the_larger_of_error_and_neighbour_distance(n_features, twins):
     X = planted_rows(n_features)
+    if twins:
+        X = np.vstack([X, X + 1e-8])
     detector = AutoencoderOutlierDetector(2, **FAST).fit(X)
     outlyingness = -detector.score_samples(X)
     errors = detector.reconstruction_errors(X).mean(axis=1)

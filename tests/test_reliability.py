@@ -292,3 +292,17 @@ def test_fit_makes_no_full_copy_of_float32_input(early_stopping):
     finally:
         tracemalloc.stop()
     assert peak < 0.25 * X.nbytes
+
+
+@pytest.mark.parametrize("est", list(MATRIX_ESTIMATORS))
+def test_values_beyond_float32_are_refused_among_missing_ones(est):
+    # A positive value too large for float32 next to a NaN (missing for
+    # the imputer, refused as NaN by the others).
+    X = make_X()
+    X[0, 0], X[1, 1] = 1e39, np.nan
+    message = "beyond what float32 holds" if est == "imputer" else "contains NaN"
+    with pytest.raises(ValueError, match=message):
+        MATRIX_ESTIMATORS[est]().fit(X)
+    X[1, 1] = 0.0
+    with pytest.raises(ValueError, match="magnitude 1e\\+39, beyond what float32"):
+        MATRIX_ESTIMATORS[est]().fit(X)
