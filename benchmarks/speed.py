@@ -9,9 +9,9 @@ batch sizes 64, 256 and 1024, alternating the methods over repeats and
 reporting medians. Then inference throughput of ``transform`` and
 ``score_samples`` against (d) the module called directly on batches and
 (e) ``PCA.transform``; outlier scoring of AutoencoderOutlierDetector with
-and without its neighbour distance against IsolationForest; the float32 matmul
-peak of the machine; the peak
-memory of ``transform`` on 2,000,000 rows (in a child process); and
+and without its neighbour distance against IsolationForest; the float32
+matmul peak of the machine; the peak memory of ``transform`` on 2,000,000
+rows (in a child process); and
 GridSearchCV with n_jobs=2 against n_jobs=1, with and without
 oversubscribing the two cores; and the end-to-end ADBench fit times.
 

@@ -14,14 +14,18 @@ from sk_autoencoder._training import ReconstructionLoss
 FAST = {"hidden_layer_sizes": (16,), "max_iter": 10, "random_state": 0}
 
 
+def planted_rows(n_features, seed=0):
+    """Rows near a plane in ``n_features`` dimensions, plus ten that are not."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(500, 2)) @ rng.normal(size=(2, n_features))
+    X += 0.05 * rng.normal(size=X.shape)
+    return np.vstack([X, rng.normal(scale=3.0, size=(10, n_features))])
+
+
 @pytest.fixture(scope="module")
 def planted():
     """Correlated normal rows plus ten rows that break the correlation."""
-    rng = np.random.default_rng(0)
-    latent = rng.normal(size=(500, 2))
-    X = latent @ rng.normal(size=(2, 6)) + 0.05 * rng.normal(size=(500, 6))
-    outliers = rng.normal(scale=3.0, size=(10, 6))
-    return np.vstack([X, outliers]), np.r_[np.ones(500), -np.ones(10)].astype(int)
+    return planted_rows(6), np.r_[np.ones(500), -np.ones(10)].astype(int)
 
 
 @pytest.fixture(scope="module")
@@ -85,14 +89,6 @@ def test_reconstruction_errors_explain_scores(planted):
     assert errors.shape == X.shape
     assert_allclose(-errors.mean(axis=1), detector.score_samples(X), rtol=1e-6)
     assert detector.neighbors_ is None
-
-
-def planted_rows(n_features, seed=0):
-    """Rows near a plane in ``n_features`` dimensions, plus ten that are not."""
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(500, 2)) @ rng.normal(size=(2, n_features))
-    X += 0.05 * rng.normal(size=X.shape)
-    return np.vstack([X, rng.normal(scale=3.0, size=(10, n_features))])
 
 
 # 6 features: scikit-learn searches with a tree; 40: by brute force, which
