@@ -71,6 +71,25 @@ class BaseAutoencoder(BaseEstimator):
     # Whether X may hold NaN (missing values) in fit and inference.
     _allow_nan = False
 
+    @property
+    def _reads_hidden(self):
+        """Whether the network gets NaN for the entries it must fill in.
+
+        The built-in networks of an estimator that takes missing values do,
+        and read them through an indicator; a module of your own gets 0
+        (the feature's mean) instead, as the module contract promises.
+        """
+        return self._allow_nan and self.module is None
+
+    @property
+    def _hidden_targets(self):
+        """Whether training counts only the entries the noise hides.
+
+        So for an estimator that takes missing values and a noise that
+        hides entries: it is then trained on the entries it will fill in.
+        """
+        return self._allow_nan and (self.noise == "mask" or callable(self.noise))
+
     _parameter_constraints = {
         "n_components": [
             Interval(Integral, 1, None, closed="left"),
@@ -226,6 +245,7 @@ class BaseAutoencoder(BaseEstimator):
             if observed is not None:
                 # Missing entries count for nothing, as in training.
                 residual = torch.where(observed, residual, 0.0)
+                x = x.nan_to_num(nan=0.0)
             return torch.stack([(residual**2).sum(dim=1), (x**2).sum(dim=1)], dim=1)
 
         sse, sst = self._map(X, squares, 2, dtype=np.float64).sum(axis=0)
@@ -358,6 +378,8 @@ class BaseAutoencoder(BaseEstimator):
             sparsity=self.sparsity,
             noise=self.noise,
             noise_level=self.noise_level,
+            fill_hidden=not self._reads_hidden,
+            hidden_targets=self._hidden_targets,
         )
         with torch_threads(self._n_threads()), seeded_torch(seed):
             self.net_.initialize()
@@ -386,6 +408,8 @@ class BaseAutoencoder(BaseEstimator):
             "hidden_layer_sizes": self._check_hidden_layer_sizes(),
             "activation": self.activation,
         }
+        if self._reads_hidden:
+            params["missing_indicator"] = True
         if image_shape is None:
             return MLPAutoencoder, params
         if not params["hidden_layer_sizes"]:
@@ -430,7 +454,9 @@ class BaseAutoencoder(BaseEstimator):
                 f"module={self.module!r} must define {' and '.join(missing)}: "
                 "encode(x) -> code and decode(code) -> reconstruction."
             )
-        x = train.batch(train.indices[:2]).nan_to_num().to(self.net_.device)
+        x = train.batch(train.indices[:2]).to(self.net_.device)
+        if not self._reads_hidden:
+            x = x.nan_to_num()
         with torch.no_grad():
             out = module(x)
         expected = [(len(x), train.mean.shape[0]), (len(x), self.n_components_)]
@@ -530,7 +556,7 @@ class BaseAutoencoder(BaseEstimator):
     def _scaler(self):
         """A function that scales a float32 batch as training did."""
         mean, scale = self._scaling_tensors()
-        if self._allow_nan:
+        if self._allow_nan and not self._reads_hidden:
             return lambda x: ((x - mean) / scale).nan_to_num(nan=0.0)
         return lambda x: (x - mean) / scale
 

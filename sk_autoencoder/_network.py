@@ -102,7 +102,14 @@ class _AutoencoderFromPCA(nn.Module):
             return self
         return super().train(mode)
 
+    missing_indicator = False
+
     def encode(self, x):
+        if self.missing_indicator:
+            # NaN marks an entry to fill in: it enters as 0 (its feature's
+            # mean) and its indicator as 1.
+            hidden = torch.isnan(x)
+            x = torch.cat([x.masked_fill(hidden, 0.0), hidden.to(x.dtype)], dim=1)
         return self.encoder(x)
 
     def decode(self, z):
@@ -120,7 +127,11 @@ class _AutoencoderFromPCA(nn.Module):
         rows, for centred inputs; the biases are set to zero.
         """
         components = torch.as_tensor(components, dtype=self.encoder.first.weight.dtype)
-        self.encoder.set_linear(components)
+        # The indicator inputs, if any, start with no weight.
+        n_inputs = self.encoder.first.in_features
+        self.encoder.set_linear(
+            nn.functional.pad(components, (0, n_inputs - components.shape[1]))
+        )
         self.decoder.set_linear(components.T)
 
 
@@ -137,15 +148,27 @@ class MLPAutoencoder(_AutoencoderFromPCA):
         Widths of the encoder's hidden layers; the decoder uses them reversed.
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
         Nonlinearity of the hidden layers.
+    missing_indicator : bool, default=False
+        Read NaN inputs as entries to fill in: the encoder sees them as 0
+        plus one indicator input per feature (1 where the entry is NaN).
     """
 
     def __init__(
-        self, n_features, n_components, hidden_layer_sizes=(), activation="relu"
+        self,
+        n_features,
+        n_components,
+        hidden_layer_sizes=(),
+        activation="relu",
+        missing_indicator=False,
     ):
         super().__init__()
         hidden_layer_sizes = tuple(hidden_layer_sizes)
+        self.missing_indicator = missing_indicator
         self.encoder = ResidualMLP(
-            n_features, n_components, hidden_layer_sizes, activation
+            n_features * (1 + missing_indicator),
+            n_components,
+            hidden_layer_sizes,
+            activation,
         )
         self.decoder = ResidualMLP(
             n_components, n_features, hidden_layer_sizes[::-1], activation
@@ -226,6 +249,9 @@ class ConvAutoencoder(_AutoencoderFromPCA):
         Channels of each convolution; at least one.
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
         Nonlinearity after each convolution.
+    missing_indicator : bool, default=False
+        Read NaN inputs as pixels to fill in: the encoder sees them as 0
+        plus one indicator channel per channel (1 where the pixel is NaN).
     """
 
     def __init__(
@@ -235,15 +261,21 @@ class ConvAutoencoder(_AutoencoderFromPCA):
         image_shape,
         hidden_layer_sizes=(32,),
         activation="relu",
+        missing_indicator=False,
     ):
         super().__init__()
         image_shape = tuple(image_shape)
         channels = tuple(hidden_layer_sizes)
+        self.missing_indicator = missing_indicator
+        # The indicator's channels follow the image's: a flattened
+        # (2C, H, W) image.
+        n_inputs = n_features * (1 + missing_indicator)
+        input_shape = (image_shape[0] * (1 + missing_indicator), *image_shape[1:])
         self.encoder = ResidualConv(
-            n_features,
+            n_inputs,
             n_components,
             ConvCorrection(
-                n_features, n_components, image_shape, channels, activation, False
+                n_inputs, n_components, input_shape, channels, activation, False
             ),
         )
         self.decoder = ResidualConv(

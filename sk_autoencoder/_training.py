@@ -94,8 +94,8 @@ class ScaledRows(torch.utils.data.Dataset):
 
         Both are scaled. ``noise`` gets the gathered rows in the input's
         units (a copy, which it may change; missing entries NaN) and returns
-        the corrupted rows, same shape; entries it leaves NaN enter the
-        network as their feature's mean.
+        the corrupted rows, same shape; entries it leaves NaN are hidden
+        (see :class:`BatchIterator`).
         """
         raw = self.X[rows]  # fancy indexing: a copy
         clean = self.scale(raw)
@@ -105,20 +105,19 @@ class ScaledRows(torch.utils.data.Dataset):
                 f"noise={noise!r} returned shape {corrupted.shape} for rows of "
                 f"shape {raw.shape}: it must return the corrupted rows, same shape."
             )
-        return torch.nan_to_num(self.scale(corrupted), nan=0.0), clean
+        return self.scale(corrupted), clean
 
 
 def corrupt(x, noise, noise_level, generator):
-    """``x`` with Gaussian noise added, or a share of entries masked to 0.
+    """``x`` with Gaussian noise added, or a share of entries hidden (NaN).
 
-    In scaled units 0 is the feature's mean, so a masked entry carries no
-    information; NaN entries (missing values) are masked too.
+    NaN entries (missing values) stay NaN.
     """
-    x = torch.nan_to_num(x, nan=0.0)
     if noise == "gaussian":
         x = x + noise_level * torch.randn(x.shape, generator=generator)
     elif noise == "mask":
-        x = x * (torch.rand(x.shape, generator=generator) >= noise_level)
+        hidden = torch.rand(x.shape, generator=generator) < noise_level
+        x = x.masked_fill(hidden, math.nan)
     return x
 
 
@@ -134,6 +133,14 @@ class BatchIterator:
     :meth:`ScaledRows.corrupted_batch` for a callable ``noise``) drawn anew
     for every batch. ``fixed_noise`` draws the same corruption on every
     pass, so that validation losses of different epochs compare.
+
+    Entries hidden from the network (missing or masked, NaN) enter it as 0,
+    their feature's mean, or as NaN with ``fill_hidden=False``, for a
+    network that reads which entries are hidden. With ``hidden_targets``,
+    the target keeps only the entries the input hides and the data has
+    (the others NaN, which the loss skips): the network is trained to fill
+    in what it does not see, the only part of its output an imputer uses.
+    A batch that hides none of its observed entries keeps its whole target.
     """
 
     def __init__(
@@ -145,6 +152,8 @@ class BatchIterator:
         noise=None,
         noise_level=0.0,
         fixed_noise=False,
+        fill_hidden=True,
+        hidden_targets=False,
     ):
         self.dataset = dataset
         self.batch_size = batch_size
@@ -153,6 +162,8 @@ class BatchIterator:
         self.noise = noise
         self.noise_level = noise_level
         self.fixed_noise = fixed_noise
+        self.fill_hidden = fill_hidden
+        self.hidden_targets = hidden_targets
         self.rng = np.random.default_rng(seed)
         self.generator = torch.Generator().manual_seed(seed)
         self.noise_rng = self._noise_rng()
@@ -176,13 +187,26 @@ class BatchIterator:
         for start in range(0, len(indices), self.batch_size):
             rows = indices[start : start + self.batch_size]
             if callable(self.noise):
-                yield self.dataset.corrupted_batch(rows, self.noise, self.noise_rng)
-                continue
-            x = self.dataset.batch(rows)
-            if clean:
-                yield x, x
+                x, target = self.dataset.corrupted_batch(
+                    rows, self.noise, self.noise_rng
+                )
             else:
-                yield corrupt(x, self.noise, self.noise_level, self.generator), x
+                target = self.dataset.batch(rows)
+                if clean:
+                    yield target, target
+                    continue
+                x = corrupt(target, self.noise, self.noise_level, self.generator)
+            yield self._hide(x, target)
+
+    def _hide(self, x, target):
+        hidden = torch.isnan(x)
+        if self.hidden_targets:
+            hidden_observed = hidden & ~torch.isnan(target)
+            if hidden_observed.any():
+                target = target.masked_fill(~hidden_observed, math.nan)
+        if self.fill_hidden:
+            x = x.masked_fill(hidden, 0.0)
+        return x, target
 
 
 class ReconstructionLoss(nn.Module):
@@ -579,6 +603,8 @@ def build_net(
     sparsity=0.0,
     noise=None,
     noise_level=0.0,
+    fill_hidden=True,
+    hidden_targets=False,
 ):
     """Build a fresh ``skorch.NeuralNet`` for the datasets ``train`` / ``valid``.
 
@@ -588,8 +614,8 @@ def build_net(
     as scikit-learn's MLP does: when the monitored loss has not improved by
     ``tol`` for ``n_iter_no_change`` epochs; with a validation set, the best
     weights are restored at the end. Inputs are corrupted by ``noise``
-    (see :class:`BatchIterator`); validation inputs the same way in every
-    epoch.
+    (see :class:`BatchIterator`, also for ``fill_hidden`` and
+    ``hidden_targets``); validation inputs the same way in every epoch.
     """
     stopping_params = {
         "patience": n_iter_no_change,
@@ -597,7 +623,12 @@ def build_net(
         "threshold_mode": "abs",
     }
     batches = {"batch_size": min(batch_size, len(train)), "seed": seed}
-    corruption = {"noise": noise, "noise_level": noise_level}
+    corruption = {
+        "noise": noise,
+        "noise_level": noise_level,
+        "fill_hidden": fill_hidden,
+        "hidden_targets": hidden_targets,
+    }
     valid_batches = {**batches, **corruption, "fixed_noise": True}
     if valid is None:
         stopping = EarlyStopping(monitor="train_loss", **stopping_params)
@@ -615,7 +646,7 @@ def build_net(
         criterion=ReconstructionLoss,
         criterion__support_fraction=support_fraction,
         criterion__sparsity=sparsity,
-        criterion__missing=train.missing,
+        criterion__missing=train.missing or hidden_targets,
         lr=learning_rate,
         optimizer__weight_decay=weight_decay,
         **adam_implementation(),

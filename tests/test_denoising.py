@@ -161,6 +161,41 @@ def test_callable_noise_nan_entries_enter_as_the_mean():
     assert torch.equal(target, torch.full((4, 3), 2.0))
 
 
+def test_hidden_targets_keep_only_the_entries_the_input_hides():
+    rng = np.random.default_rng(0)
+    X = np.where(rng.random((300, 6)) < 0.1, np.nan, rng.normal(size=(300, 6)))
+    scaled = ScaledRows(X, np.arange(300), np.zeros(6), np.ones(6), missing=True)
+    batches = BatchIterator(
+        scaled, 300, noise="mask", noise_level=0.3, hidden_targets=True
+    )
+    x, target = next(iter(batches))
+    missing = torch.from_numpy(np.isnan(X))
+    hidden = (x == 0) & ~missing  # masked entries enter as 0, the mean
+    assert hidden.float().mean().item() == pytest.approx(0.3 * 0.9, abs=0.02)
+    assert torch.equal(~torch.isnan(target), hidden)
+    assert torch.equal(target[hidden], torch.from_numpy(X).float()[hidden])
+
+
+def test_a_batch_that_hides_nothing_keeps_its_whole_target():
+    batches = BatchIterator(
+        rows(np.ones((4, 3))), 4, noise=lambda batch, rng: batch, hidden_targets=True
+    )
+    assert torch.equal(next(iter(batches))[1], torch.ones(4, 3))
+
+
+def test_hidden_entries_stay_nan_for_a_network_that_reads_them():
+    def hide_first_column(batch, rng):
+        batch[:, 0] = np.nan
+        return batch
+
+    batches = BatchIterator(
+        rows(np.ones((4, 3))), 4, noise=hide_first_column, fill_hidden=False
+    )
+    x, target = next(iter(batches))
+    assert torch.isnan(x[:, 0]).all() and torch.equal(x[:, 1:], torch.ones(4, 2))
+    assert torch.equal(target, torch.ones(4, 3))
+
+
 def test_callable_validation_corruption_is_the_same_every_pass():
     noise = partial(add_noise, sigma=1.0)
     batches = BatchIterator(rows(np.zeros((10, 3))), 5, noise=noise, fixed_noise=True)

@@ -116,3 +116,15 @@ def test_a_feature_never_observed_is_filled(low_rank):
 def test_masking_is_the_default_training_noise(imputer):
     assert imputer.net_.iterator_train__noise == "mask"
     assert imputer.net_.criterion_.missing
+
+
+@pytest.mark.parametrize(
+    ("noise", "hidden_targets"),
+    [("mask", True), (lambda X, rng: X, True), ("gaussian", False), (None, False)],
+    ids=["mask", "callable", "gaussian", "none"],
+)
+def test_training_counts_the_entries_the_noise_hides(low_rank, noise, hidden_targets):
+    imputer = AutoencoderImputer(noise=noise, **{**FAST, "max_iter": 1})
+    imputer.fit(low_rank[1])
+    assert imputer.net_.iterator_train__hidden_targets is hidden_targets
+    assert imputer.net_.iterator_valid__hidden_targets is hidden_targets

@@ -85,6 +85,57 @@ def test_convolutional_network_starts_at_its_linear_path():
         assert torch.equal(module(x)[0], linear)
 
 
+@pytest.mark.parametrize(
+    "module",
+    [
+        MLPAutoencoder(64, 4, (16,), missing_indicator=True),
+        ConvAutoencoder(64, 4, (1, 8, 8), (8,), missing_indicator=True),
+    ],
+    ids=["mlp", "conv"],
+)
+def test_missing_indicator_tells_a_missing_entry_from_one_at_the_mean(module):
+    x = torch.randn(5, 64)
+    holes = x.clone()
+    holes[:, :10] = torch.nan
+    at_mean = holes.nan_to_num(nan=0.0)
+    rng = np.random.default_rng(0)
+    module.start_from_pca(np.linalg.qr(rng.normal(size=(64, 4)))[0].T)
+    with torch.no_grad():
+        # The indicator starts with no weight on the linear path and the
+        # correction starts at zero: the PCA start, whatever is missing.
+        assert torch.equal(module(holes)[0], module(at_mean)[0])
+        for parameter in module.parameters():
+            parameter.add_(0.1 * torch.randn_like(parameter))
+        rebuilt = module(holes)[0]
+        assert torch.isfinite(rebuilt).all()
+        assert not torch.allclose(rebuilt, module(at_mean)[0])
+
+
+@pytest.mark.parametrize("image_shape", [None, (8, 8)])
+def test_imputer_networks_read_which_entries_are_missing(digits, image_shape):
+    holes = digits.copy()
+    holes[:, 27:29] = np.nan
+    imputer = AutoencoderImputer(image_shape=image_shape, **FAST).fit(holes)
+    assert imputer.net_.module_.missing_indicator
+    transformer = AutoencoderTransformer(4, image_shape=image_shape, **FAST)
+    assert not transformer.fit(digits).net_.module_.missing_indicator
+
+
+class NoNaNAutoencoder(TinyAutoencoder):
+    """A user's network that refuses NaN input."""
+
+    def encode(self, x):
+        assert not torch.isnan(x).any()
+        return super().encode(x)
+
+
+def test_imputer_gives_a_module_of_your_own_missing_entries_as_the_mean(digits):
+    holes = digits.copy()
+    holes[::3, 27:29] = np.nan
+    imputer = AutoencoderImputer(3, module=NoNaNAutoencoder, **FAST).fit(holes)
+    assert np.isfinite(imputer.transform(holes)).all()
+
+
 def test_images_with_channels(digits):
     rgb = np.repeat(digits[:, None, :], 3, axis=1).reshape(len(digits), -1)
     ae = AutoencoderTransformer(4, image_shape=(3, 8, 8), **FAST).fit(rgb)
