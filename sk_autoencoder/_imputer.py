@@ -18,12 +18,13 @@ from ._base import BaseAutoencoder, check_float32_range
 class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     """Imputation of missing values by an autoencoder's reconstruction.
 
-    The autoencoder of :class:`AutoencoderTransformer` is trained on the
-    observed entries only: each row's loss is the squared error on its
-    observed entries, missing entries enter the network as their feature's
-    mean, and a random share of the observed entries is hidden the same way
-    in every batch (``noise="mask"``), so that the network learns to fill
-    in what it does not see. ``transform`` then replaces each missing entry
+    The autoencoder of :class:`AutoencoderTransformer` learns to fill in
+    what it does not see: in every batch a random share of the observed
+    entries is hidden (``noise="mask"``), and the loss is the squared error
+    on the hidden entries only, the part of the output that ``transform``
+    uses. Hidden and missing entries enter the network as their feature's
+    mean, plus one indicator input per feature that tells the network which
+    entries are missing. ``transform`` then replaces each missing entry
     with the network's reconstruction of the row and leaves every observed
     entry exactly as given.
 
@@ -87,7 +88,10 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         ``noise_level`` share of the observed entries, which teaches the
         network to fill in entries it does not see. A callable
         ``noise(X_batch, rng)`` hides the entries it sets to NaN, for
-        holes shaped like the ones you expect.
+        holes shaped like the ones you expect. With either, the loss counts
+        the hidden entries only (a batch that hides none counts all its
+        observed entries); with ``"gaussian"`` or None, all the observed
+        entries.
 
     noise_level : float, default=0.2
         Share of the entries masked (below 1), or the standard deviation of
@@ -99,7 +103,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         :class:`AutoencoderTransformer`.
 
     module : torch.nn.Module class or None, default=None
-        A network of your own, as in :class:`AutoencoderTransformer`.
+        A network of your own, as in :class:`AutoencoderTransformer`. It
+        gets missing and hidden entries as 0 (their feature's mean, in
+        scaled units), without the indicator.
 
     module_params : dict or None, default=None
         Keyword arguments for ``module``.
