@@ -18,6 +18,8 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._network import ACTIVATIONS, ConvAutoencoder, MLPAutoencoder
 from ._training import (
+    INFERENCE_BATCH_SIZE,
+    BatchIterator,
     ScaledRows,
     build_net,
     column_moments,
@@ -234,7 +236,14 @@ class BaseAutoencoder(BaseEstimator):
         return held_out
 
     def _held_out_r2(self, X):
-        """1 - SSE / SST of the reconstruction of ``X``, in scaled units."""
+        """1 - SSE / SST of the reconstruction of ``X``, in scaled units.
+
+        When training counts only the entries the noise hides (see
+        ``_hidden_targets``), of the entries that one fixed draw of the noise
+        hides in ``X``: what training optimized and ``transform`` uses.
+        """
+        if self._hidden_targets:
+            return self._hidden_entries_r2(X)
         module = self.net_.module_
         to_scaled = self._scaler()
 
@@ -250,6 +259,33 @@ class BaseAutoencoder(BaseEstimator):
 
         sse, sst = self._map(X, squares, 2, dtype=np.float64).sum(axis=0)
         return float(1.0 - sse / max(sst, np.finfo(np.float64).tiny))
+
+    def _hidden_entries_r2(self, X):
+        rows = ScaledRows(X, np.arange(len(X)), self.mean_, self.scale_, missing=True)
+        batches = BatchIterator(
+            rows,
+            INFERENCE_BATCH_SIZE,
+            noise=self.noise,
+            noise_level=self.noise_level,
+            fixed_noise=True,
+            fill_hidden=not self._module_reads_hidden(),
+            hidden_targets=True,
+        )
+        module, device = self.net_.module_, self.net_.device
+        sse = sst = 0.0
+        with torch_threads(self._n_threads()), torch.no_grad():
+            for x, target in batches:
+                target = target.to(device)
+                counted = ~torch.isnan(target)
+                target = target.nan_to_num(nan=0.0)
+                residual = torch.where(counted, module(x.to(device))[0] - target, 0.0)
+                sse += float((residual.double() ** 2).sum())
+                sst += float((target.double() ** 2).sum())
+        return float(1.0 - sse / max(sst, np.finfo(np.float64).tiny))
+
+    def _module_reads_hidden(self):
+        """Whether the fitted network takes NaN for the entries to fill in."""
+        return bool(getattr(self.net_.module_, "missing_indicator", False))
 
     def _partial_fit(self, X):
         first_call = not hasattr(self, "net_")
@@ -556,7 +592,7 @@ class BaseAutoencoder(BaseEstimator):
     def _scaler(self):
         """A function that scales a float32 batch as training did."""
         mean, scale = self._scaling_tensors()
-        if self._allow_nan and not self._reads_hidden:
+        if self._allow_nan and not self._module_reads_hidden():
             return lambda x: ((x - mean) / scale).nan_to_num(nan=0.0)
         return lambda x: (x - mean) / scale
 

@@ -140,8 +140,10 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         Width of the code.
 
     reconstruction_r2_ : float
-        Held-out R^2 of the reconstruction of the observed entries, in
-        scaled units.
+        Held-out R^2, in scaled units, of the entries the network fills: with
+        ``noise="mask"`` or a callable, of the observed entries that one
+        fixed draw of the noise hides; otherwise of the reconstruction of all
+        the observed entries.
 
     code_sparsity_ : float
         Fraction of code entries below 1e-3 in absolute value on the

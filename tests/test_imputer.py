@@ -1,5 +1,7 @@
 """The promises AutoencoderImputer makes, one test each."""
 
+import pickle
+
 import numpy as np
 import pytest
 import torch
@@ -128,3 +130,17 @@ def test_training_counts_the_entries_the_noise_hides(low_rank, noise, hidden_tar
     imputer.fit(low_rank[1])
     assert imputer.net_.iterator_train__hidden_targets is hidden_targets
     assert imputer.net_.iterator_valid__hidden_targets is hidden_targets
+
+
+def test_reconstruction_r2_measures_the_entries_the_imputer_fills(low_rank):
+    # Rank-2 rows: a hidden entry follows from the others, so filling it is
+    # nearly exact, while the output for visible entries is never trained.
+    imputer = AutoencoderImputer(**{**FAST, "max_iter": 60}).fit(low_rank[1])
+    assert imputer.reconstruction_r2_ > 0.8
+
+
+def test_inference_follows_the_fitted_network_not_later_params(imputer, low_rank):
+    fitted = pickle.loads(pickle.dumps(imputer))
+    expected = fitted.transform(low_rank[1])
+    fitted.set_params(module=torch.nn.Identity)
+    assert_array_equal(fitted.transform(low_rank[1]), expected)
