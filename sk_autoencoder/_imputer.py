@@ -13,6 +13,7 @@ from sklearn.utils.validation import (
 )
 
 from ._base import BaseAutoencoder, check_float32_range
+from ._network import ConvAutoencoder
 
 
 class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
@@ -41,6 +42,14 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         If True, a :class:`~sklearn.impute.MissingIndicator` is appended to
         the output: one binary column per feature that had missing values
         in ``fit``.
+
+    min_value : float or array-like of shape (n_features,), default=-np.inf
+        Smallest value an imputed entry takes (per feature, for an array),
+        as in :class:`~sklearn.impute.IterativeImputer`: such as 0 for
+        counts, or for pixels in [0, 1].
+
+    max_value : float or array-like of shape (n_features,), default=np.inf
+        Largest value an imputed entry takes.
 
     hidden_layer_sizes : array-like of int, default=(64,)
         Widths of the encoder's hidden layers; the decoder mirrors them.
@@ -101,6 +110,16 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         ``(height, width)`` or ``(channels, height, width)`` when each row
         is a flattened image: the network is then convolutional, as in
         :class:`AutoencoderTransformer`.
+
+    local_layers : int, default=0
+        With ``image_shape``: adds to the network a path around the code,
+        that many full-resolution 3 x 3 convolutions (of
+        ``hidden_layer_sizes[0]`` channels) from the image and its
+        indicator to the reconstruction. Each filled pixel then also reads
+        the visible pixels within ``local_layers`` pixels of it at full
+        detail, which the code compresses away; choose it at least about
+        the width of the holes. Training is slower: each layer convolves
+        the whole image.
 
     module : torch.nn.Module class or None, default=None
         A network of your own, as in :class:`AutoencoderTransformer`. It
@@ -211,6 +230,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         ],
         "missing_values": [MissingValues(numeric_only=True)],
         "add_indicator": ["boolean"],
+        "min_value": [None, Interval(Real, None, None, closed="both"), "array-like"],
+        "max_value": [None, Interval(Real, None, None, closed="both"), "array-like"],
+        "local_layers": [Interval(Integral, 0, None, closed="left")],
     }
 
     def __init__(
@@ -219,6 +241,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         *,
         missing_values=np.nan,
         add_indicator=False,
+        min_value=-np.inf,
+        max_value=np.inf,
         hidden_layer_sizes=(64,),
         activation="relu",
         alpha=1e-4,
@@ -234,6 +258,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         noise="mask",
         noise_level=0.2,
         image_shape=None,
+        local_layers=0,
         module=None,
         module_params=None,
         n_jobs=None,
@@ -269,6 +294,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         )
         self.missing_values = missing_values
         self.add_indicator = add_indicator
+        self.min_value = min_value
+        self.max_value = max_value
+        self.local_layers = local_layers
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -316,7 +344,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         X_imputed = X.copy()
         rows = np.flatnonzero(missing.any(axis=1))
         if rows.size:
-            rebuilt = self._reconstruct(X[rows])
+            rebuilt = np.clip(
+                self._reconstruct(X[rows]), self._min_value, self._max_value
+            )
             X_imputed[rows] = np.where(missing[rows], rebuilt, X[rows])
         if self.indicator_ is None:
             return X_imputed
@@ -357,4 +387,39 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         )
         if not nan_marks_missing:
             X = np.where(X == self.missing_values, np.nan, X)
+        if reset:
+            self._min_value = self._check_limit("min_value", X.shape[1])
+            self._max_value = self._check_limit("max_value", X.shape[1])
+            if np.any(self._min_value > self._max_value):
+                raise ValueError(
+                    f"min_value={self.min_value!r} is above "
+                    f"max_value={self.max_value!r} for some feature."
+                )
         return check_float32_range(X)
+
+    def _check_limit(self, name, n_features):
+        """``min_value`` or ``max_value`` as one float per feature."""
+        value = getattr(self, name)
+        if value is None:
+            value = -np.inf if name == "min_value" else np.inf
+        limit = np.asarray(value, dtype=np.float64)
+        if limit.ndim == 0:
+            return np.full(n_features, float(limit))
+        if limit.shape != (n_features,):
+            raise ValueError(
+                f"{name} must be a number or hold one value per feature "
+                f"({n_features}), got shape {limit.shape}."
+            )
+        return limit
+
+    def _module_and_params(self, n_features):
+        module, params = super()._module_and_params(n_features)
+        if self.local_layers:
+            if module is not ConvAutoencoder:
+                raise ValueError(
+                    f"local_layers={self.local_layers} adds convolutions to the "
+                    "built-in network for images; set image_shape (and leave "
+                    "module None), or local_layers=0."
+                )
+            params["local_layers"] = self.local_layers
+        return module, params

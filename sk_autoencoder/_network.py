@@ -104,13 +104,17 @@ class _AutoencoderFromPCA(nn.Module):
 
     missing_indicator = False
 
+    def _inputs(self, x):
+        """What the encoder reads: ``x``, and with ``missing_indicator`` NaN
+        entries as 0 (their feature's mean) followed by one indicator per
+        feature (1 where the entry is NaN, to be filled in)."""
+        if not self.missing_indicator:
+            return x
+        hidden = torch.isnan(x)
+        return torch.cat([x.masked_fill(hidden, 0.0), hidden.to(x.dtype)], dim=1)
+
     def encode(self, x):
-        if self.missing_indicator:
-            # NaN marks an entry to fill in: it enters as 0 (its feature's
-            # mean) and its indicator as 1.
-            hidden = torch.isnan(x)
-            x = torch.cat([x.masked_fill(hidden, 0.0), hidden.to(x.dtype)], dim=1)
-        return self.encoder(x)
+        return self.encoder(self._inputs(x))
 
     def decode(self, z):
         return self.decoder(z)
@@ -227,6 +231,34 @@ class ConvCorrection(nn.Module):
         return self.layers(x)
 
 
+class LocalConv(nn.Module):
+    """Full-resolution 3 x 3 convolutions from an image to an image.
+
+    ``n_layers`` convolutions of ``width`` channels, then a 1 x 1
+    convolution to ``n_out`` channels that starts at zero. Nothing is
+    downsampled: each output pixel reads the input within ``n_layers``
+    pixels of it.
+    """
+
+    def __init__(self, input_shape, n_out, width, n_layers, activation):
+        super().__init__()
+        self.input_shape = input_shape
+        layers, n_channels = [], input_shape[0]
+        for _ in range(n_layers):
+            layers += [
+                nn.Conv2d(n_channels, width, 3, padding=1),
+                ACTIVATIONS[activation](),
+            ]
+            n_channels = width
+        last = nn.Conv2d(n_channels, n_out, 1)
+        nn.init.zeros_(last.weight)
+        nn.init.zeros_(last.bias)
+        self.layers = nn.Sequential(*layers, last, nn.Flatten())
+
+    def forward(self, x):
+        return self.layers(x.reshape(-1, *self.input_shape))
+
+
 class ConvAutoencoder(_AutoencoderFromPCA):
     """A convolutional autoencoder for rows that are flattened images.
 
@@ -252,6 +284,12 @@ class ConvAutoencoder(_AutoencoderFromPCA):
     missing_indicator : bool, default=False
         Read NaN inputs as pixels to fill in: the encoder sees them as 0
         plus one indicator channel per channel (1 where the pixel is NaN).
+    local_layers : int, default=0
+        Adds to the reconstruction a path that bypasses the code: that many
+        full-resolution 3 x 3 convolutions of the input (with the
+        indicator), ``hidden_layer_sizes[0]`` channels each (see
+        :class:`LocalConv`); it starts at zero. Only for filling in hidden
+        pixels: a path around the code can copy every pixel it sees.
     """
 
     def __init__(
@@ -262,6 +300,7 @@ class ConvAutoencoder(_AutoencoderFromPCA):
         hidden_layer_sizes=(32,),
         activation="relu",
         missing_indicator=False,
+        local_layers=0,
     ):
         super().__init__()
         image_shape = tuple(image_shape)
@@ -285,3 +324,15 @@ class ConvAutoencoder(_AutoencoderFromPCA):
                 n_components, n_features, image_shape, channels, activation, True
             ),
         )
+        self.local = None
+        if local_layers:
+            self.local = LocalConv(
+                input_shape, image_shape[0], channels[0], local_layers, activation
+            )
+
+    def forward(self, x):
+        if self.local is None:
+            return super().forward(x)
+        inputs = self._inputs(x)
+        code = self.encoder(inputs)
+        return self.decoder(code) + self.local(inputs), code

@@ -6,11 +6,13 @@ import numpy as np
 import pytest
 import torch
 from numpy.testing import assert_array_equal
+from sklearn.base import clone
 from sklearn.impute import MissingIndicator, SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
 from sk_autoencoder import AutoencoderImputer
+from sk_autoencoder._network import MLPAutoencoder
 from sk_autoencoder._training import ReconstructionLoss
 
 FAST = {"hidden_layer_sizes": (16,), "max_iter": 30, "random_state": 0}
@@ -144,3 +146,83 @@ def test_inference_follows_the_fitted_network_not_later_params(imputer, low_rank
     expected = fitted.transform(low_rank[1])
     fitted.set_params(module=torch.nn.Identity)
     assert_array_equal(fitted.transform(low_rank[1]), expected)
+
+
+def test_imputed_entries_stay_within_min_value_and_max_value(imputer, low_rank):
+    X_missing = low_rank[1]
+    missing = np.isnan(X_missing)
+    unbounded = imputer.transform(X_missing)[missing]
+    low, high = np.quantile(unbounded, [0.25, 0.75])
+    bounded = clone(imputer).set_params(min_value=low, max_value=high)
+    filled = bounded.fit(X_missing).transform(X_missing)
+    assert_array_equal(filled[missing], np.clip(unbounded, low, high))
+    # Observed entries are returned as given, even outside the limits.
+    assert_array_equal(filled[~missing], X_missing[~missing])
+
+
+def test_min_value_and_max_value_per_feature(imputer, low_rank):
+    X_missing = low_rank[1]
+    limits = np.zeros(X_missing.shape[1])
+    limits[0] = np.inf
+    filled = clone(imputer).set_params(max_value=limits).fit_transform(X_missing)
+    missing = np.isnan(X_missing)
+    assert (filled[:, 1:][missing[:, 1:]] <= 0).all()
+    assert (filled[:, 0][missing[:, 0]] > 0).any()
+
+
+@pytest.mark.parametrize(
+    "limits, message",
+    [
+        ({"min_value": 1.0, "max_value": 0.0}, "min_value=1.0 is above max_value"),
+        ({"min_value": [0.0, 1.0]}, r"min_value must .* one value per feature \(8\)"),
+    ],
+)
+def test_bad_limits_are_refused_before_training(low_rank, limits, message):
+    imputer = AutoencoderImputer(**FAST, **limits)
+    with pytest.raises(ValueError, match=message):
+        imputer.fit(low_rank[1])
+    assert not hasattr(imputer, "net_")
+
+
+def stripes(n_images, rng):
+    """8 x 8 images whose rows are constant, each at a random level: a
+    pixel equals its neighbours in its row, and no short code holds an
+    image (its 8 levels are independent)."""
+    levels = rng.random((n_images, 8, 1))
+    return np.repeat(levels, 8, axis=2).reshape(n_images, 64)
+
+
+def test_local_layers_fill_a_pixel_from_its_neighbours():
+    rng = np.random.default_rng(0)
+    X, X_test = stripes(500, rng), stripes(100, rng)
+    holes = X_test.copy()
+    holes[np.arange(100), rng.integers(0, 64, size=100)] = np.nan
+    missing = np.isnan(holes)
+    params = {
+        "n_components": 2,
+        "image_shape": (8, 8),
+        "hidden_layer_sizes": (8,),
+        "alpha": 0.0,
+        "learning_rate_init": 1e-2,
+        "max_iter": 20,
+        "random_state": 0,
+    }
+    errors = {}
+    for local_layers in (0, 1):
+        imputer = AutoencoderImputer(local_layers=local_layers, **params).fit(X)
+        filled = imputer.transform(holes)
+        errors[local_layers] = np.sqrt(np.mean((filled - X_test)[missing] ** 2))
+    # Through a code of 2 the hidden pixel's level is lost; one convolution
+    # around the code copies it from the pixels beside it.
+    assert errors[0] > 0.2
+    assert errors[1] < 0.5 * errors[0]
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"module": MLPAutoencoder}], ids=["no image_shape", "own module"]
+)
+def test_local_layers_need_the_network_for_images(low_rank, params):
+    imputer = AutoencoderImputer(local_layers=2, **FAST, **params)
+    with pytest.raises(ValueError, match=r"local_layers=2 .* set image_shape"):
+        imputer.fit(low_rank[1])
+    assert not hasattr(imputer, "net_")

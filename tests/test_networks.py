@@ -111,6 +111,37 @@ def test_missing_indicator_tells_a_missing_entry_from_one_at_the_mean(module):
         assert not torch.allclose(rebuilt, module(at_mean)[0])
 
 
+def test_local_path_starts_at_zero():
+    # Its last convolution starts at zero: the PCA start is unchanged.
+    module = ConvAutoencoder(
+        64, 4, (1, 8, 8), (8,), missing_indicator=True, local_layers=2
+    )
+    holes = torch.randn(5, 64)
+    holes[:, 20:23] = torch.nan
+    with torch.no_grad():
+        inputs = module._inputs(holes)
+        assert torch.equal(module(holes)[0], module.decoder(module.encoder(inputs)))
+
+
+@pytest.mark.parametrize("local_layers", [1, 2, 3])
+def test_local_path_reads_the_pixels_within_local_layers(local_layers):
+    # Each output pixel of the path around the code reads the input (and
+    # its indicator) within local_layers pixels, whatever the code holds.
+    module = ConvAutoencoder(
+        64, 4, (1, 8, 8), (8,), missing_indicator=True, local_layers=local_layers
+    )
+    nn.init.normal_(module.local.layers[-2].weight)
+    x = torch.zeros(1, 64)
+    hidden = x.clone()
+    hidden[0, 0] = torch.nan  # pixel (0, 0)
+    with torch.no_grad():
+        changed = (
+            module.local(module._inputs(hidden)) != module.local(module._inputs(x))
+        )[0]
+    rows, cols = np.divmod(np.flatnonzero(changed.reshape(-1).numpy()), 8)
+    assert max(rows.max(), cols.max()) == local_layers
+
+
 @pytest.mark.parametrize("image_shape", [None, (8, 8)])
 def test_imputer_networks_read_which_entries_are_missing(digits, image_shape):
     holes = digits.copy()
