@@ -118,8 +118,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         indicator to the reconstruction. Each filled pixel then also reads
         the visible pixels within ``local_layers`` pixels of it at full
         detail, which the code compresses away; choose it at least about
-        the width of the holes. Training is slower: each layer convolves
-        the whole image.
+        the width of the holes. Needs ``noise="mask"`` or a callable noise
+        (training on hidden entries). Training is slower: each layer
+        convolves the whole image.
 
     module : torch.nn.Module class or None, default=None
         A network of your own, as in :class:`AutoencoderTransformer`. It
@@ -420,6 +421,13 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
                     f"local_layers={self.local_layers} adds convolutions to the "
                     "built-in network for images; set image_shape (and leave "
                     "module None), or local_layers=0."
+                )
+            if not self._hidden_targets:
+                raise ValueError(
+                    f"local_layers={self.local_layers} needs noise='mask' or a "
+                    f"callable noise, got noise={self.noise!r}: a path around "
+                    "the code that is never shown a hidden entry learns to copy "
+                    "what it sees, not to fill in."
                 )
             params["local_layers"] = self.local_layers
         return module, params

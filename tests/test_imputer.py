@@ -219,10 +219,17 @@ def test_local_layers_fill_a_pixel_from_its_neighbours():
 
 
 @pytest.mark.parametrize(
-    "params", [{}, {"module": MLPAutoencoder}], ids=["no image_shape", "own module"]
+    "params, message",
+    [
+        ({}, "set image_shape"),
+        ({"module": MLPAutoencoder}, "set image_shape"),
+        ({"image_shape": (2, 4), "noise": "gaussian"}, "needs noise='mask'"),
+        ({"image_shape": (2, 4), "noise": None}, "needs noise='mask'"),
+    ],
+    ids=["no image_shape", "own module", "gaussian noise", "no noise"],
 )
-def test_local_layers_need_the_network_for_images(low_rank, params):
+def test_bad_local_layers_are_refused_before_training(low_rank, params, message):
     imputer = AutoencoderImputer(local_layers=2, **FAST, **params)
-    with pytest.raises(ValueError, match=r"local_layers=2 .* set image_shape"):
+    with pytest.raises(ValueError, match=f"local_layers=2 .*{message}"):
         imputer.fit(low_rank[1])
     assert not hasattr(imputer, "net_")
