@@ -13,7 +13,6 @@ from sklearn.utils.validation import (
 )
 
 from ._base import BaseAutoencoder, check_float32_range
-from ._network import ConvAutoencoder
 
 
 class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
@@ -43,13 +42,16 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         the output: one binary column per feature that had missing values
         in ``fit``.
 
-    min_value : float or array-like of shape (n_features,), default=-np.inf
+    min_value : float, array-like of shape (n_features,) or None, \
+            default=-np.inf
         Smallest value an imputed entry takes (per feature, for an array),
         as in :class:`~sklearn.impute.IterativeImputer`: such as 0 for
-        counts, or for pixels in [0, 1].
+        counts, or for pixels in [0, 1]. None means -np.inf. Read by
+        ``fit``.
 
-    max_value : float or array-like of shape (n_features,), default=np.inf
-        Largest value an imputed entry takes.
+    max_value : float, array-like of shape (n_features,) or None, \
+            default=np.inf
+        Largest value an imputed entry takes. None means np.inf.
 
     hidden_layer_sizes : array-like of int, default=(64,)
         Widths of the encoder's hidden layers; the decoder mirrors them.
@@ -388,15 +390,20 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         )
         if not nan_marks_missing:
             X = np.where(X == self.missing_values, np.nan, X)
-        if reset:
-            self._min_value = self._check_limit("min_value", X.shape[1])
-            self._max_value = self._check_limit("max_value", X.shape[1])
-            if np.any(self._min_value > self._max_value):
-                raise ValueError(
-                    f"min_value={self.min_value!r} is above "
-                    f"max_value={self.max_value!r} for some feature."
-                )
         return check_float32_range(X)
+
+    def _initialize(self, X, validation, n_components, seed):
+        # Here, not in validation: a fit that fails on them leaves the
+        # estimator unfitted, as any other failed fit does.
+        low = self._check_limit("min_value", X.shape[1])
+        high = self._check_limit("max_value", X.shape[1])
+        if np.any(low > high):
+            raise ValueError(
+                f"min_value={self.min_value!r} is above "
+                f"max_value={self.max_value!r} for some feature."
+            )
+        self._min_value, self._max_value = low, high
+        return super()._initialize(X, validation, n_components, seed)
 
     def _check_limit(self, name, n_features):
         """``min_value`` or ``max_value`` as one float per feature."""
@@ -404,19 +411,19 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         if value is None:
             value = -np.inf if name == "min_value" else np.inf
         limit = np.asarray(value, dtype=np.float64)
-        if limit.ndim == 0:
-            return np.full(n_features, float(limit))
-        if limit.shape != (n_features,):
+        if limit.ndim > 0 and limit.shape != (n_features,):
             raise ValueError(
                 f"{name} must be a number or hold one value per feature "
                 f"({n_features}), got shape {limit.shape}."
             )
-        return limit
+        if np.isnan(limit).any():
+            raise ValueError(f"{name} holds NaN (or None); use -np.inf or np.inf.")
+        return np.broadcast_to(limit, n_features)
 
     def _module_and_params(self, n_features):
         module, params = super()._module_and_params(n_features)
         if self.local_layers:
-            if module is not ConvAutoencoder:
+            if self.module is not None or self.image_shape is None:
                 raise ValueError(
                     f"local_layers={self.local_layers} adds convolutions to the "
                     "built-in network for images; set image_shape (and leave "

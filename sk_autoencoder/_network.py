@@ -289,7 +289,8 @@ class ConvAutoencoder(_AutoencoderFromPCA):
         full-resolution 3 x 3 convolutions of the input (with the
         indicator), ``hidden_layer_sizes[0]`` channels each (see
         :class:`LocalConv`); it starts at zero. Only for filling in hidden
-        pixels: a path around the code can copy every pixel it sees.
+        pixels: a path around the code can copy every pixel it sees. It is
+        part of ``forward(x)``, not of ``decode(encode(x))``.
     """
 
     def __init__(

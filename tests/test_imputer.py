@@ -175,13 +175,17 @@ def test_min_value_and_max_value_per_feature(imputer, low_rank):
     [
         ({"min_value": 1.0, "max_value": 0.0}, "min_value=1.0 is above max_value"),
         ({"min_value": [0.0, 1.0]}, r"min_value must .* one value per feature \(8\)"),
+        ({"max_value": [np.nan] + [1.0] * 7}, "max_value holds NaN"),
     ],
 )
-def test_bad_limits_are_refused_before_training(low_rank, limits, message):
-    imputer = AutoencoderImputer(**FAST, **limits)
-    with pytest.raises(ValueError, match=message):
-        imputer.fit(low_rank[1])
-    assert not hasattr(imputer, "net_")
+def test_bad_limits_are_refused_before_training(imputer, low_rank, limits, message):
+    # Also on a refit: the failed fit leaves the estimator unfitted.
+    for candidate in (AutoencoderImputer(**FAST), pickle.loads(pickle.dumps(imputer))):
+        candidate.set_params(**limits)
+        with pytest.raises(ValueError, match=message):
+            candidate.fit(low_rank[1])
+        assert not hasattr(candidate, "net_")
+        assert not hasattr(candidate, "n_features_in_")
 
 
 def stripes(n_images, rng):

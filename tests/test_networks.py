@@ -124,22 +124,32 @@ def test_local_path_starts_at_zero():
 
 
 @pytest.mark.parametrize("local_layers", [1, 2, 3])
-def test_local_path_reads_the_pixels_within_local_layers(local_layers):
+@pytest.mark.parametrize("n_channels", [1, 3])
+def test_local_path_reads_the_pixels_within_local_layers(local_layers, n_channels):
     # Each output pixel of the path around the code reads the input (and
-    # its indicator) within local_layers pixels, whatever the code holds.
+    # its indicator) within local_layers pixels, whatever the code holds;
+    # hiding a pixel of the last channel changes that neighbourhood, in
+    # every channel.
+    torch.manual_seed(0)
+    shape = (n_channels, 8, 8)
     module = ConvAutoencoder(
-        64, 4, (1, 8, 8), (8,), missing_indicator=True, local_layers=local_layers
+        64 * n_channels,
+        4,
+        shape,
+        (8,),
+        missing_indicator=True,
+        local_layers=local_layers,
     )
     nn.init.normal_(module.local.layers[-2].weight)
-    x = torch.zeros(1, 64)
+    x = torch.zeros(1, 64 * n_channels)
     hidden = x.clone()
-    hidden[0, 0] = torch.nan  # pixel (0, 0)
+    hidden[0, 64 * (n_channels - 1)] = torch.nan  # pixel (0, 0) of the last channel
     with torch.no_grad():
-        changed = (
-            module.local(module._inputs(hidden)) != module.local(module._inputs(x))
-        )[0]
-    rows, cols = np.divmod(np.flatnonzero(changed.reshape(-1).numpy()), 8)
-    assert max(rows.max(), cols.max()) == local_layers
+        before = module.local(module._inputs(x))
+        changed = (module.local(module._inputs(hidden)) != before).reshape(shape)
+    for channel in changed:
+        rows, cols = np.nonzero(channel.numpy())
+        assert max(rows.max(), cols.max()) == local_layers
 
 
 @pytest.mark.parametrize("image_shape", [None, (8, 8)])
