@@ -51,7 +51,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
     max_value : float, array-like of shape (n_features,) or None, \
             default=np.inf
-        Largest value an imputed entry takes. None means np.inf.
+        Largest value an imputed entry takes. None means np.inf. Read by
+        ``fit``.
 
     hidden_layer_sizes : array-like of int, default=(64,)
         Widths of the encoder's hidden layers; the decoder mirrors them.
@@ -429,12 +430,15 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
                     "built-in network for images; set image_shape (and leave "
                     "module None), or local_layers=0."
                 )
-            if not self._hidden_targets:
+            if not self._hidden_targets or (
+                self.noise == "mask" and self.noise_level == 0
+            ):
                 raise ValueError(
-                    f"local_layers={self.local_layers} needs noise='mask' or a "
-                    f"callable noise, got noise={self.noise!r}: a path around "
-                    "the code that is never shown a hidden entry learns to copy "
-                    "what it sees, not to fill in."
+                    f"local_layers={self.local_layers} needs noise='mask' (with "
+                    "noise_level > 0) or a callable noise, got "
+                    f"noise={self.noise!r}, noise_level={self.noise_level!r}: a "
+                    "path around the code that is never shown a hidden entry "
+                    "learns to copy what it sees, not to fill in."
                 )
             params["local_layers"] = self.local_layers
         return module, params

@@ -332,8 +332,7 @@ class ConvAutoencoder(_AutoencoderFromPCA):
             )
 
     def forward(self, x):
-        if self.local is None:
-            return super().forward(x)
-        inputs = self._inputs(x)
-        code = self.encoder(inputs)
-        return self.decoder(code) + self.local(inputs), code
+        reconstruction, code = super().forward(x)
+        if self.local is not None:
+            reconstruction = reconstruction + self.local(self._inputs(x))
+        return reconstruction, code

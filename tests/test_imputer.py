@@ -10,12 +10,20 @@ from sklearn.base import clone
 from sklearn.impute import MissingIndicator, SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
+from skorch.callbacks import Callback
 
 from sk_autoencoder import AutoencoderImputer
-from sk_autoencoder._network import MLPAutoencoder
+from sk_autoencoder._network import ConvAutoencoder, MLPAutoencoder
 from sk_autoencoder._training import ReconstructionLoss
 
 FAST = {"hidden_layer_sizes": (16,), "max_iter": 30, "random_state": 0}
+
+
+class FailWhenTrainingStarts(Callback):
+    """Proves that an error came before training: training raises this."""
+
+    def on_train_begin(self, net, **kwargs):
+        raise RuntimeError("training started")
 
 
 @pytest.fixture(scope="module")
@@ -160,14 +168,17 @@ def test_imputed_entries_stay_within_min_value_and_max_value(imputer, low_rank):
     assert_array_equal(filled[~missing], X_missing[~missing])
 
 
-def test_min_value_and_max_value_per_feature(imputer, low_rank):
+@pytest.mark.parametrize("name", ["min_value", "max_value"])
+def test_min_value_and_max_value_per_feature(imputer, low_rank, name):
+    # 0 bounds every feature but the first, which is left unbounded.
     X_missing = low_rank[1]
-    limits = np.zeros(X_missing.shape[1])
-    limits[0] = np.inf
-    filled = clone(imputer).set_params(max_value=limits).fit_transform(X_missing)
+    unbounded = -np.inf if name == "min_value" else np.inf
+    limits = np.array([unbounded] + [0.0] * (X_missing.shape[1] - 1))
+    filled = clone(imputer).set_params(**{name: limits}).fit_transform(X_missing)
     missing = np.isnan(X_missing)
-    assert (filled[:, 1:][missing[:, 1:]] <= 0).all()
-    assert (filled[:, 0][missing[:, 0]] > 0).any()
+    sign = 1 if name == "min_value" else -1
+    assert (sign * filled[:, 1:][missing[:, 1:]] >= 0).all()
+    assert (sign * filled[:, 0][missing[:, 0]] < 0).any()
 
 
 @pytest.mark.parametrize(
@@ -181,7 +192,7 @@ def test_min_value_and_max_value_per_feature(imputer, low_rank):
 def test_bad_limits_are_refused_before_training(imputer, low_rank, limits, message):
     # Also on a refit: the failed fit leaves the estimator unfitted.
     for candidate in (AutoencoderImputer(**FAST), pickle.loads(pickle.dumps(imputer))):
-        candidate.set_params(**limits)
+        candidate.set_params(callbacks=[FailWhenTrainingStarts()], **limits)
         with pytest.raises(ValueError, match=message):
             candidate.fit(low_rank[1])
         assert not hasattr(candidate, "net_")
@@ -227,13 +238,27 @@ def test_local_layers_fill_a_pixel_from_its_neighbours():
     [
         ({}, "set image_shape"),
         ({"module": MLPAutoencoder}, "set image_shape"),
+        (
+            {"module": ConvAutoencoder, "module_params": {"image_shape": (1, 2, 4)}},
+            "set image_shape",
+        ),
         ({"image_shape": (2, 4), "noise": "gaussian"}, "needs noise='mask'"),
         ({"image_shape": (2, 4), "noise": None}, "needs noise='mask'"),
+        ({"image_shape": (2, 4), "noise_level": 0.0}, "needs noise='mask'"),
     ],
-    ids=["no image_shape", "own module", "gaussian noise", "no noise"],
+    ids=[
+        "no image_shape",
+        "own module",
+        "ConvAutoencoder as own",
+        "gaussian noise",
+        "no noise",
+        "nothing masked",
+    ],
 )
 def test_bad_local_layers_are_refused_before_training(low_rank, params, message):
-    imputer = AutoencoderImputer(local_layers=2, **FAST, **params)
+    imputer = AutoencoderImputer(
+        local_layers=2, callbacks=[FailWhenTrainingStarts()], **FAST, **params
+    )
     with pytest.raises(ValueError, match=f"local_layers=2 .*{message}"):
         imputer.fit(low_rank[1])
     assert not hasattr(imputer, "net_")
