@@ -65,12 +65,12 @@ IMPUTER_DIGITS = {"standardize": False}
 # path around the code (local_layers), trained on holes shaped like the ones
 # to fill, for a fixed number of epochs with a cosine learning-rate decay
 # (no weight decay), imputed pixels kept within [0, 1].
-IMAGE_EPOCHS = 500
+IMAGE_EPOCHS = 300
 IMPUTER_IMAGES = {
     "n_components": 32,
     "image_shape": (8, 8),
     "hidden_layer_sizes": (64,),
-    "local_layers": 6,
+    "local_layers": 13,
     "standardize": False,
     "alpha": 0.0,
     "batch_size": 64,

@@ -117,13 +117,14 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     local_layers : int, default=0
         With ``image_shape``: adds to the network a path around the code,
         that many full-resolution 3 x 3 convolutions (of
-        ``hidden_layer_sizes[0]`` channels) from the image and its
-        indicator to the reconstruction. Each filled pixel then also reads
-        the visible pixels within ``local_layers`` pixels of it at full
-        detail, which the code compresses away; choose it at least about
-        the width of the holes. Needs ``noise="mask"`` or a callable noise
-        (training on hidden entries). Training is slower: each layer
-        convolves the whole image.
+        ``hidden_layer_sizes[0]`` channels, each after the first a residual
+        step) from the image and its indicator to the reconstruction. Each
+        filled pixel then also reads the visible pixels within
+        ``local_layers`` pixels of it at full detail, which the code
+        compresses away; choose it at least about the width of the holes
+        (more layers fit better and train slower). Needs ``noise="mask"``
+        or a callable noise (training on hidden entries). Training is
+        slower: each layer convolves the whole image.
 
     module : torch.nn.Module class or None, default=None
         A network of your own, as in :class:`AutoencoderTransformer`. It
