@@ -121,10 +121,11 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         step) from the image and its indicator to the reconstruction. Each
         filled pixel then also reads the visible pixels within
         ``local_layers`` pixels of it at full detail, which the code
-        compresses away; choose it at least about the width of the holes
-        (more layers fit better and train slower). Needs ``noise="mask"``
-        or a callable noise (training on hidden entries). Training is
-        slower: each layer convolves the whole image.
+        compresses away; choose it at least about the width of the holes.
+        More layers fill better but train slower (each convolves the whole
+        image) and overfit sooner, which hiding more entries in training
+        and a light ``alpha`` (such as 1e-6) hold back. Needs
+        ``noise="mask"`` or a callable noise (training on hidden entries).
 
     module : torch.nn.Module class or None, default=None
         A network of your own, as in :class:`AutoencoderTransformer`. It

@@ -248,9 +248,10 @@ class LocalConv(nn.Module):
 
     A convolution to ``width`` channels, ``n_layers - 1`` residual steps
     (``h + conv(activation(h))``), then a 1 x 1 convolution to ``n_out``
-    channels that starts at zero. The residual steps let a deeper path
-    train (measured on the digits of ``benchmarks/denoising.py``, 3 x 3
-    holes filled with RMSE 0.150 by 9 layers, 0.155 by 6 plain ones).
+    channels that starts at zero. The residual steps keep the features
+    from fading with depth, so a deeper path trains (measured on the
+    digits of ``examples/inpainting.py``, 300 epochs each: 3 x 3 holes
+    filled with RMSE 0.150 by 9 layers, 0.155 by 6 plain convolutions).
     Nothing is downsampled: each output pixel reads the input within
     ``n_layers`` pixels of it.
     """
