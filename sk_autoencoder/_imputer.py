@@ -122,10 +122,13 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         filled pixel then also reads the visible pixels within
         ``local_layers`` pixels of it at full detail, which the code
         compresses away; choose it at least about the width of the holes.
-        More layers fill better but train slower (each convolves the whole
-        image) and overfit sooner, which hiding more entries in training
-        and a light ``alpha`` (such as 1e-6) hold back. Needs
-        ``noise="mask"`` or a callable noise (training on hidden entries).
+        Deeper paths can fill better (beyond the image's size, by their
+        capacity, not their reach) but train slower (each layer convolves
+        the whole image) and overfit sooner; the default ``alpha`` is too
+        strong for them. The inpainting row of ``benchmarks/denoising.py``
+        uses 13 layers, ``alpha=1e-6`` and training noise that hides a
+        fifth of the pixels besides a block. Needs ``noise="mask"`` or a
+        callable noise (training on hidden entries).
 
     module : torch.nn.Module class or None, default=None
         A network of your own, as in :class:`AutoencoderTransformer`. It

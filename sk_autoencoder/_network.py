@@ -249,9 +249,9 @@ class LocalConv(nn.Module):
     A convolution to ``width`` channels, ``n_layers - 1`` residual steps
     (``h + conv(activation(h))``), then a 1 x 1 convolution to ``n_out``
     channels that starts at zero. The residual steps keep the features
-    from fading with depth, so a deeper path trains (measured on the
-    digits of ``examples/inpainting.py``, 300 epochs each: 3 x 3 holes
-    filled with RMSE 0.150 by 9 layers, 0.155 by 6 plain convolutions).
+    from fading with depth (through a plain stack of 16 convolutions they
+    shrink about sixfold at PyTorch's default initialization), so a deep
+    path still trains.
     Nothing is downsampled: each output pixel reads the input within
     ``n_layers`` pixels of it.
     """
@@ -300,10 +300,11 @@ class ConvAutoencoder(_AutoencoderFromPCA):
     local_layers : int, default=0
         Adds to the reconstruction a path that bypasses the code: that many
         full-resolution 3 x 3 convolutions of the input (with the
-        indicator), ``hidden_layer_sizes[0]`` channels each (see
-        :class:`LocalConv`); it starts at zero. Only for filling in hidden
-        pixels: a path around the code can copy every pixel it sees. It is
-        part of ``forward(x)``, not of ``decode(encode(x))``.
+        indicator), ``hidden_layer_sizes[0]`` channels each, all but the
+        first as residual steps (see :class:`LocalConv`); it starts at
+        zero. Only for filling in hidden pixels: a path around the code
+        can copy every pixel it sees. It is part of ``forward(x)``, not of
+        ``decode(encode(x))``.
     """
 
     def __init__(

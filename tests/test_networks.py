@@ -156,7 +156,8 @@ def test_a_deep_local_path_keeps_its_signal():
     # Its steps are residual, so the features reaching the last convolution
     # do not fade with depth as they would through a plain stack of
     # convolutions (at PyTorch's default initialization, a plain stack of
-    # 16 shrinks them about fivefold).
+    # 16 shrinks them about sixfold; over 200 seeds, residual steps keep at
+    # least 0.85 of them, a plain stack at most 0.33).
     torch.manual_seed(0)
     x = torch.rand(32, 2, 8, 8)
 
@@ -167,7 +168,7 @@ def test_a_deep_local_path_keeps_its_signal():
         with torch.no_grad():
             return module.local.layers[:-2](x).std().item()
 
-    assert 1 <= feature_scale(16) / feature_scale(1) < 100
+    assert 0.5 < feature_scale(16) / feature_scale(1) < 100
 
 
 @pytest.mark.parametrize("image_shape", [None, (8, 8)])
