@@ -64,7 +64,7 @@ IMPUTER_DIGITS = {"standardize": False}
 # For images with holes of a known shape: the convolutional network with a
 # path around the code (local_layers), trained on holes shaped like the ones
 # to fill, for a fixed number of epochs with a cosine learning-rate decay
-# (and a light weight decay), imputed pixels kept within [0, 1].
+# (no weight decay), imputed pixels kept within [0, 1].
 IMAGE_EPOCHS = 300
 IMPUTER_IMAGES = {
     "n_components": 32,
@@ -72,7 +72,7 @@ IMPUTER_IMAGES = {
     "hidden_layer_sizes": (64,),
     "local_layers": 13,
     "standardize": False,
-    "alpha": 1e-6,
+    "alpha": 0.0,
     "batch_size": 64,
     "max_iter": IMAGE_EPOCHS,
     "early_stopping": False,
@@ -164,10 +164,10 @@ def block_holes(X, rng, size=3, side=8):
 
 
 def block_noise(X, rng):
-    """Training noise for IMPUTER_IMAGES: a block per image, and a fifth of
+    """Training noise for IMPUTER_IMAGES: a block per image, and a tenth of
     the pixels besides, hidden (NaN)."""
     X = block_holes(X, rng)
-    X[rng.random(X.shape) < 0.2] = np.nan
+    X[rng.random(X.shape) < 0.1] = np.nan
     return X
 
 
@@ -216,7 +216,7 @@ def inpaint(seeds):
         "## Inpainting a 3 x 3 block per held-out digit (RMSE on the block)\n\n"
         f"AutoencoderImputer: defaults plus {IMPUTER_DIGITS}. "
         f"AutoencoderImputer for images: {IMPUTER_IMAGES}, noise=block_noise "
-        "(a random 3 x 3 block per image and a fifth of the pixels hidden), "
+        "(a random 3 x 3 block per image and a tenth of the pixels hidden), "
         f"callbacks=[LRScheduler(CosineAnnealingLR, T_max={IMAGE_EPOCHS})]. "
         "One torch thread.\n\n"
         + markdown_table(["imputer", "RMSE", "per seed", "fit + transform s"], rows)

@@ -125,9 +125,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         Deeper paths can fill better (beyond the image's size, by their
         capacity, not their reach) but train slower (each layer convolves
         the whole image) and overfit sooner; the default ``alpha`` is too
-        strong for them. The inpainting row of ``benchmarks/denoising.py``
-        uses 13 layers, ``alpha=1e-6`` and training noise that hides a
-        fifth of the pixels besides a block. Needs ``noise="mask"`` or a
+        strong for them (the inpainting row of ``benchmarks/denoising.py``
+        uses 13 layers and ``alpha=0``). Needs ``noise="mask"`` or a
         callable noise (training on hidden entries).
 
     module : torch.nn.Module class or None, default=None
