@@ -122,9 +122,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         filled pixel then also reads the visible pixels within
         ``local_layers`` pixels of it at full detail, which the code
         compresses away; choose it at least about the width of the holes.
-        Deeper paths can fill better (beyond the image's size, by their
-        capacity, not their reach) but train slower (each layer convolves
-        the whole image) and overfit sooner; the default ``alpha`` is too
+        Deeper paths can fill better, even past the size of the image
+        (through capacity, not reach), but train slower (each layer
+        convolves the whole image) and overfit sooner; the default ``alpha`` is too
         strong for them (the inpainting row of ``benchmarks/denoising.py``
         uses 13 layers and ``alpha=0``). Needs ``noise="mask"`` or a
         callable noise (training on hidden entries).

@@ -251,9 +251,8 @@ class LocalConv(nn.Module):
     channels that starts at zero. The residual steps keep the features
     from fading with depth (through a plain stack of 16 convolutions they
     shrink about sixfold at PyTorch's default initialization), so a deep
-    path still trains.
-    Nothing is downsampled: each output pixel reads the input within
-    ``n_layers`` pixels of it.
+    path still trains. Nothing is downsampled: each output pixel reads the
+    input within ``n_layers`` pixels of it.
     """
 
     def __init__(self, input_shape, n_out, width, n_layers, activation):
