@@ -124,10 +124,10 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         compresses away; choose it at least about the width of the holes.
         Deeper paths can fill better, even past the size of the image
         (through capacity, not reach), but train slower (each layer
-        convolves the whole image) and overfit sooner; the default ``alpha`` is too
-        strong for them (the inpainting row of ``benchmarks/denoising.py``
-        uses 13 layers and ``alpha=0``). Needs ``noise="mask"`` or a
-        callable noise (training on hidden entries).
+        convolves the whole image) and overfit sooner; the default
+        ``alpha`` is too strong for them (the inpainting row of
+        ``benchmarks/denoising.py`` uses 13 layers and ``alpha=0``). Needs
+        ``noise="mask"`` or a callable noise (training on hidden entries).
 
     module : torch.nn.Module class or None, default=None
         A network of your own, as in :class:`AutoencoderTransformer`. It
