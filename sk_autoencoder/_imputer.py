@@ -117,8 +117,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     local_layers : int, default=0
         With ``image_shape``: adds to the network a path around the code,
         that many full-resolution 3 x 3 convolutions (of
-        ``hidden_layer_sizes[0]`` channels, each after the first a residual
-        step) from the image and its indicator to the reconstruction. Each
+        ``hidden_layer_sizes[0]`` channels, all but the first in residual
+        steps) from the image and its indicator to the reconstruction. Each
         filled pixel then also reads the visible pixels within
         ``local_layers`` pixels of it at full detail, which the code
         compresses away; choose it at least about the width of the holes.
