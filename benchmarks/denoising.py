@@ -1,6 +1,7 @@
 """Denoising, inpainting and imputation against PCA and scikit-learn's imputers.
 
-Three parts, each one table in benchmarks/results/denoising.md:
+Three parts, each one table in benchmarks/results/denoising.md (a run of
+some parts, or of another split, writes denoising_<parts>[_splitN].md):
 
 - denoise: scikit-learn digits scaled to [0, 1], 30 % held out, Gaussian
   noise of sigma 0.2 and 0.4 clipped to [0, 1]. PSNR of the noisy images,
@@ -286,9 +287,14 @@ def main():
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--datasets", nargs="+", help="ADBench names for --part impute")
     p.add_argument(
-        "--split", type=int, default=0, help="random_state of the digits split"
+        "--split",
+        type=int,
+        default=0,
+        help="random_state of the digits split (denoise and inpaint only)",
     )
     args = p.parse_args()
+    if args.split and "impute" in args.part:
+        p.error("--split applies to the digits parts only: add --part denoise inpaint")
     sections = []
     with threadpool_limits(1):
         if "denoise" in args.part:
