@@ -232,10 +232,8 @@ class ConvCorrection(nn.Module):
 
 
 class _ResidualStep(nn.Module):
-    """``x + f(x)``, where ``f`` is ``n_convs`` of ``conv(activation(.))``.
-
-    Every convolution is 3 x 3 and keeps the size and the width.
-    """
+    """``x + f(x)``, where ``f`` applies ``conv(activation(.))`` ``n_convs``
+    times; every convolution is 3 x 3 and keeps the size and the width."""
 
     def __init__(self, width, activation, n_convs):
         super().__init__()
@@ -252,9 +250,10 @@ class LocalConv(nn.Module):
     """Full-resolution 3 x 3 convolutions from an image to an image.
 
     A convolution to ``width`` channels, then the other ``n_layers - 1``
-    convolutions in residual steps of two (``h + conv(act(conv(act(h))))``,
-    and one single step ``h + conv(act(h))`` if their number is odd), then
-    a 1 x 1 convolution to ``n_out`` channels that starts at zero. The
+    in residual steps of two, ``h + conv(activation(conv(activation(h))))``
+    (and one single step ``h + conv(activation(h))`` if they are odd in
+    number), then the activation and a 1 x 1 convolution to ``n_out``
+    channels that starts at zero. The
     residual steps keep the features from fading with depth (through a
     plain stack of 16 convolutions they shrink about sevenfold at PyTorch's
     default initialization), so a deep path still trains. Nothing is
@@ -264,6 +263,8 @@ class LocalConv(nn.Module):
 
     def __init__(self, input_shape, n_out, width, n_layers, activation):
         super().__init__()
+        if n_layers < 1:
+            raise ValueError(f"n_layers must be at least 1, got {n_layers}.")
         self.input_shape = input_shape
         n_pairs, n_single = divmod(n_layers - 1, 2)
         layers = [nn.Conv2d(input_shape[0], width, 3, padding=1)]

@@ -14,7 +14,7 @@ from sk_autoencoder import (
     AutoencoderOutlierDetector,
     AutoencoderTransformer,
 )
-from sk_autoencoder._network import ConvAutoencoder, MLPAutoencoder
+from sk_autoencoder._network import ConvAutoencoder, LocalConv, MLPAutoencoder
 from sk_autoencoder._training import principal_axes
 
 FAST = {"max_iter": 3, "random_state": 0}
@@ -150,6 +150,11 @@ def test_local_path_reads_the_pixels_within_local_layers(local_layers, n_channel
     for channel in changed:
         rows, cols = np.nonzero(channel.numpy())
         assert max(rows.max(), cols.max()) == local_layers
+
+
+def test_local_path_needs_a_layer():
+    with pytest.raises(ValueError, match="n_layers must be at least 1, got 0"):
+        LocalConv((2, 8, 8), 1, 8, 0, "relu")
 
 
 def test_a_deep_local_path_keeps_its_signal():
