@@ -253,12 +253,11 @@ class LocalConv(nn.Module):
     in residual steps of two, ``h + conv(activation(conv(activation(h))))``
     (and one single step ``h + conv(activation(h))`` if they are odd in
     number), then the activation and a 1 x 1 convolution to ``n_out``
-    channels that starts at zero. The
-    residual steps keep the features from fading with depth (through a
-    plain stack of 16 convolutions they shrink about sevenfold at PyTorch's
-    default initialization), so a deep path still trains. Nothing is
-    downsampled: each output pixel reads the input within ``n_layers``
-    pixels of it.
+    channels that starts at zero. The residual steps keep the features
+    from fading with depth (through a plain stack of 16 convolutions they
+    shrink about sevenfold at PyTorch's default initialization), so a deep
+    path still trains. Nothing is downsampled: each output pixel reads the
+    input within ``n_layers`` pixels of it.
     """
 
     def __init__(self, input_shape, n_out, width, n_layers, activation):
