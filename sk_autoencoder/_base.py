@@ -1,30 +1,29 @@
-"""The shared estimator base: parameters, validation, fitting and inference."""
+"""The shared base: the fit template, inference primitives and the hooks
+through which each estimator adds what only it has."""
 
 from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
 import torch
-from joblib import cpu_count
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     clone,
 )
-from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._network import ACTIVATIONS, ConvAutoencoder, MLPAutoencoder
-from ._training import (
-    INFERENCE_BATCH_SIZE,
-    BatchIterator,
-    ScaledRows,
-    build_net,
-    column_moments,
+from ._data import Corruption, ScaledRows, Scaler, fit_scaler
+from ._network import ACTIVATIONS, ConvAutoencoder, MLPAutoencoder, principal_axes
+from ._skorch import TrainingConfig, build_net
+from ._utils import (
+    Interval,
+    StrOptions,
+    draw_seed,
+    evenly_spread,
     map_batches,
-    principal_axes,
+    n_threads,
     seeded_torch,
     torch_threads,
 )
@@ -54,49 +53,17 @@ def check_float32_range(X):
     return X
 
 
-def evenly_spread(rows, limit):
-    """At most ``limit`` of ``rows``, evenly spread over them."""
-    if len(rows) <= limit:
-        return rows
-    return rows[np.linspace(0, len(rows) - 1, limit).astype(int)]
-
-
 class BaseAutoencoder(BaseEstimator):
-    """Everything the autoencoder estimators share.
+    """Base class for the autoencoder estimators.
 
-    Parameters, validation, scaling, seeding, the network, training through
-    skorch and batched inference are defined here once; the estimators add
-    the public methods of their kind (:class:`EncoderMixin` for those whose
-    ``transform`` returns the code).
+    ``_fit`` is a template: validate ``X``, then, inside a rollback that
+    leaves no fitted attribute behind on any error, check the parameters,
+    train ``net_``, measure the fit and finish it. Estimators add what
+    only they have by overriding the hooks declared below; the base knows
+    none of them by name.
     """
 
-    # Whether X may hold NaN (missing values) in fit and inference.
-    _allow_nan = False
-
-    @property
-    def _reads_hidden(self):
-        """Whether the network gets NaN for the entries it must fill in.
-
-        The built-in networks of an estimator that takes missing values do,
-        and read them through an indicator; a module of your own gets 0
-        (the feature's mean) instead, as the module contract promises.
-        """
-        return self._allow_nan and self.module is None
-
-    @property
-    def _hidden_targets(self):
-        """Whether training counts only the entries the noise hides.
-
-        So for an estimator that takes missing values and a noise that
-        hides entries: it is then trained on the entries it will fill in.
-        """
-        return self._allow_nan and (self.noise == "mask" or callable(self.noise))
-
     _parameter_constraints = {
-        "n_components": [
-            Interval(Integral, 1, None, closed="left"),
-            Interval(RealNotInt, 0, 1, closed="neither"),
-        ],
         "hidden_layer_sizes": ["array-like"],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "alpha": [Interval(Real, 0, None, closed="left")],
@@ -128,168 +95,82 @@ class BaseAutoencoder(BaseEstimator):
         "callbacks": [list, None],
     }
 
-    def __init__(
-        self,
-        n_components=2,
-        *,
-        hidden_layer_sizes=(64,),
-        activation="relu",
-        alpha=1e-4,
-        batch_size="auto",
-        learning_rate_init=1e-3,
-        max_iter=200,
-        early_stopping=True,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
-        tol=1e-4,
-        standardize=False,
-        sparsity=0.0,
-        noise=None,
-        noise_level=0.1,
-        image_shape=None,
-        module=None,
-        module_params=None,
-        n_jobs=None,
-        random_state=None,
-        verbose=0,
-        device="cpu",
-        callbacks=None,
-    ):
-        self.n_components = n_components
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate_init = learning_rate_init
-        self.max_iter = max_iter
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.standardize = standardize
-        self.sparsity = sparsity
-        self.noise = noise
-        self.noise_level = noise_level
-        self.image_shape = image_shape
-        self.module = module
-        self.module_params = module_params
-        self.n_jobs = n_jobs
-        self.random_state = random_state
-        self.verbose = verbose
-        self.device = device
-        self.callbacks = callbacks
+    # ---------------------------------------------------------------- hooks
+    # What an estimator may override; the defaults are the plain autoencoder.
 
-    # ------------------------------------------------------------------ fit
+    def _validate_X(self, X, reset):
+        """``X`` checked and converted for fit (``reset``) or inference.
 
-    def _fit(self, X):
-        X = self._validate_training_data(X, reset=True)
-        with self._unfitted_on_error():
-            seed = self._draw_seed()
-            n_components = self._resolve_n_components(X.shape[1])
-            if isinstance(n_components, Integral):
-                held_out = self._fit_size(X, n_components, seed)
-            else:
-                held_out = self._search_size(X, n_components, seed)
-            self.reconstruction_r2_ = self._held_out_r2(held_out)
-            codes = self._encode(held_out)
-            self.code_sparsity_ = float(np.mean(np.abs(codes) < 1e-3))
-        return X
-
-    def _fit_size(self, X, n_components, seed):
-        """Fit with a code of ``n_components``; return the rows to report on.
-
-        Those are the validation rows, or without them the training rows,
-        at most ``MAX_REPORTED_ROWS`` of either, evenly spread: the fitted
-        attributes measured on them cost little next to training, and X is
-        never copied as a whole.
+        Floats (float32 kept, anything else float64), finite and within
+        float32's range.
         """
-        train, valid = self._initialize(
-            X, validation=self.early_stopping, n_components=n_components, seed=seed
+        X = validate_data(
+            self,
+            X,
+            dtype=[np.float64, np.float32],
+            ensure_all_finite=True,
+            reset=reset,
         )
-        self._train(train, epochs=self.max_iter)
-        rows = (valid if valid is not None else train).indices
-        return X[evenly_spread(rows, MAX_REPORTED_ROWS)]
+        return check_float32_range(X)
 
-    def _search_size(self, X, target, seed):
-        """Fit the smallest code whose held-out R^2 reaches ``target``.
+    def _check_params(self, X):
+        """Check parameters against the training data, before any torch
+        object exists (a failure leaves the estimator unfitted)."""
 
-        A bisection over code sizes 1 ... n_features, so about
-        log2(n_features) fits, each with the same seed: a code as wide as
-        the input starts at (and never ends below) PCA's exact
-        reconstruction, so the search always ends.
-        """
-        low, high = 1, X.shape[1]
-        candidate_r2, held_out = {}, None
-        while low < high:
-            size = (low + high) // 2
-            held_out = self._fit_size(X, size, seed)
-            candidate_r2[size] = self._held_out_r2(held_out)
-            if candidate_r2[size] >= target:
-                high = size
-            else:
-                low = size + 1
-        # The model fitted last is kept when its size is the answer.
-        if held_out is None or self.n_components_ != high:
-            held_out = self._fit_size(X, high, seed)
-            candidate_r2[high] = self._held_out_r2(held_out)
-        self.candidate_r2_ = dict(sorted(candidate_r2.items()))
-        return held_out
+    def _fit_network(self, X, seed):
+        """Train ``net_`` on ``X``; return the held-out rows to report on."""
+        return self._fit_size(X, self._resolve_n_components(X.shape[1]), seed)
 
-    def _held_out_r2(self, X):
-        """1 - SSE / SST of the reconstruction of ``X``, in scaled units.
+    def _network_params(self):
+        """Parameters of the built-in networks besides widths and activation."""
+        return {}
 
-        When training counts only the entries the noise hides (see
-        ``_hidden_targets``), of the entries that one fixed draw of the noise
-        hides in ``X``: what training optimized and ``transform`` uses.
-        """
-        if self._hidden_targets:
-            return self._hidden_entries_r2(X)
+    def _corruption(self):
+        """How training inputs are corrupted (see :class:`Corruption`)."""
+        return Corruption(self.noise, self.noise_level)
+
+    def _support_fraction(self):
+        """Share of each batch, the rows rebuilt best, that the loss counts."""
+        return 1.0
+
+    def _reconstruction_r2(self, X):
+        """``reconstruction_r2_`` measured on the held-out rows ``X``."""
         module = self.net_.module_
-        to_scaled = self._scaler()
+        scaler = self._scaler()
 
         def squares(x):
-            observed = ~torch.isnan(x) if self._allow_nan else None
-            x = to_scaled(x)
+            x = scaler.transform(x)
             residual = module(x)[0] - x
-            if observed is not None:
-                # Missing entries count for nothing, as in training.
-                residual = torch.where(observed, residual, 0.0)
-                x = x.nan_to_num(nan=0.0)
             return torch.stack([(residual**2).sum(dim=1), (x**2).sum(dim=1)], dim=1)
 
         sse, sst = self._map(X, squares, 2, dtype=np.float64).sum(axis=0)
         return float(1.0 - sse / max(sst, np.finfo(np.float64).tiny))
 
-    def _hidden_entries_r2(self, X):
-        rows = ScaledRows(X, np.arange(len(X)), self.mean_, self.scale_, missing=True)
-        batches = BatchIterator(
-            rows,
-            INFERENCE_BATCH_SIZE,
-            noise=self.noise,
-            noise_level=self.noise_level,
-            fixed_noise=True,
-            fill_hidden=not self._module_reads_hidden(),
-            hidden_targets=True,
-        )
-        module, device = self.net_.module_, self.net_.device
-        sse = sst = 0.0
-        with torch_threads(self._n_threads()), torch.no_grad():
-            for x, target in batches:
-                target = target.to(device)
-                counted = ~torch.isnan(target)
-                target = target.nan_to_num(nan=0.0)
-                residual = torch.where(counted, module(x.to(device))[0] - target, 0.0)
-                sse += float((residual.double() ** 2).sum())
-                sst += float((target.double() ** 2).sum())
-        return float(1.0 - sse / max(sst, np.finfo(np.float64).tiny))
+    def _scaler(self, device=None):
+        """The fitted :class:`Scaler`, on the network's device unless told."""
+        return Scaler(self.mean_, self.scale_, device or self.net_.device)
 
-    def _module_reads_hidden(self):
-        """Whether the fitted network takes NaN for the entries to fill in."""
-        return bool(getattr(self.net_.module_, "missing_indicator", False))
+    def _fit_after_training(self, X):
+        """Set what the estimator derives from its training rows ``X`` once
+        the network is trained (``fit`` and every ``partial_fit``)."""
+
+    # --------------------------------------------------------- fit template
+
+    def _fit(self, X):
+        self._forget_fit()
+        X = self._validate_X(X, reset=True)
+        with self._unfitted_on_error():
+            self._check_params(X)
+            held_out = self._fit_network(X, draw_seed(self.random_state))
+            self.reconstruction_r2_ = self._reconstruction_r2(held_out)
+            codes = self._encode(held_out)
+            self.code_sparsity_ = float(np.mean(np.abs(codes) < 1e-3))
+            self._fit_after_training(X)
+        return self
 
     def _partial_fit(self, X):
         first_call = not hasattr(self, "net_")
-        X = self._validate_training_data(X, reset=first_call)
+        X = self._validate_X(X, reset=first_call)
         if first_call and not isinstance(self.n_components, Integral | str):
             raise ValueError(
                 f"partial_fit needs an int n_components, got {self.n_components!r}:"
@@ -297,11 +178,10 @@ class BaseAutoencoder(BaseEstimator):
             )
         with self._unfitted_on_error():
             if first_call:
+                self._check_params(X)
+                n_components = self._resolve_n_components(X.shape[1])
                 train, _ = self._initialize(
-                    X,
-                    validation=False,
-                    n_components=self._resolve_n_components(X.shape[1]),
-                    seed=self._draw_seed(),
+                    X, False, n_components, draw_seed(self.random_state)
                 )
             else:
                 # Later chunks train one plain epoch each: no held-out rows
@@ -312,24 +192,21 @@ class BaseAutoencoder(BaseEstimator):
                     for name, callback in self.net_.callbacks_
                     if name != "early_stopping"
                 ]
-                train = ScaledRows(
-                    X,
-                    np.arange(X.shape[0]),
-                    self.mean_,
-                    self.scale_,
-                    missing=self.net_.criterion_.missing,
-                )
+                train = ScaledRows(X, np.arange(X.shape[0]), self._scaler("cpu"))
                 # Each call shuffles and corrupts anew (a chunk seen twice
                 # is not seen the same way twice), reproducibly: the seed
                 # follows from the first call's and the epochs run so far.
-                self.net_.iterator_train__seed = self._chunk_seed()
+                entropy = [self.net_.iterator_valid__seed, len(self.net_.history)]
+                seed = np.random.SeedSequence(entropy).generate_state(1)[0]
+                self.net_.iterator_train__seed = int(seed >> 1)
             self._train(train, epochs=1)
-        return X
+            self._fit_after_training(X)
+        return self
 
-    def _chunk_seed(self):
-        # The validation iterator keeps the seed the first call drew.
-        entropy = [self.net_.iterator_valid__seed, len(self.net_.history)]
-        return int(np.random.SeedSequence(entropy).generate_state(1)[0] >> 1)
+    def _forget_fit(self):
+        """Remove every fitted attribute: each fit starts from a clean slate."""
+        for name in [key for key in vars(self) if key.endswith("_")]:
+            delattr(self, name)
 
     @contextmanager
     def _unfitted_on_error(self):
@@ -337,9 +214,21 @@ class BaseAutoencoder(BaseEstimator):
         try:
             yield
         except BaseException:
-            for name in [key for key in vars(self) if key.endswith("_")]:
-                delattr(self, name)
+            self._forget_fit()
             raise
+
+    def _fit_size(self, X, n_components, seed):
+        """Fit with a code of ``n_components``; return the rows to report on.
+
+        Those are the validation rows, or without them the training rows,
+        at most ``MAX_REPORTED_ROWS`` of either, evenly spread: the fitted
+        attributes measured on them cost little next to training, and X is
+        never copied as a whole.
+        """
+        train, valid = self._initialize(X, self.early_stopping, n_components, seed)
+        self._train(train, epochs=self.max_iter)
+        rows = (valid if valid is not None else train).indices
+        return X[evenly_spread(rows, MAX_REPORTED_ROWS)]
 
     def _initialize(self, X, validation, n_components, seed):
         """Set the scaling, build ``net_``, start it from PCA.
@@ -368,19 +257,15 @@ class BaseAutoencoder(BaseEstimator):
                 max(1, round(self.validation_fraction * n_samples)), n_samples - 1
             )
 
-        missing = self._allow_nan and bool(np.isnan(X).any())
-        self.mean_, cov = column_moments(X, missing=missing)
-        variances = np.diag(cov)
-        if self.standardize:
-            scale = np.sqrt(variances)
-        else:
-            scale = np.full(n_features, np.sqrt(variances.mean()))
-        scale[scale < 10 * np.finfo(np.float64).eps * (1 + np.abs(self.mean_))] = 1.0
-        self.scale_ = scale
+        missing = self.__sklearn_tags__().input_tags.allow_nan and bool(
+            np.isnan(X).any()
+        )
+        scaler, scaled_cov = fit_scaler(X, self.standardize, missing)
+        self.mean_, self.scale_ = scaler.mean, scaler.scale
         self.n_components_ = n_components
 
         def rows(selected):
-            return ScaledRows(X, np.sort(selected), self.mean_, scale, missing)
+            return ScaledRows(X, np.sort(selected), scaler, missing)
 
         train = rows(indices[n_valid:])
         valid = rows(indices[:n_valid]) if n_valid else None
@@ -390,16 +275,7 @@ class BaseAutoencoder(BaseEstimator):
                 train.indices[:2], self.noise, np.random.default_rng(0)
             )
 
-        callbacks = [clone(callback) for callback in self.callbacks or []]
-        self.net_ = build_net(
-            module,
-            {
-                "n_features": n_features,
-                "n_components": self.n_components_,
-                **module_params,
-            },
-            train=train,
-            valid=valid,
+        config = TrainingConfig(
             max_epochs=self.max_iter,
             batch_size=200 if self.batch_size == "auto" else self.batch_size,
             learning_rate=self.learning_rate_init,
@@ -409,20 +285,22 @@ class BaseAutoencoder(BaseEstimator):
             seed=seed,
             verbose=self.verbose,
             device=self._device(),
-            callbacks=callbacks,
+            callbacks=[clone(callback) for callback in self.callbacks or []],
+            corruption=self._corruption(),
             support_fraction=self._support_fraction(),
             sparsity=self.sparsity,
-            noise=self.noise,
-            noise_level=self.noise_level,
-            fill_hidden=not self._reads_hidden,
-            hidden_targets=self._hidden_targets,
         )
-        with torch_threads(self._n_threads()), seeded_torch(seed):
+        module_params = {
+            "n_features": n_features,
+            "n_components": n_components,
+            **module_params,
+        }
+        self.net_ = build_net(module, module_params, train, valid, config)
+        with torch_threads(n_threads(self.n_jobs)), seeded_torch(seed):
             self.net_.initialize()
             self._check_module(train)
         if hasattr(self.net_.module_, "start_from_pca"):
-            axes = principal_axes(cov / np.outer(scale, scale), self.n_components_)
-            self.net_.module_.start_from_pca(axes)
+            self.net_.module_.start_from_pca(principal_axes(scaled_cov, n_components))
         return train, valid
 
     def _module_and_params(self, n_features):
@@ -443,9 +321,8 @@ class BaseAutoencoder(BaseEstimator):
         params = {
             "hidden_layer_sizes": self._check_hidden_layer_sizes(),
             "activation": self.activation,
+            **self._network_params(),
         }
-        if self._reads_hidden:
-            params["missing_indicator"] = True
         if image_shape is None:
             return MLPAutoencoder, params
         if not params["hidden_layer_sizes"]:
@@ -490,12 +367,10 @@ class BaseAutoencoder(BaseEstimator):
                 f"module={self.module!r} must define {' and '.join(missing)}: "
                 "encode(x) -> code and decode(code) -> reconstruction."
             )
-        x = train.batch(train.indices[:2]).to(self.net_.device)
-        if not self._reads_hidden:
-            x = x.nan_to_num()
+        x = train.batch(train.indices[:2]).nan_to_num().to(self.net_.device)
         with torch.no_grad():
             out = module(x)
-        expected = [(len(x), train.mean.shape[0]), (len(x), self.n_components_)]
+        expected = [(len(x), train.scaler.mean.shape[0]), (len(x), self.n_components_)]
         shapes = None
         if isinstance(out, tuple | list) and len(out) == 2:
             shapes = [tuple(getattr(part, "shape", ())) for part in out]
@@ -507,7 +382,7 @@ class BaseAutoencoder(BaseEstimator):
             )
 
     def _train(self, train, epochs):
-        with torch_threads(self._n_threads()):
+        with torch_threads(n_threads(self.n_jobs)):
             self.net_.partial_fit(train, epochs=epochs)
         self.net_.module_.eval()
         history = self.net_.history
@@ -519,10 +394,6 @@ class BaseAutoencoder(BaseEstimator):
         self.validation_scores_ = validation_scores or None
         if validation_scores:
             self.best_validation_score_ = max(validation_scores)
-
-    def _support_fraction(self):
-        """Share of each batch, the rows rebuilt best, that the loss counts."""
-        return 1.0
 
     def _resolve_n_components(self, n_features):
         if self.n_components == "auto":
@@ -555,55 +426,14 @@ class BaseAutoencoder(BaseEstimator):
             ) from error
         return self.device
 
-    def _draw_seed(self):
-        if self.random_state is None:
-            # A fresh seed from the OS: the global NumPy RNG stays untouched.
-            return int(np.random.SeedSequence().generate_state(1)[0] >> 1)
-        return int(check_random_state(self.random_state).randint(2**31 - 1))
-
-    def _n_threads(self):
-        # None means one thread, as n_jobs=None means one job in scikit-learn:
-        # small networks run fastest on one thread, and parallel searches
-        # (GridSearchCV(n_jobs=...)) then never oversubscribe the cores.
-        # Counted here rather than by joblib's effective_n_jobs, which
-        # answers how many *processes* may start (1 inside a Dask worker).
-        if self.n_jobs is None:
-            return 1
-        if self.n_jobs < 0:
-            return max(1, cpu_count() + 1 + self.n_jobs)
-        return self.n_jobs
-
     # ------------------------------------------------------------ inference
-
-    def _validate_training_data(self, X, reset):
-        X = validate_data(
-            self,
-            X,
-            dtype=[np.float64, np.float32],
-            ensure_all_finite="allow-nan" if self._allow_nan else True,
-            reset=reset,
-        )
-        return check_float32_range(X)
 
     def _validate_inference_input(self, X):
         check_is_fitted(self)
-        return self._validate_training_data(X, reset=False)
-
-    def _scaler(self):
-        """A function that scales a float32 batch as training did."""
-        mean, scale = self._scaling_tensors()
-        if self._allow_nan and not self._module_reads_hidden():
-            return lambda x: ((x - mean) / scale).nan_to_num(nan=0.0)
-        return lambda x: (x - mean) / scale
-
-    def _scaling_tensors(self):
-        device = self.net_.device
-        mean = torch.as_tensor(self.mean_, dtype=torch.float32, device=device)
-        scale = torch.as_tensor(self.scale_, dtype=torch.float32, device=device)
-        return mean, scale
+        return self._validate_X(X, reset=False)
 
     def _map(self, X, fn, n_outputs, dtype=None):
-        with torch_threads(self._n_threads()):
+        with torch_threads(n_threads(self.n_jobs)):
             return map_batches(
                 X,
                 fn,
@@ -615,50 +445,42 @@ class BaseAutoencoder(BaseEstimator):
 
     def _encode(self, X):
         module = self.net_.module_
-        to_scaled = self._scaler()
-        return self._map(X, lambda x: module.encode(to_scaled(x)), self.n_components_)
-
-    def _reconstruct(self, X):
-        """Rebuild ``X`` through the code, in its original units."""
-        module = self.net_.module_
-        to_scaled = self._scaler()
-        mean, scale = self._scaling_tensors()
+        scaler = self._scaler()
         return self._map(
-            X, lambda x: module(to_scaled(x))[0] * scale + mean, self.n_features_in_
+            X, lambda x: module.encode(scaler.transform(x)), self.n_components_
         )
 
     def _decode(self, Z):
         module = self.net_.module_
-        mean, scale = self._scaling_tensors()
+        scaler = self._scaler()
         return self._map(
-            Z, lambda z: module.decode(z) * scale + mean, self.n_features_in_
+            Z,
+            lambda z: scaler.inverse_transform(module.decode(z)),
+            self.n_features_in_,
         )
 
-    def _code_bounds(self):
-        """Bounds that codes are clipped to before decoding when scoring."""
-        return None
-
-    def _reconstruction_error(self, X, per_feature=False):
+    def _reconstruction_error(self, X, per_feature=False, code_bounds=None):
         """Squared reconstruction errors in scaled units, as float64.
 
         Per feature, shape (n_samples, n_features), or their mean per row,
-        shape (n_samples,). Scores are float64 whatever the input, as
-        scikit-learn's own ``score_samples`` are.
+        shape (n_samples,). Codes are clipped to ``code_bounds`` (lower,
+        upper) before decoding when given. Scores are float64 whatever the
+        input, as scikit-learn's own ``score_samples`` are.
         """
         module = self.net_.module_
-        to_scaled = self._scaler()
-        bounds = self._code_bounds()
-        if bounds is not None:
-            bounds = [
+        scaler = self._scaler()
+        if code_bounds is not None:
+            code_bounds = [
                 torch.as_tensor(b, dtype=torch.float32, device=self.net_.device)
-                for b in bounds
+                for b in code_bounds
             ]
 
         def error(x):
-            x = to_scaled(x)
+            x = scaler.transform(x)
             code = module.encode(x)
-            clipped = code if bounds is None else torch.clamp(code, *bounds)
-            squared = (module.decode(clipped) - x) ** 2
+            if code_bounds is not None:
+                code = torch.clamp(code, *code_bounds)
+            squared = (module.decode(code) - x) ** 2
             return squared if per_feature else squared.mean(dim=1, keepdim=True)
 
         n_outputs = self.n_features_in_ if per_feature else 1
@@ -669,7 +491,6 @@ class BaseAutoencoder(BaseEstimator):
         tags = super().__sklearn_tags__()
         if tags.transformer_tags is not None:
             tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        tags.input_tags.allow_nan = self._allow_nan
         return tags
 
 

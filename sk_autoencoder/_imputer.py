@@ -3,16 +3,23 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import TransformerMixin, _fit_context
+import torch
+from sklearn.base import TransformerMixin
 from sklearn.impute import MissingIndicator
-from sklearn.utils._param_validation import Interval, MissingValues, StrOptions
-from sklearn.utils.validation import (
-    _check_feature_names_in,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseAutoencoder, check_float32_range
+from ._data import BatchIterator, Corruption, ScaledRows, Scaler
+from ._utils import (
+    INFERENCE_BATCH_SIZE,
+    Interval,
+    MissingValues,
+    StrOptions,
+    _check_feature_names_in,
+    _fit_context,
+    n_threads,
+    torch_threads,
+)
 
 
 class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
@@ -228,8 +235,6 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     True
     """
 
-    _allow_nan = True
-
     _parameter_constraints = {
         **BaseAutoencoder._parameter_constraints,
         "n_components": [
@@ -275,31 +280,29 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         device="cpu",
         callbacks=None,
     ):
-        super().__init__(
-            n_components,
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            alpha=alpha,
-            batch_size=batch_size,
-            learning_rate_init=learning_rate_init,
-            max_iter=max_iter,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change,
-            tol=tol,
-            standardize=standardize,
-            sparsity=sparsity,
-            noise=noise,
-            noise_level=noise_level,
-            image_shape=image_shape,
-            module=module,
-            module_params=module_params,
-            n_jobs=n_jobs,
-            random_state=random_state,
-            verbose=verbose,
-            device=device,
-            callbacks=callbacks,
-        )
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.standardize = standardize
+        self.sparsity = sparsity
+        self.noise = noise
+        self.noise_level = noise_level
+        self.image_shape = image_shape
+        self.module = module
+        self.module_params = module_params
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+        self.device = device
+        self.callbacks = callbacks
         self.missing_values = missing_values
         self.add_indicator = add_indicator
         self.min_value = min_value
@@ -323,14 +326,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         self : object
             The fitted imputer.
         """
-        X = self._fit(X)
-        self.indicator_ = None
-        if self.add_indicator:
-            # Arrays out, whatever the global set_output: this estimator's
-            # own output is wrapped once, after stacking.
-            indicator = MissingIndicator(error_on_new=False)
-            self.indicator_ = indicator.set_output(transform="default").fit(X)
-        return self
+        return self._fit(X)
 
     def transform(self, X):
         """Fill the missing entries of ``X`` from its reconstruction.
@@ -352,9 +348,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         X_imputed = X.copy()
         rows = np.flatnonzero(missing.any(axis=1))
         if rows.size:
-            rebuilt = np.clip(
-                self._reconstruct(X[rows]), self._min_value, self._max_value
-            )
+            rebuilt = np.clip(self._reconstruct(X[rows]), *self._limits)
             X_imputed[rows] = np.where(missing[rows], rebuilt, X[rows])
         if self.indicator_ is None:
             return X_imputed
@@ -380,7 +374,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             return names
         return np.concatenate([names, self.indicator_.get_feature_names_out(names)])
 
-    def _validate_training_data(self, X, reset):
+    # The hooks of the base: what makes the autoencoder an imputer.
+
+    def _validate_X(self, X, reset):
         # As scikit-learn's imputers: NaN is allowed only when it marks the
         # missing entries; any other placeholder becomes NaN in a copy.
         nan_marks_missing = isinstance(self.missing_values, Real) and np.isnan(
@@ -397,9 +393,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             X = np.where(X == self.missing_values, np.nan, X)
         return check_float32_range(X)
 
-    def _initialize(self, X, validation, n_components, seed):
-        # Here, not in validation: a fit that fails on them leaves the
-        # estimator unfitted, as any other failed fit does.
+    def _check_params(self, X):
         low = self._check_limit("min_value", X.shape[1])
         high = self._check_limit("max_value", X.shape[1])
         if np.any(low > high):
@@ -407,8 +401,103 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
                 f"min_value={self.min_value!r} is above "
                 f"max_value={self.max_value!r} for some feature."
             )
-        self._min_value, self._max_value = low, high
-        return super()._initialize(X, validation, n_components, seed)
+        self._limits = (low, high)
+        if self.local_layers:
+            if self.module is not None or self.image_shape is None:
+                raise ValueError(
+                    f"local_layers={self.local_layers} adds convolutions to the "
+                    "built-in network for images; set image_shape (and leave "
+                    "module None), or local_layers=0."
+                )
+            if not self._trains_on_masked() or (
+                self.noise == "mask" and self.noise_level == 0
+            ):
+                raise ValueError(
+                    f"local_layers={self.local_layers} needs noise='mask' (with "
+                    "noise_level > 0) or a callable noise, got "
+                    f"noise={self.noise!r}, noise_level={self.noise_level!r}: a "
+                    "path around the code that is never shown a masked entry "
+                    "learns to copy what it sees, not to fill in."
+                )
+
+    def _network_params(self):
+        # The built-in networks read which entries are missing.
+        params = {"missing_indicator": True}
+        if self.local_layers:
+            params["local_layers"] = self.local_layers
+        return params
+
+    def _corruption(self):
+        return Corruption(
+            self.noise,
+            self.noise_level,
+            # A module of your own gets 0 (the feature's mean) for the
+            # entries to fill in, as the module contract promises.
+            fill_masked=self.module is not None,
+            masked_targets=self._trains_on_masked(),
+        )
+
+    def _reconstruction_r2(self, X):
+        """R^2 of the entries the network fills, in scaled units.
+
+        When training counts only the masked entries, of the entries that
+        one fixed draw of the noise masks in ``X``: what training optimized
+        and ``transform`` uses. Otherwise of all the observed entries.
+        """
+        corruption = self._corruption()
+        if not corruption.masked_targets:
+            corruption = Corruption(fill_masked=corruption.fill_masked)
+        rows = ScaledRows(X, np.arange(len(X)), self._scaler("cpu"), missing=True)
+        batches = BatchIterator(
+            rows, INFERENCE_BATCH_SIZE, corruption=corruption, fixed_noise=True
+        )
+        module, device = self.net_.module_, self.net_.device
+        sse = sst = 0.0
+        with torch_threads(n_threads(self.n_jobs)), torch.no_grad():
+            for x, target in batches:
+                target = target.to(device)
+                counted = ~torch.isnan(target)
+                target = target.nan_to_num(nan=0.0)
+                residual = torch.where(counted, module(x.to(device))[0] - target, 0.0)
+                sse += float((residual.double() ** 2).sum())
+                sst += float((target.double() ** 2).sum())
+        return float(1.0 - sse / max(sst, np.finfo(np.float64).tiny))
+
+    def _scaler(self, device=None):
+        # A module of your own gets 0 (the mean) for missing entries; the
+        # built-in ones read NaN through their indicator. Decided by the
+        # fitted network, not by parameters set since.
+        reads_missing = getattr(self.net_.module_, "missing_indicator", False)
+        return Scaler(
+            self.mean_,
+            self.scale_,
+            device or self.net_.device,
+            fill_missing=not reads_missing,
+        )
+
+    def _fit_after_training(self, X):
+        self.indicator_ = None
+        if self.add_indicator:
+            # Arrays out, whatever the global set_output: this estimator's
+            # own output is wrapped once, after stacking.
+            indicator = MissingIndicator(error_on_new=False)
+            self.indicator_ = indicator.set_output(transform="default").fit(X)
+
+    # Helpers of the imputer alone.
+
+    def _trains_on_masked(self):
+        """Whether training counts only the entries the noise masks."""
+        return self.noise == "mask" or callable(self.noise)
+
+    def _reconstruct(self, X):
+        """Rebuild ``X`` (with NaN) through the network, in its units."""
+        module = self.net_.module_
+        scaler = self._scaler()
+        return self._map(
+            X,
+            lambda x: scaler.inverse_transform(module(scaler.transform(x))[0]),
+            self.n_features_in_,
+        )
 
     def _check_limit(self, name, n_features):
         """``min_value`` or ``max_value`` as one float per feature."""
@@ -425,24 +514,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             raise ValueError(f"{name} holds NaN (or None); use -np.inf or np.inf.")
         return np.broadcast_to(limit, n_features)
 
-    def _module_and_params(self, n_features):
-        module, params = super()._module_and_params(n_features)
-        if self.local_layers:
-            if self.module is not None or self.image_shape is None:
-                raise ValueError(
-                    f"local_layers={self.local_layers} adds convolutions to the "
-                    "built-in network for images; set image_shape (and leave "
-                    "module None), or local_layers=0."
-                )
-            if not self._hidden_targets or (
-                self.noise == "mask" and self.noise_level == 0
-            ):
-                raise ValueError(
-                    f"local_layers={self.local_layers} needs noise='mask' (with "
-                    "noise_level > 0) or a callable noise, got "
-                    f"noise={self.noise!r}, noise_level={self.noise_level!r}: a "
-                    "path around the code that is never shown a hidden entry "
-                    "learns to copy what it sees, not to fill in."
-                )
-            params["local_layers"] = self.local_layers
-        return module, params
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags

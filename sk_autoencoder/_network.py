@@ -10,6 +10,7 @@ and ``decode(code)``, and its ``forward(x)`` returns
 import itertools
 import math
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -88,6 +89,22 @@ class ResidualConv(_Residual):
 
     def forward(self, x):
         return self.first(x) + self.correction(x)
+
+
+def principal_axes(cov, n_components):
+    """The ``n_components`` leading eigenvectors of ``cov``, as rows.
+
+    Axes beyond the data's rank come out as zero rows; signs follow
+    scikit-learn's ``svd_flip`` (largest entry of each axis positive).
+    """
+    eigenvalues, eigenvectors = np.linalg.eigh(cov)
+    order = np.argsort(eigenvalues)[::-1][:n_components]
+    rank = np.sum(eigenvalues > eigenvalues.max(initial=0.0) * 1e-10)
+    axes = np.zeros((n_components, cov.shape[0]))
+    axes[: min(rank, n_components)] = eigenvectors[:, order[:rank]].T
+    signs = np.sign(axes[np.arange(n_components), np.abs(axes).argmax(axis=1)])
+    signs[signs == 0] = 1.0
+    return axes * signs[:, None]
 
 
 class _AutoencoderFromPCA(nn.Module):

@@ -3,17 +3,16 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import OutlierMixin, _fit_context
+from sklearn.base import OutlierMixin
 from sklearn.neighbors import NearestNeighbors
-from sklearn.utils._param_validation import Interval, StrOptions
 from threadpoolctl import ThreadpoolController
 
-from ._base import BaseAutoencoder, EncoderMixin, evenly_spread
+from ._base import BaseAutoencoder, EncoderMixin
+from ._utils import Interval, StrOptions, _fit_context, evenly_spread, n_threads
 
 # Training rows kept for the neighbour distance. Scoring searches them for
-# every row, so their number sets its cost. Chosen for the earlier
-# code-space distance (on ADBench and the tasks outside it, 1,024 codes
-# scored as well as 10,000 at a tenth of the cost); kept for rows.
+# every row, so their number sets its cost (see benchmarks/results for how
+# the scores depend on it).
 MAX_REFERENCE_ROWS = 1024
 
 # Rows scaled (a float64 copy) and searched at a time when scoring.
@@ -312,31 +311,29 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         device="cpu",
         callbacks=None,
     ):
-        super().__init__(
-            n_components,
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            alpha=alpha,
-            batch_size=batch_size,
-            learning_rate_init=learning_rate_init,
-            max_iter=max_iter,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change,
-            tol=tol,
-            standardize=standardize,
-            sparsity=sparsity,
-            noise=noise,
-            noise_level=noise_level,
-            image_shape=image_shape,
-            module=module,
-            module_params=module_params,
-            n_jobs=n_jobs,
-            random_state=random_state,
-            verbose=verbose,
-            device=device,
-            callbacks=callbacks,
-        )
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.standardize = standardize
+        self.sparsity = sparsity
+        self.noise = noise
+        self.noise_level = noise_level
+        self.image_shape = image_shape
+        self.module = module
+        self.module_params = module_params
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+        self.device = device
+        self.callbacks = callbacks
         self.contamination = contamination
         self.code_quantile = code_quantile
         self.n_neighbors = n_neighbors
@@ -359,8 +356,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         self : object
             The fitted detector.
         """
-        self._set_threshold(self._fit(X))
-        return self
+        return self._fit(X)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
@@ -389,23 +385,25 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         self : object
             The partially fitted detector.
         """
-        self._set_threshold(self._partial_fit(X))
-        return self
+        return self._partial_fit(X)
 
-    def _set_threshold(self, X):
+    def _support_fraction(self):
+        return self.support_fraction
+
+    def _fit_after_training(self, X):
         """Set the code bounds, the neighbour search and ``offset_`` from the
         training rows ``X``."""
         codes = self._encode(X)
         self.code_lower_, self.code_upper_ = np.quantile(
             codes, [self.code_quantile, 1.0 - self.code_quantile], axis=0
         )
-        errors = self._reconstruction_error(X)
+        errors = self._clipped_error(X)
         self.neighbors_ = self._kept_rows = self._distance_to_error = None
         kept = evenly_spread(X, MAX_REFERENCE_ROWS)
         if self.n_neighbors is not None and len(kept) > 1:
             # One neighbour more than used: a row that is itself a kept
             # row drops that match (see _neighbor_distances).
-            self._kept_rows = self._scaled(kept)
+            self._kept_rows = self._scaler().transform_array(kept)
             self.neighbors_ = NearestNeighbors(
                 n_neighbors=min(self.n_neighbors + 1, len(kept))
             ).fit(self._kept_rows)
@@ -425,7 +423,13 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
 
     def _outlyingness(self, X):
         """``-score_samples(X)`` for validated ``X``."""
-        return self._combine(self._reconstruction_error(X), X)
+        return self._combine(self._clipped_error(X), X)
+
+    def _clipped_error(self, X, per_feature=False):
+        """Reconstruction errors with codes clipped to the training range."""
+        return self._reconstruction_error(
+            X, per_feature, code_bounds=(self.code_lower_, self.code_upper_)
+        )
 
     def _combine(self, errors, X):
         """Reconstruction errors, raised to the neighbour distances of the
@@ -434,11 +438,6 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
             return errors
         slope, intercept = self._distance_to_error
         return np.maximum(errors, slope * self._neighbor_distances(X) + intercept)
-
-    def _scaled(self, X):
-        """Rows in the scaled units of the errors, as float64: scikit-learn's
-        fast neighbour search needs queries in the dtype of the kept rows."""
-        return (np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_
 
     def _neighbor_distances(self, X):
         """Mean distance from each row of ``X``, scaled, to its nearest kept
@@ -451,10 +450,13 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         ``SEARCH_BATCH_ROWS`` at a time, on ``n_jobs`` threads, as the
         network runs.
         """
+        # float64 queries: scikit-learn's fast neighbour search needs them in
+        # the dtype of the kept rows.
+        scaler = self._scaler()
         distances = np.empty(len(X))
         for start in range(0, len(X), SEARCH_BATCH_ROWS):
-            rows = self._scaled(X[start : start + SEARCH_BATCH_ROWS])
-            with _THREAD_POOLS.limit(limits=self._n_threads()):
+            rows = scaler.transform_array(X[start : start + SEARCH_BATCH_ROWS])
+            with _THREAD_POOLS.limit(limits=n_threads(self.n_jobs)):
                 found, indices = self.neighbors_.kneighbors(rows)
             itself = _position_of_itself(rows, found, indices, self._kept_rows)
             # Without the row itself, or else without the farthest match.
@@ -462,12 +464,6 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
             total = found.sum(axis=1) - found[np.arange(len(rows)), dropped]
             distances[start : start + len(rows)] = total / (found.shape[1] - 1)
         return distances
-
-    def _support_fraction(self):
-        return self.support_fraction
-
-    def _code_bounds(self):
-        return self.code_lower_, self.code_upper_
 
     def _threshold(self, scores):
         if self.contamination != "auto":
@@ -545,9 +541,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         errors : ndarray of shape (n_samples, n_features)
             Squared errors in scaled units (see ``standardize``), float64.
         """
-        return self._reconstruction_error(
-            self._validate_inference_input(X), per_feature=True
-        )
+        return self._clipped_error(self._validate_inference_input(X), per_feature=True)
 
 
 def _position_of_itself(rows, found, indices, kept):

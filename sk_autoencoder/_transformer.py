@@ -1,9 +1,11 @@
 """AutoencoderTransformer: a nonlinear drop-in for PCA."""
 
+from numbers import Integral
+
 import numpy as np
-from sklearn.base import _fit_context
 
 from ._base import BaseAutoencoder, EncoderMixin
+from ._utils import Interval, RealNotInt, _fit_context
 
 
 class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
@@ -213,6 +215,65 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
     (3, 64)
     """
 
+    _parameter_constraints = {
+        **BaseAutoencoder._parameter_constraints,
+        "n_components": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(RealNotInt, 0, 1, closed="neither"),
+        ],
+    }
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        hidden_layer_sizes=(64,),
+        activation="relu",
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate_init=1e-3,
+        max_iter=200,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        standardize=False,
+        sparsity=0.0,
+        noise=None,
+        noise_level=0.1,
+        image_shape=None,
+        module=None,
+        module_params=None,
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+        device="cpu",
+        callbacks=None,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.standardize = standardize
+        self.sparsity = sparsity
+        self.noise = noise
+        self.noise_level = noise_level
+        self.image_shape = image_shape
+        self.module = module
+        self.module_params = module_params
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+        self.device = device
+        self.callbacks = callbacks
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Fit the autoencoder to ``X``.
@@ -230,8 +291,7 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         self : object
             The fitted transformer.
         """
-        self._fit(X)
-        return self
+        return self._fit(X)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
@@ -255,8 +315,7 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         self : object
             The partially fitted transformer.
         """
-        self._partial_fit(X)
-        return self
+        return self._partial_fit(X)
 
     def score(self, X, y=None):
         """Mean of ``score_samples``: higher is better, as for PCA.
@@ -275,3 +334,33 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
             Negative mean squared reconstruction error.
         """
         return float(np.mean(self.score_samples(X)))
+
+    def _fit_network(self, X, seed):
+        if isinstance(self.n_components, Integral):
+            return super()._fit_network(X, seed)
+        return self._search_size(X, self.n_components, seed)
+
+    def _search_size(self, X, target, seed):
+        """Fit the smallest code whose held-out R^2 reaches ``target``.
+
+        A bisection over code sizes 1 ... n_features, so about
+        log2(n_features) fits, each with the same seed: a code as wide as
+        the input starts at (and never ends below) PCA's exact
+        reconstruction, so the search always ends.
+        """
+        low, high = 1, X.shape[1]
+        candidate_r2, held_out = {}, None
+        while low < high:
+            size = (low + high) // 2
+            held_out = self._fit_size(X, size, seed)
+            candidate_r2[size] = self._reconstruction_r2(held_out)
+            if candidate_r2[size] >= target:
+                high = size
+            else:
+                low = size + 1
+        # The model fitted last is kept when its size is the answer.
+        if held_out is None or self.n_components_ != high:
+            held_out = self._fit_size(X, high, seed)
+            candidate_r2[high] = self._reconstruction_r2(held_out)
+        self.candidate_r2_ = dict(sorted(candidate_r2.items()))
+        return held_out

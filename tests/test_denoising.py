@@ -10,7 +10,7 @@ from numpy.testing import assert_array_equal
 from skorch.callbacks import Callback
 
 from sk_autoencoder import AutoencoderOutlierDetector, AutoencoderTransformer
-from sk_autoencoder._training import BatchIterator, ScaledRows
+from sk_autoencoder._data import BatchIterator, Corruption, ScaledRows, Scaler
 
 FAST = {"hidden_layer_sizes": (16,), "max_iter": 5, "random_state": 0}
 
@@ -25,13 +25,23 @@ def curved():
     return X, X + 0.5 * rng.normal(size=X.shape)
 
 
-def rows(X):
-    return ScaledRows(X, np.arange(len(X)), np.zeros(X.shape[1]), np.ones(X.shape[1]))
+def rows(X, mean=0.0, scale=1.0, missing=False):
+    mean, scale = np.broadcast_to(mean, X.shape[1]), np.broadcast_to(scale, X.shape[1])
+    return ScaledRows(X, np.arange(len(X)), Scaler(mean, scale), missing)
+
+
+def iterate(dataset, batch_size, fixed_noise=False, **corruption):
+    return BatchIterator(
+        dataset,
+        batch_size,
+        corruption=Corruption(**corruption),
+        fixed_noise=fixed_noise,
+    )
 
 
 def test_gaussian_noise_corrupts_inputs_and_keeps_targets_clean():
     X = np.zeros((2000, 5))
-    batches = BatchIterator(rows(X), 500, noise="gaussian", noise_level=0.3)
+    batches = iterate(rows(X), 500, noise="gaussian", level=0.3)
     for x, target in batches:
         assert torch.equal(target, torch.zeros_like(target))
         assert x.std().item() == pytest.approx(0.3, rel=0.05)
@@ -39,7 +49,7 @@ def test_gaussian_noise_corrupts_inputs_and_keeps_targets_clean():
 
 def test_mask_noise_sets_that_share_of_entries_to_the_mean():
     X = np.ones((2000, 5))
-    batches = BatchIterator(rows(X), 2000, noise="mask", noise_level=0.25)
+    batches = iterate(rows(X), 2000, noise="mask", level=0.25)
     x, target = next(iter(batches))
     assert torch.equal(target, torch.ones_like(target))
     assert set(x.unique().tolist()) == {0.0, 1.0}
@@ -47,15 +57,15 @@ def test_mask_noise_sets_that_share_of_entries_to_the_mean():
 
 
 def test_corruption_is_drawn_anew_for_every_batch_and_pass():
-    batches = BatchIterator(rows(np.zeros((10, 3))), 5, noise="gaussian", noise_level=1)
+    batches = iterate(rows(np.zeros((10, 3))), 5, noise="gaussian", level=1)
     first, second = [x for x, _ in batches], [x for x, _ in batches]
     assert not torch.equal(first[0], first[1])
     assert not torch.equal(first[0], second[0])
 
 
 def test_validation_corruption_is_the_same_every_pass():
-    batches = BatchIterator(
-        rows(np.zeros((10, 3))), 5, noise="gaussian", noise_level=1, fixed_noise=True
+    batches = iterate(
+        rows(np.zeros((10, 3))), 5, noise="gaussian", level=1, fixed_noise=True
     )
     first, second = [x for x, _ in batches], [x for x, _ in batches]
     assert all(torch.equal(a, b) for a, b in zip(first, second, strict=True))
@@ -65,7 +75,7 @@ def test_validation_corruption_is_the_same_every_pass():
 def test_noise_reaches_training_only(curved, noise):
     X = curved[0]
     ae = AutoencoderTransformer(2, noise=noise, noise_level=0.3, **FAST).fit(X)
-    assert ae.net_.iterator_train__noise == noise
+    assert ae.net_.iterator_train__corruption.noise == noise
     # Inference sees X as given: deterministic, and equal to the module
     # applied to the scaled rows.
     codes = ae.transform(X)
@@ -122,7 +132,7 @@ def test_denoising_autoencoder_rebuilds_closer_to_the_clean_rows(curved):
 
 def test_detector_takes_noise_too(curved):
     detector = AutoencoderOutlierDetector(noise="mask", noise_level=0.2, **FAST)
-    assert detector.fit(curved[0]).net_.iterator_train__noise == "mask"
+    assert detector.fit(curved[0]).net_.iterator_train__corruption.noise == "mask"
 
 
 def test_mask_noise_level_must_be_below_one(curved):
@@ -134,7 +144,7 @@ def test_mask_noise_level_must_be_below_one(curved):
 
 def test_callable_noise_corrupts_rows_in_the_inputs_units():
     X = np.full((6, 2), 10.0)
-    scaled = ScaledRows(X, np.arange(6), np.full(2, 10.0), np.full(2, 2.0))
+    scaled = rows(X, 10.0, 2.0)
     seen = []
 
     def shift(batch, rng):
@@ -142,7 +152,7 @@ def test_callable_noise_corrupts_rows_in_the_inputs_units():
         assert isinstance(rng, np.random.Generator)
         return batch + 1.0
 
-    x, target = next(iter(BatchIterator(scaled, 6, noise=shift)))
+    x, target = next(iter(iterate(scaled, 6, noise=shift)))
     assert_array_equal(seen[0], X)  # a copy in the input's units
     assert torch.equal(target, torch.zeros_like(target))
     assert torch.equal(x, torch.full_like(x, 0.5))  # (11 - 10) / 2
@@ -154,20 +164,18 @@ def test_callable_noise_nan_entries_enter_as_the_mean():
         return batch
 
     X = np.full((4, 3), 5.0)
-    scaled = ScaledRows(X, np.arange(4), np.full(3, 3.0), np.ones(3))
-    x, target = next(iter(BatchIterator(scaled, 4, noise=hide_first_column)))
+    scaled = rows(X, 3.0)
+    x, target = next(iter(iterate(scaled, 4, noise=hide_first_column)))
     assert torch.equal(x[:, 0], torch.zeros(4))  # the mean, 3, scaled
     assert torch.equal(x[:, 1:], torch.full((4, 2), 2.0))
     assert torch.equal(target, torch.full((4, 3), 2.0))
 
 
-def test_hidden_targets_keep_only_the_entries_the_input_hides():
+def test_masked_targets_keep_only_the_entries_the_input_masks():
     rng = np.random.default_rng(0)
     X = np.where(rng.random((300, 6)) < 0.1, np.nan, rng.normal(size=(300, 6)))
-    scaled = ScaledRows(X, np.arange(300), np.zeros(6), np.ones(6), missing=True)
-    batches = BatchIterator(
-        scaled, 300, noise="mask", noise_level=0.3, hidden_targets=True
-    )
+    scaled = rows(X, missing=True)
+    batches = iterate(scaled, 300, noise="mask", level=0.3, masked_targets=True)
     x, target = next(iter(batches))
     missing = torch.from_numpy(np.isnan(X))
     hidden = (x == 0) & ~missing  # masked entries enter as 0, the mean
@@ -176,20 +184,20 @@ def test_hidden_targets_keep_only_the_entries_the_input_hides():
     assert torch.equal(target[hidden], torch.from_numpy(X).float()[hidden])
 
 
-def test_a_batch_that_hides_nothing_keeps_its_whole_target():
-    batches = BatchIterator(
-        rows(np.ones((4, 3))), 4, noise=lambda batch, rng: batch, hidden_targets=True
+def test_a_batch_that_masks_nothing_keeps_its_whole_target():
+    batches = iterate(
+        rows(np.ones((4, 3))), 4, noise=lambda batch, rng: batch, masked_targets=True
     )
     assert torch.equal(next(iter(batches))[1], torch.ones(4, 3))
 
 
-def test_hidden_entries_stay_nan_for_a_network_that_reads_them():
+def test_masked_entries_stay_nan_for_a_network_that_reads_them():
     def hide_first_column(batch, rng):
         batch[:, 0] = np.nan
         return batch
 
-    batches = BatchIterator(
-        rows(np.ones((4, 3))), 4, noise=hide_first_column, fill_hidden=False
+    batches = iterate(
+        rows(np.ones((4, 3))), 4, noise=hide_first_column, fill_masked=False
     )
     x, target = next(iter(batches))
     assert torch.isnan(x[:, 0]).all() and torch.equal(x[:, 1:], torch.ones(4, 2))
@@ -198,11 +206,11 @@ def test_hidden_entries_stay_nan_for_a_network_that_reads_them():
 
 def test_callable_validation_corruption_is_the_same_every_pass():
     noise = partial(add_noise, sigma=1.0)
-    batches = BatchIterator(rows(np.zeros((10, 3))), 5, noise=noise, fixed_noise=True)
+    batches = iterate(rows(np.zeros((10, 3))), 5, noise=noise, fixed_noise=True)
     first, second = [x for x, _ in batches], [x for x, _ in batches]
     assert not torch.equal(first[0], first[1])
     assert all(torch.equal(a, b) for a, b in zip(first, second, strict=True))
-    training = BatchIterator(rows(np.zeros((10, 3))), 5, noise=noise)
+    training = iterate(rows(np.zeros((10, 3))), 5, noise=noise)
     assert not torch.equal(next(iter(training))[0], first[0])  # a stream of its own
 
 

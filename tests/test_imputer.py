@@ -14,7 +14,7 @@ from skorch.callbacks import Callback
 
 from sk_autoencoder import AutoencoderImputer
 from sk_autoencoder._network import ConvAutoencoder, MLPAutoencoder
-from sk_autoencoder._training import ReconstructionLoss
+from sk_autoencoder._skorch import ReconstructionLoss
 
 FAST = {"hidden_layer_sizes": (16,), "max_iter": 30, "random_state": 0}
 
@@ -126,20 +126,21 @@ def test_a_feature_never_observed_is_filled(low_rank):
 
 
 def test_masking_is_the_default_training_noise(imputer):
-    assert imputer.net_.iterator_train__noise == "mask"
+    assert imputer.net_.iterator_train__corruption.noise == "mask"
     assert imputer.net_.criterion_.missing
 
 
 @pytest.mark.parametrize(
-    ("noise", "hidden_targets"),
+    ("noise", "masked_targets"),
     [("mask", True), (lambda X, rng: X, True), ("gaussian", False), (None, False)],
     ids=["mask", "callable", "gaussian", "none"],
 )
-def test_training_counts_the_entries_the_noise_hides(low_rank, noise, hidden_targets):
+def test_training_counts_the_entries_the_noise_masks(low_rank, noise, masked_targets):
     imputer = AutoencoderImputer(noise=noise, **{**FAST, "max_iter": 1})
     imputer.fit(low_rank[1])
-    assert imputer.net_.iterator_train__hidden_targets is hidden_targets
-    assert imputer.net_.iterator_valid__hidden_targets is hidden_targets
+    net = imputer.net_
+    assert net.iterator_train__corruption.masked_targets is masked_targets
+    assert net.iterator_valid__corruption.masked_targets is masked_targets
 
 
 def test_reconstruction_r2_measures_the_entries_the_imputer_fills(low_rank):

@@ -14,8 +14,12 @@ from sk_autoencoder import (
     AutoencoderOutlierDetector,
     AutoencoderTransformer,
 )
-from sk_autoencoder._network import ConvAutoencoder, LocalConv, MLPAutoencoder
-from sk_autoencoder._training import principal_axes
+from sk_autoencoder._network import (
+    ConvAutoencoder,
+    LocalConv,
+    MLPAutoencoder,
+    principal_axes,
+)
 
 FAST = {"max_iter": 3, "random_state": 0}
 

@@ -9,7 +9,7 @@ from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_info
 
 from sk_autoencoder import AutoencoderOutlierDetector, AutoencoderTransformer, _outlier
-from sk_autoencoder._training import ReconstructionLoss
+from sk_autoencoder._skorch import ReconstructionLoss
 
 FAST = {"hidden_layer_sizes": (16,), "max_iter": 10, "random_state": 0}
 
@@ -226,8 +226,8 @@ def test_partial_fit_keeps_threshold_and_bounds_matched_to_the_network(planted):
 
 def test_default_detector_trains_on_noisy_copies(planted):
     detector = AutoencoderOutlierDetector(**FAST).fit(planted[0])
-    assert detector.net_.iterator_train__noise == "gaussian"
-    assert detector.net_.iterator_train__noise_level == 1.0
+    assert detector.net_.iterator_train__corruption.noise == "gaussian"
+    assert detector.net_.iterator_train__corruption.level == 1.0
 
 
 def test_n_neighbors_is_capped_by_the_training_rows(planted):

@@ -7,7 +7,7 @@ from sklearn.datasets import load_digits
 from sklearn.preprocessing import StandardScaler
 
 from sk_autoencoder import AutoencoderOutlierDetector, AutoencoderTransformer
-from sk_autoencoder._training import ReconstructionLoss
+from sk_autoencoder._skorch import ReconstructionLoss
 
 PARAMS = {"hidden_layer_sizes": (32,), "max_iter": 40, "random_state": 0}
 

@@ -1,0 +1,243 @@
+"""Training data: the scaler, the dataset, corruption and batches."""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ._utils import INFERENCE_BATCH_SIZE, float32_rows
+
+
+class Scaler:
+    """Centre each feature by ``mean`` and divide it by ``scale``.
+
+    The one place the scaling lives: training batches, inference batches,
+    the inverse and the neighbour search all go through it. With
+    ``fill_missing``, inference turns NaN entries into 0 (the mean).
+    """
+
+    def __init__(self, mean, scale, device="cpu", fill_missing=False):
+        self.mean = mean
+        self.scale = scale
+        self.fill_missing = fill_missing
+        self._mean = torch.as_tensor(mean, dtype=torch.float32, device=device)
+        self._scale = torch.as_tensor(scale, dtype=torch.float32, device=device)
+        self._inv_scale = torch.as_tensor(
+            1.0 / scale, dtype=torch.float32, device=device
+        )
+
+    def batch(self, raw):
+        """Rows in the input's units (an array) as a scaled float32 tensor."""
+        return (torch.from_numpy(float32_rows(raw)) - self._mean) * self._inv_scale
+
+    def transform(self, x):
+        """A float32 tensor of rows in the input's units, scaled."""
+        x = (x - self._mean) / self._scale
+        return x.nan_to_num(nan=0.0) if self.fill_missing else x
+
+    def inverse_transform(self, x):
+        """A scaled float32 tensor back in the input's units."""
+        return x * self._scale + self._mean
+
+    def transform_array(self, X):
+        """Rows scaled as float64 (for the neighbour search)."""
+        return (np.asarray(X, dtype=np.float64) - self.mean) / self.scale
+
+
+def fit_scaler(X, standardize, missing=False):
+    """The :class:`Scaler` of ``X``, and the covariance of the scaled ``X``.
+
+    Each feature is centred; ``standardize`` divides it by its own standard
+    deviation, otherwise all share one scale (the root mean variance), so
+    that the errors weigh features as PCA does. A feature too constant to
+    scale keeps scale 1. With ``missing``, NaN entries are left out.
+    """
+    mean, cov = column_moments(X, missing=missing)
+    variances = np.diag(cov)
+    if standardize:
+        scale = np.sqrt(variances)
+    else:
+        scale = np.full(X.shape[1], np.sqrt(variances.mean()))
+    scale[scale < 10 * np.finfo(np.float64).eps * (1 + np.abs(mean))] = 1.0
+    return Scaler(mean, scale), cov / np.outer(scale, scale)
+
+
+def column_moments(X, missing=False, batch_size=INFERENCE_BATCH_SIZE):
+    """Per-feature mean and the covariance matrix of ``X``, in float64.
+
+    Accumulated batch by batch, so ``X`` is never copied as a whole. With
+    ``missing``, NaN entries are left out: means over the observed entries,
+    covariances over the rows where both features are observed (a feature
+    never observed gets mean 0 and variance 0).
+    """
+    if not missing:
+        mean = np.mean(X, axis=0, dtype=np.float64)
+        cov = np.zeros((X.shape[1], X.shape[1]))
+        for start in range(0, X.shape[0], batch_size):
+            rows = X[start : start + batch_size] - mean
+            cov += rows.T @ rows
+        return mean, cov / X.shape[0]
+    observed = ~np.isnan(X)
+    counts = observed.sum(axis=0)
+    mean = np.where(counts > 0, np.nansum(X, axis=0, dtype=np.float64), 0.0)
+    mean /= np.maximum(counts, 1)
+    cov = np.zeros((X.shape[1], X.shape[1]))
+    pair_counts = np.zeros_like(cov)
+    for start in range(0, X.shape[0], batch_size):
+        rows = np.nan_to_num(X[start : start + batch_size] - mean)
+        seen = observed[start : start + batch_size].astype(np.float64)
+        cov += rows.T @ rows
+        pair_counts += seen.T @ seen
+    return mean, cov / np.maximum(pair_counts, 1)
+
+
+class ScaledRows(torch.utils.data.Dataset):
+    """Rows of ``X`` (selected by ``indices``), scaled batch by batch.
+
+    The data is never copied or scaled as a whole: the batch iterator
+    gathers a batch of rows and scales it. ``missing`` says that ``X`` has
+    NaN entries (missing values), which stay NaN in the scaled batches.
+    """
+
+    def __init__(self, X, indices, scaler, missing=False):
+        self.X = X
+        self.indices = indices
+        self.scaler = scaler
+        self.missing = missing
+
+    def __len__(self):
+        return len(self.indices)
+
+    def __getstate__(self):
+        # A fitted model keeps its datasets inside skorch's callbacks and
+        # split; pickle it without the training data.
+        return {**vars(self), "X": None}
+
+    def batch(self, rows):
+        return self.scaler.batch(self.X[rows])
+
+    def corrupted_batch(self, rows, noise, rng):
+        """``(input, target)``: the rows corrupted by ``noise(X, rng)``, and clean.
+
+        Both are scaled. ``noise`` gets the gathered rows in the input's
+        units (a copy, which it may change; missing entries NaN) and returns
+        the corrupted rows, same shape; entries it leaves NaN are masked
+        (see :class:`BatchIterator`).
+        """
+        raw = self.X[rows]  # fancy indexing: a copy
+        clean = self.scaler.batch(raw)
+        corrupted = np.asarray(noise(raw, rng))
+        if corrupted.shape != raw.shape:
+            raise ValueError(
+                f"noise={noise!r} returned shape {corrupted.shape} for rows of "
+                f"shape {raw.shape}: it must return the corrupted rows, same shape."
+            )
+        return self.scaler.batch(corrupted), clean
+
+
+@dataclass(frozen=True)
+class Corruption:
+    """How training inputs are corrupted, and what the network sees of it.
+
+    ``noise`` is None, ``"gaussian"`` (noise of standard deviation
+    ``level`` added in scaled units), ``"mask"`` (a ``level`` share of the
+    entries masked, set to NaN) or a callable ``noise(X_batch, rng)`` in
+    the input's units. Masked entries (and missing ones) enter the network
+    as 0, their feature's mean, or as NaN with ``fill_masked=False``, for a
+    network that reads which entries are masked. With ``masked_targets``,
+    the target keeps only the entries the input masks and the data has:
+    the network is trained to fill in what it does not see.
+    """
+
+    noise: object = None
+    level: float = 0.0
+    fill_masked: bool = True
+    masked_targets: bool = False
+
+
+def corrupt(x, noise, level, generator):
+    """``x`` with Gaussian noise added, or a share of entries masked (NaN).
+
+    NaN entries (missing values) stay NaN.
+    """
+    if noise == "gaussian":
+        x = x + level * torch.randn(x.shape, generator=generator)
+    elif noise == "mask":
+        masked = torch.rand(x.shape, generator=generator) < level
+        x = x.masked_fill(masked, math.nan)
+    return x
+
+
+class BatchIterator:
+    """Yield ``(input, target)`` batches of a :class:`ScaledRows` at once.
+
+    skorch's default DataLoader fetches and collates one row at a time,
+    which costs more than the forward and backward pass of a small
+    network; gathering a batch with one fancy index does not.
+
+    The target is the scaled batch; the input is the same tensor, or, with
+    a ``corruption`` or missing values, a corrupted copy drawn anew for
+    every batch (see :class:`Corruption`). ``fixed_noise`` draws the same
+    corruption on every pass, so that validation losses of different
+    epochs compare. A batch that masks none of its observed entries keeps
+    its whole target.
+    """
+
+    def __init__(
+        self,
+        dataset,
+        batch_size,
+        shuffle=False,
+        seed=0,
+        corruption=Corruption(),
+        fixed_noise=False,
+    ):
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.seed = seed
+        self.corruption = corruption
+        self.fixed_noise = fixed_noise
+        self.rng = np.random.default_rng(seed)
+        self.generator = torch.Generator().manual_seed(seed)
+        self.noise_rng = self._noise_rng()
+
+    def _noise_rng(self):
+        # Validation draws from a stream of its own (a callable noise only:
+        # the built-in noise keeps its torch generator, seeded alike).
+        return np.random.default_rng([self.seed, 2 if self.fixed_noise else 1])
+
+    def __len__(self):
+        return -(-len(self.dataset) // self.batch_size)
+
+    def __iter__(self):
+        indices = self.dataset.indices
+        if self.shuffle:
+            indices = self.rng.permutation(indices)
+        if self.fixed_noise:
+            self.generator.manual_seed(self.seed)
+            self.noise_rng = self._noise_rng()
+        noise, level = self.corruption.noise, self.corruption.level
+        clean = noise is None and not self.dataset.missing
+        for start in range(0, len(indices), self.batch_size):
+            rows = indices[start : start + self.batch_size]
+            if callable(noise):
+                x, target = self.dataset.corrupted_batch(rows, noise, self.noise_rng)
+            else:
+                target = self.dataset.batch(rows)
+                if clean:
+                    yield target, target
+                    continue
+                x = corrupt(target, noise, level, self.generator)
+            yield self._mask(x, target)
+
+    def _mask(self, x, target):
+        masked = torch.isnan(x)
+        if self.corruption.masked_targets:
+            masked_observed = masked & ~torch.isnan(target)
+            if masked_observed.any():
+                target = target.masked_fill(~masked_observed, math.nan)
+        if self.corruption.fill_masked:
+            x = x.masked_fill(masked, 0.0)
+        return x, target

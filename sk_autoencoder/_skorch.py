@@ -1,0 +1,200 @@
+"""The skorch side: the training configuration, the loss, the callbacks and
+the factory of the ``NeuralNet`` every estimator holds as ``net_``."""
+
+import math
+from copy import deepcopy
+from dataclasses import dataclass, field
+
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import Callback, EarlyStopping, ProgressBar
+from skorch.helper import predefined_split
+from torch import nn
+
+from ._data import BatchIterator, Corruption
+
+
+class ReconstructionLoss(nn.Module):
+    """Mean squared error of the reconstruction; the module returns (x_hat, z).
+
+    With ``support_fraction < 1`` only that share of each batch, the rows
+    rebuilt best, counts: rows that look like outliers are left out, so the
+    network does not learn to rebuild them (a trimmed loss). With
+    ``sparsity > 0``, ``sparsity`` times the L1 norm of each row's code,
+    averaged over the rows, is added. With ``missing``, NaN entries of the
+    target (missing values) count for nothing: each row's error is the mean
+    over its observed entries.
+    """
+
+    def __init__(self, support_fraction=1.0, sparsity=0.0, missing=False):
+        super().__init__()
+        self.support_fraction = support_fraction
+        self.sparsity = sparsity
+        self.missing = missing
+
+    def forward(self, y_pred, y_true):
+        reconstruction, code = y_pred
+        if self.missing or self.support_fraction < 1.0:
+            loss = self._row_errors(reconstruction, y_true).mean()
+        else:
+            # Every entry counts the same: one fused op instead of four (a
+            # small network's step is mostly the ops' fixed costs).
+            loss = nn.functional.mse_loss(reconstruction, y_true)
+        if self.sparsity > 0:
+            loss = loss + self.sparsity * code.abs().sum(dim=1).mean()
+        return loss
+
+    def _row_errors(self, reconstruction, y_true):
+        """Each counted row's mean squared error over its observed entries."""
+        if self.missing:
+            observed = ~torch.isnan(y_true)
+            # NaN targets are replaced before subtracting: a NaN in the
+            # masked-out branch would still poison the gradient.
+            residual = torch.where(observed, reconstruction - y_true.nan_to_num(), 0.0)
+            n_observed = observed.sum(dim=1).clamp(min=1)
+            row_errors = (residual**2).sum(dim=1) / n_observed
+        else:
+            row_errors = torch.mean((reconstruction - y_true) ** 2, dim=1)
+        if self.support_fraction < 1.0:
+            n_kept = max(1, math.ceil(self.support_fraction * len(row_errors)))
+            row_errors = torch.topk(
+                row_errors, n_kept, largest=False, sorted=False
+            ).values
+        return row_errors
+
+
+class StopOnDivergence(Callback):
+    """Raise a ValueError, naming the fix, when an epoch's loss is not finite.
+
+    Checked once per epoch, not per batch, to keep the training loop lean.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        loss = net.history[-1, "train_loss"]
+        if not math.isfinite(loss):
+            raise ValueError(
+                f"Training diverged: the loss became {loss} in epoch "
+                f"{len(net.history)}. Lower learning_rate_init (it is {net.lr}) "
+                "or check X for extreme values."
+            )
+
+
+class EarlyStoppingFromStart(EarlyStopping):
+    """skorch's EarlyStopping, with the weights before training as epoch 0.
+
+    The validation loss of the starting weights (the PCA solution) sets the
+    bar, so when no epoch beats it by ``threshold`` those weights are
+    restored: training never ends worse on held-out rows than it began.
+    """
+
+    def __init__(self, valid_batches, **kwargs):
+        super().__init__(**kwargs)
+        self.valid_batches = valid_batches
+
+    def on_train_begin(self, net, **kwargs):
+        super().on_train_begin(net, **kwargs)
+        net.module_.eval()
+        total = 0.0
+        with torch.no_grad():
+            for x, target in self.valid_batches:
+                x, target = x.to(net.device), target.to(net.device)
+                total += net.get_loss(net.module_(x), target).item() * len(x)
+        loss = total / len(self.valid_batches.dataset)
+        self.dynamic_threshold_ = self._calc_new_threshold(loss)
+        self.best_model_weights_ = deepcopy(net.module_.state_dict())
+
+
+def adam():
+    """torch's Adam with its fastest update for every device.
+
+    The fused kernel updates all parameters in one pass; torch supports it
+    on the CPU from 2.4 on. Older releases get the multi-tensor version.
+    """
+    version = tuple(int(part) for part in torch.__version__.split(".")[:2])
+    if version >= (2, 4):
+        return {"optimizer": torch.optim.Adam, "optimizer__fused": True}
+    return {"optimizer": torch.optim.Adam, "optimizer__foreach": True}
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """What the estimator's parameters say about training, resolved."""
+
+    max_epochs: int
+    batch_size: int
+    learning_rate: float
+    weight_decay: float
+    n_iter_no_change: int
+    tol: float
+    seed: int
+    verbose: int
+    device: str
+    callbacks: list = field(default_factory=list)
+    corruption: Corruption = field(default_factory=Corruption)
+    support_fraction: float = 1.0
+    sparsity: float = 0.0
+
+
+def build_net(module, module_params, train, valid, config):
+    """A fresh ``skorch.NeuralNet`` for the datasets ``train`` / ``valid``.
+
+    skorch's surprising defaults are replaced: no validation split of its
+    own (``valid`` is ours, or None), Adam instead of SGD, shuffled
+    batches, and no per-epoch printing unless ``verbose``. Training stops
+    as scikit-learn's MLP does: when the monitored loss has not improved by
+    ``tol`` for ``n_iter_no_change`` epochs; with a validation set, the best
+    weights are restored at the end. Validation inputs are corrupted the
+    same way in every epoch.
+    """
+    stopping_params = {
+        "patience": config.n_iter_no_change,
+        "threshold": config.tol,
+        "threshold_mode": "abs",
+    }
+    batches = {
+        "batch_size": min(config.batch_size, len(train)),
+        "seed": config.seed,
+        "corruption": config.corruption,
+    }
+    if valid is None:
+        stopping = EarlyStopping(monitor="train_loss", **stopping_params)
+    else:
+        stopping = EarlyStoppingFromStart(
+            BatchIterator(valid, fixed_noise=True, **batches),
+            load_best=True,
+            **stopping_params,
+        )
+    callbacks = [
+        ("stop_on_divergence", StopOnDivergence()),
+        ("early_stopping", stopping),
+        *config.callbacks,
+    ]
+    if config.verbose >= 2:
+        callbacks.append(("progress_bar", ProgressBar()))
+    net_params = {f"module__{key}": value for key, value in module_params.items()}
+    if not config.verbose:
+        net_params["callbacks__print_log"] = None
+    return NeuralNet(
+        module=module,
+        criterion=ReconstructionLoss,
+        criterion__support_fraction=config.support_fraction,
+        criterion__sparsity=config.sparsity,
+        criterion__missing=train.missing or config.corruption.masked_targets,
+        lr=config.learning_rate,
+        optimizer__weight_decay=config.weight_decay,
+        **adam(),
+        max_epochs=config.max_epochs,
+        batch_size=batches["batch_size"],
+        iterator_train=BatchIterator,
+        iterator_train__shuffle=True,
+        **{f"iterator_train__{key}": value for key, value in batches.items()},
+        iterator_valid=BatchIterator,
+        iterator_valid__fixed_noise=True,
+        **{f"iterator_valid__{key}": value for key, value in batches.items()},
+        train_split=None if valid is None else predefined_split(valid),
+        callbacks=callbacks,
+        predict_nonlinearity=None,
+        verbose=int(config.verbose),
+        device=config.device,
+        **net_params,
+    )

@@ -1,0 +1,126 @@
+"""Small utilities: torch threads and seeding, batched inference, and the one
+module that imports scikit-learn's private helpers."""
+
+import threading
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+from joblib import cpu_count
+
+# scikit-learn's private helpers, the ones its own estimators are built on.
+# Imported here only, so that a release that moves them breaks one module.
+from sklearn.base import _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import (
+    Interval,
+    MissingValues,
+    RealNotInt,
+    StrOptions,
+)
+from sklearn.utils.validation import _check_feature_names_in
+from tqdm.auto import tqdm
+
+__all__ = [
+    "INFERENCE_BATCH_SIZE",
+    "Interval",
+    "MissingValues",
+    "RealNotInt",
+    "StrOptions",
+    "_check_feature_names_in",
+    "_fit_context",
+    "draw_seed",
+    "evenly_spread",
+    "float32_rows",
+    "map_batches",
+    "n_threads",
+    "seeded_torch",
+    "torch_threads",
+]
+
+# Rows per inference batch: large enough that the per-batch overhead
+# vanishes, small enough that activations stay a few MB.
+INFERENCE_BATCH_SIZE = 4096
+
+# torch's default generator is process-wide; module initialization draws
+# from it, so concurrent fits must take turns while they seed and draw.
+_INIT_LOCK = threading.Lock()
+
+
+@contextmanager
+def torch_threads(n):
+    """Run torch ops with ``n`` intra-op threads, then restore."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+@contextmanager
+def seeded_torch(seed):
+    """Seed torch's default generator for the block, leaving it as it was."""
+    with _INIT_LOCK, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
+def n_threads(n_jobs):
+    """Torch threads for ``n_jobs``: None means 1, negative counts back.
+
+    One thread is fastest for small networks, and parallel searches
+    (``GridSearchCV(n_jobs=...)``) then never oversubscribe the cores.
+    Counted here rather than by joblib's ``effective_n_jobs``, which answers
+    how many *processes* may start (1 inside a Dask worker).
+    """
+    if n_jobs is None:
+        return 1
+    if n_jobs < 0:
+        return max(1, cpu_count() + 1 + n_jobs)
+    return n_jobs
+
+
+def draw_seed(random_state):
+    """An int seed from ``random_state``; None draws one from the OS, so the
+    global NumPy generator stays untouched."""
+    if random_state is None:
+        return int(np.random.SeedSequence().generate_state(1)[0] >> 1)
+    return int(check_random_state(random_state).randint(2**31 - 1))
+
+
+def evenly_spread(rows, limit):
+    """At most ``limit`` of ``rows``, evenly spread over them."""
+    if len(rows) <= limit:
+        return rows
+    return rows[np.linspace(0, len(rows) - 1, limit).astype(int)]
+
+
+def float32_rows(X):
+    """``X`` as a float32 array that torch may wrap without a warning.
+
+    A float32, writeable, C-contiguous array is returned as is (no copy);
+    anything else is copied, which for a batch costs little.
+    """
+    if X.dtype == np.float32 and X.flags.writeable and X.flags.c_contiguous:
+        return X
+    return np.array(X, dtype=np.float32, order="C")
+
+
+def map_batches(X, fn, n_outputs, dtype, device="cpu", progress=False):
+    """Apply ``fn`` to float32 batches of ``X`` and gather the results.
+
+    The output array is allocated once in ``dtype``; only one batch of
+    activations exists at a time. ``progress`` shows a progress bar over
+    the batches.
+    """
+    out = np.empty((X.shape[0], n_outputs), dtype=dtype)
+    starts = range(0, X.shape[0], INFERENCE_BATCH_SIZE)
+    if progress:
+        starts = tqdm(starts, desc="batches", leave=False)
+    with torch.inference_mode():
+        for start in starts:
+            stop = start + INFERENCE_BATCH_SIZE
+            batch = torch.from_numpy(float32_rows(X[start:stop])).to(device)
+            out[start:stop] = fn(batch).cpu().numpy()
+    return out
