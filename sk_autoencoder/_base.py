@@ -140,7 +140,8 @@ class BaseAutoencoder(BaseEstimator):
 
         def squares(x):
             x = scaler.transform(x)
-            residual = module(x)[0] - x
+            residual = (module(x)[0] - x).double()
+            x = x.double()
             return torch.stack([(residual**2).sum(dim=1), (x**2).sum(dim=1)], dim=1)
 
         sse, sst = self._map(X, squares, 2, dtype=np.float64).sum(axis=0)
@@ -435,12 +436,7 @@ class BaseAutoencoder(BaseEstimator):
     def _map(self, X, fn, n_outputs, dtype=None):
         with torch_threads(n_threads(self.n_jobs)):
             return map_batches(
-                X,
-                fn,
-                n_outputs,
-                dtype or X.dtype,
-                self.net_.device,
-                progress=self.verbose >= 2,
+                X, fn, n_outputs, dtype or X.dtype, progress=self.verbose >= 2
             )
 
     def _encode(self, X):
@@ -451,21 +447,24 @@ class BaseAutoencoder(BaseEstimator):
         )
 
     def _decode(self, Z):
-        module = self.net_.module_
+        module, device = self.net_.module_, self.net_.device
         scaler = self._scaler()
-        return self._map(
-            Z,
-            lambda z: scaler.inverse_transform(module.decode(z)),
-            self.n_features_in_,
-        )
+
+        def decode(z):
+            code = torch.from_numpy(z.astype(np.float32)).to(device)
+            return scaler.inverse_transform(module.decode(code), Z.dtype)
+
+        return self._map(Z, decode, self.n_features_in_)
 
     def _reconstruction_error(self, X, per_feature=False, code_bounds=None):
         """Squared reconstruction errors in scaled units, as float64.
 
         Per feature, shape (n_samples, n_features), or their mean per row,
         shape (n_samples,). Codes are clipped to ``code_bounds`` (lower,
-        upper) before decoding when given. Scores are float64 whatever the
-        input, as scikit-learn's own ``score_samples`` are.
+        upper) before decoding when given.
+
+        Scores are float64 whatever the input, as scikit-learn's own
+        ``score_samples`` are.
         """
         module = self.net_.module_
         scaler = self._scaler()

@@ -6,43 +6,44 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ._utils import INFERENCE_BATCH_SIZE, float32_rows
+from ._utils import INFERENCE_BATCH_SIZE
 
 
 class Scaler:
     """Centre each feature by ``mean`` and divide it by ``scale``.
 
     The one place the scaling lives: training batches, inference batches,
-    the inverse and the neighbour search all go through it. With
-    ``fill_missing``, inference turns NaN entries into 0 (the mean).
+    the inverse and the neighbour search all go through it. The mean is
+    subtracted (and added back) in float64, a batch at a time, before any
+    conversion to the network's float32, so that a feature with a large
+    offset and a small spread keeps its detail. With ``fill_missing``, NaN
+    entries (missing values) become 0, their feature's mean, in scaled
+    units.
     """
 
     def __init__(self, mean, scale, device="cpu", fill_missing=False):
         self.mean = mean
         self.scale = scale
+        self.device = device
         self.fill_missing = fill_missing
-        self._mean = torch.as_tensor(mean, dtype=torch.float32, device=device)
-        self._scale = torch.as_tensor(scale, dtype=torch.float32, device=device)
-        self._inv_scale = torch.as_tensor(
-            1.0 / scale, dtype=torch.float32, device=device
-        )
 
-    def batch(self, raw):
-        """Rows in the input's units (an array) as a scaled float32 tensor."""
-        return (torch.from_numpy(float32_rows(raw)) - self._mean) * self._inv_scale
+    def transform_array(self, X, dtype=np.float64):
+        """Rows in the input's units, scaled, as an array of ``dtype``."""
+        scaled = np.subtract(X, self.mean, dtype=np.float64)
+        scaled /= self.scale
+        return scaled.astype(dtype, copy=False)
 
-    def transform(self, x):
-        """A float32 tensor of rows in the input's units, scaled."""
-        x = (x - self._mean) / self._scale
+    def transform(self, X, dtype=np.float32):
+        """Rows in the input's units (an array), scaled, as a tensor."""
+        x = torch.from_numpy(self.transform_array(X, dtype)).to(self.device)
         return x.nan_to_num(nan=0.0) if self.fill_missing else x
 
-    def inverse_transform(self, x):
-        """A scaled float32 tensor back in the input's units."""
-        return x * self._scale + self._mean
-
-    def transform_array(self, X):
-        """Rows scaled as float64 (for the neighbour search)."""
-        return (np.asarray(X, dtype=np.float64) - self.mean) / self.scale
+    def inverse_transform(self, x, dtype):
+        """A scaled tensor back in the input's units, as an array of ``dtype``."""
+        X = x.cpu().numpy().astype(np.float64)
+        X *= self.scale
+        X += self.mean
+        return X.astype(dtype, copy=False)
 
 
 def fit_scaler(X, standardize, missing=False):
@@ -50,8 +51,10 @@ def fit_scaler(X, standardize, missing=False):
 
     Each feature is centred; ``standardize`` divides it by its own standard
     deviation, otherwise all share one scale (the root mean variance), so
-    that the errors weigh features as PCA does. A feature too constant to
-    scale keeps scale 1. With ``missing``, NaN entries are left out.
+    that the errors weigh features as PCA does. A scale that float64 cannot
+    tell from 0 next to the feature's mean (a constant feature) becomes 1;
+    any other, however small its units, is kept. With ``missing``, NaN
+    entries are left out.
     """
     mean, cov = column_moments(X, missing=missing)
     variances = np.diag(cov)
@@ -59,7 +62,8 @@ def fit_scaler(X, standardize, missing=False):
         scale = np.sqrt(variances)
     else:
         scale = np.full(X.shape[1], np.sqrt(variances.mean()))
-    scale[scale < 10 * np.finfo(np.float64).eps * (1 + np.abs(mean))] = 1.0
+    constant = scale <= 10 * np.finfo(np.float64).eps * np.abs(mean)
+    scale[constant | (scale < np.finfo(np.float64).tiny)] = 1.0
     return Scaler(mean, scale), cov / np.outer(scale, scale)
 
 
@@ -115,7 +119,7 @@ class ScaledRows(torch.utils.data.Dataset):
         return {**vars(self), "X": None}
 
     def batch(self, rows):
-        return self.scaler.batch(self.X[rows])
+        return self.scaler.transform(self.X[rows])
 
     def corrupted_batch(self, rows, noise, rng):
         """``(input, target)``: the rows corrupted by ``noise(X, rng)``, and clean.
@@ -126,14 +130,14 @@ class ScaledRows(torch.utils.data.Dataset):
         (see :class:`BatchIterator`).
         """
         raw = self.X[rows]  # fancy indexing: a copy
-        clean = self.scaler.batch(raw)
+        clean = self.scaler.transform(raw)
         corrupted = np.asarray(noise(raw, rng))
         if corrupted.shape != raw.shape:
             raise ValueError(
                 f"noise={noise!r} returned shape {corrupted.shape} for rows of "
                 f"shape {raw.shape}: it must return the corrupted rows, same shape."
             )
-        return self.scaler.batch(corrupted), clean
+        return self.scaler.transform(corrupted), clean
 
 
 @dataclass(frozen=True)

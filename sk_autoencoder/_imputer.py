@@ -495,7 +495,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         scaler = self._scaler()
         return self._map(
             X,
-            lambda x: scaler.inverse_transform(module(scaler.transform(x))[0]),
+            lambda x: scaler.inverse_transform(module(scaler.transform(x))[0], X.dtype),
             self.n_features_in_,
         )
 

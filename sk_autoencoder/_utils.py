@@ -31,7 +31,6 @@ __all__ = [
     "_fit_context",
     "draw_seed",
     "evenly_spread",
-    "float32_rows",
     "map_batches",
     "n_threads",
     "seeded_torch",
@@ -96,23 +95,13 @@ def evenly_spread(rows, limit):
     return rows[np.linspace(0, len(rows) - 1, limit).astype(int)]
 
 
-def float32_rows(X):
-    """``X`` as a float32 array that torch may wrap without a warning.
+def map_batches(X, fn, n_outputs, dtype, progress=False):
+    """Apply ``fn`` to batches of rows of ``X`` and gather the results.
 
-    A float32, writeable, C-contiguous array is returned as is (no copy);
-    anything else is copied, which for a batch costs little.
-    """
-    if X.dtype == np.float32 and X.flags.writeable and X.flags.c_contiguous:
-        return X
-    return np.array(X, dtype=np.float32, order="C")
-
-
-def map_batches(X, fn, n_outputs, dtype, device="cpu", progress=False):
-    """Apply ``fn`` to float32 batches of ``X`` and gather the results.
-
-    The output array is allocated once in ``dtype``; only one batch of
-    activations exists at a time. ``progress`` shows a progress bar over
-    the batches.
+    ``fn`` takes a batch of rows (an array) and returns an array or a
+    tensor. The output array is allocated once in ``dtype``; only one
+    batch of activations exists at a time. ``progress`` shows a progress
+    bar over the batches.
     """
     out = np.empty((X.shape[0], n_outputs), dtype=dtype)
     starts = range(0, X.shape[0], INFERENCE_BATCH_SIZE)
@@ -121,6 +110,8 @@ def map_batches(X, fn, n_outputs, dtype, device="cpu", progress=False):
     with torch.inference_mode():
         for start in starts:
             stop = start + INFERENCE_BATCH_SIZE
-            batch = torch.from_numpy(float32_rows(X[start:stop])).to(device)
-            out[start:stop] = fn(batch).cpu().numpy()
+            result = fn(X[start:stop])
+            if isinstance(result, torch.Tensor):
+                result = result.cpu().numpy()
+            out[start:stop] = result
     return out

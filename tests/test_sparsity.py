@@ -26,15 +26,15 @@ def test_sparsity_adds_the_code_l1_norm_to_the_loss():
     assert penalized == pytest.approx(0.5 * 3.0)
 
 
-def test_codes_get_sparser_as_sparsity_grows(X):
+def test_code_l1_norm_shrinks_as_sparsity_grows(X):
+    # code_sparsity_ (entries below 1e-3) stays under 1 % at every sparsity
+    # here, and its order over the three fits follows the rounding of the
+    # fits, not the penalty: the L1 norm is what the penalty reliably moves.
     fits = [
         AutoencoderTransformer(16, sparsity=s, **PARAMS).fit(X) for s in (0.0, 0.1, 1.0)
     ]
     l1 = [np.abs(ae.transform(X)).sum(axis=1).mean() for ae in fits]
-    near_zero = [ae.code_sparsity_ for ae in fits]
-    assert l1[0] > l1[1] > l1[2]
-    assert near_zero[0] <= near_zero[1] <= near_zero[2]
-    assert near_zero[2] > near_zero[0]
+    assert l1[0] > 2 * l1[1] > 2 * l1[2]
 
 
 def test_overcomplete_code_is_refused_without_sparsity(X):

@@ -1,0 +1,74 @@
+"""Real data's numbers: large offsets, tiny units, extreme rows, refits."""
+
+import numpy as np
+import pytest
+
+from sk_autoencoder import (
+    AutoencoderImputer,
+    AutoencoderTransformer,
+)
+
+PARAMS = {"hidden_layer_sizes": (16,), "max_iter": 30, "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def low_rank():
+    """Rank-2 rows in 8 features with noise 0.1, split 400 / 200."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 2)) @ rng.normal(size=(2, 8))
+    X += 0.1 * rng.normal(size=X.shape)
+    return X[:400], X[400:]
+
+
+def held_out_error(ae, X):
+    return np.mean((ae.inverse_transform(ae.transform(X)) - X) ** 2)
+
+
+@pytest.mark.parametrize("offset", [1e4, 1e8, 1e12])
+def test_large_offsets_keep_their_detail(low_rank, offset):
+    train, test = low_rank
+    plain = AutoencoderTransformer(2, **PARAMS).fit(train)
+    shifted = AutoencoderTransformer(2, **PARAMS).fit(train + offset)
+    error = held_out_error(shifted, test + offset)
+    assert error < 1.1 * held_out_error(plain, test)
+
+
+def test_imputer_keeps_the_detail_of_features_with_a_large_offset(low_rank):
+    train, _ = low_rank
+    rng = np.random.default_rng(1)
+    missing = rng.random(train.shape) < 0.1
+    errors = []
+    for offset in (0.0, 1e8):
+        X = np.where(missing, np.nan, train + offset)
+        filled = AutoencoderImputer(**PARAMS).fit_transform(X)
+        errors.append(np.sqrt(np.mean((filled - offset - train)[missing] ** 2)))
+    assert errors[1] < 1.1 * errors[0]
+
+
+@pytest.mark.parametrize("unit", [1e-20, 1e20])
+def test_features_in_tiny_or_huge_units_keep_their_scale(low_rank, unit):
+    train, test = low_rank
+    plain = AutoencoderTransformer(2, **PARAMS).fit(train)
+    scaled = AutoencoderTransformer(2, **PARAMS).fit(train * unit)
+    error = held_out_error(scaled, test * unit) / unit**2
+    assert error < 1.1 * held_out_error(plain, test)
+
+
+def test_imputed_tiny_unit_feature_stays_in_its_range(low_rank):
+    X = low_rank[0].copy()
+    X[:, 0] *= 1e-20
+    missing = np.random.default_rng(2).random(X.shape) < 0.1
+    filled = AutoencoderImputer(**PARAMS).fit_transform(np.where(missing, np.nan, X))
+    column = filled[missing[:, 0], 0]
+    low, high = X[:, 0].min(), X[:, 0].max()
+    spread = high - low
+    assert np.all((column > low - spread) & (column < high + spread))
+
+
+def test_a_refit_keeps_nothing_from_the_earlier_fit(low_rank):
+    train, _ = low_rank
+    ae = AutoencoderTransformer(0.9, **PARAMS).fit(train)
+    assert hasattr(ae, "candidate_r2_") and hasattr(ae, "best_validation_score_")
+    ae.set_params(n_components=2, early_stopping=False).fit(train)
+    assert not hasattr(ae, "candidate_r2_")
+    assert not hasattr(ae, "best_validation_score_")
