@@ -1,6 +1,7 @@
 """The shared base: the fit template, inference primitives and the hooks
 through which each estimator adds what only it has."""
 
+import copy
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -177,6 +178,15 @@ class BaseAutoencoder(BaseEstimator):
                 f"partial_fit needs an int n_components, got {self.n_components!r}:"
                 " a code size searched from the data needs the data at once (fit)."
             )
+        if not first_call:
+            n_components = self._resolve_n_components(X.shape[1])
+            if n_components != self.n_components_:
+                # As IncrementalPCA: the width is fixed by the first call.
+                raise ValueError(
+                    f"n_components={self.n_components!r} differs from "
+                    f"n_components_={self.n_components_} of the first "
+                    "partial_fit call; call fit to start over with another width."
+                )
         with self._unfitted_on_error():
             if first_call:
                 self._check_params(X)
@@ -463,19 +473,22 @@ class BaseAutoencoder(BaseEstimator):
         shape (n_samples,). Codes are clipped to ``code_bounds`` (lower,
         upper) before decoding when given.
 
-        Scores are float64 whatever the input, as scikit-learn's own
-        ``score_samples`` are.
+        Computed in float64 by a float64 copy of the network: the errors
+        are finite for every row float32 holds, and a row's error does not
+        depend on the rows that share its batch (float32 matrix products
+        round differently for different batch sizes). Scores are float64
+        whatever the input, as scikit-learn's own ``score_samples`` are.
         """
-        module = self.net_.module_
+        module = copy.deepcopy(self.net_.module_).double()
         scaler = self._scaler()
         if code_bounds is not None:
             code_bounds = [
-                torch.as_tensor(b, dtype=torch.float32, device=self.net_.device)
+                torch.as_tensor(b, dtype=torch.float64, device=self.net_.device)
                 for b in code_bounds
             ]
 
         def error(x):
-            x = scaler.transform(x)
+            x = scaler.transform(x, np.float64)
             code = module.encode(x)
             if code_bounds is not None:
                 code = torch.clamp(code, *code_bounds)

@@ -104,6 +104,18 @@ class EarlyStoppingFromStart(EarlyStopping):
         self.best_model_weights_ = deepcopy(net.module_.state_dict())
 
 
+def was_interrupted(net):
+    """Whether the user cut the training of ``net`` short (Ctrl-C).
+
+    skorch ends training quietly on a KeyboardInterrupt, the same way its
+    EarlyStopping stops (by raising one); what tells them apart is that
+    early stopping has run out of patience.
+    """
+    stopping = dict(net.callbacks_)["early_stopping"]
+    finished = len(net.history) >= net.max_epochs
+    return not finished and stopping.misses_ < stopping.patience
+
+
 def adam():
     """torch's Adam with its fastest update for every device.
 

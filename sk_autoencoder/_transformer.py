@@ -5,6 +5,7 @@ from numbers import Integral
 import numpy as np
 
 from ._base import BaseAutoencoder, EncoderMixin
+from ._skorch import was_interrupted
 from ._utils import Interval, RealNotInt, _fit_context
 
 
@@ -30,7 +31,7 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         R^2 (``1 - SSE / SST`` in scaled units, on the validation rows)
         reaches it: a bisection over code sizes fits about
         ``log2(n_features)`` candidates with the same seed and keeps the
-        chosen one.
+        chosen one. An interrupt (Ctrl-C) ends the search and the fit.
 
     hidden_layer_sizes : array-like of int, default=(64,)
         Widths of the encoder's hidden layers; the decoder mirrors them.
@@ -353,6 +354,10 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         while low < high:
             size = (low + high) // 2
             held_out = self._fit_size(X, size, seed)
+            if was_interrupted(self.net_):
+                # A cut-short candidate would skew the choice: the search
+                # ends, and the fit with it (leaving the estimator unfitted).
+                raise KeyboardInterrupt
             candidate_r2[size] = self._reconstruction_r2(held_out)
             if candidate_r2[size] >= target:
                 high = size

@@ -29,6 +29,10 @@ ESTIMATORS = [
     AutoencoderOutlierDetector(**FAST),
     AutoencoderImputer(**FAST),
     AutoencoderImputer(add_indicator=True, **FAST),
+    # And as a user gets them.
+    AutoencoderTransformer(),
+    AutoencoderOutlierDetector(),
+    AutoencoderImputer(),
 ]
 
 # Expected failures, each with its reason; empty means every check passes.

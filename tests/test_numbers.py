@@ -5,6 +5,7 @@ import pytest
 
 from sk_autoencoder import (
     AutoencoderImputer,
+    AutoencoderOutlierDetector,
     AutoencoderTransformer,
 )
 
@@ -65,6 +66,20 @@ def test_imputed_tiny_unit_feature_stays_in_its_range(low_rank):
     assert np.all((column > low - spread) & (column < high + spread))
 
 
+@pytest.mark.parametrize(
+    "estimator", [AutoencoderTransformer, AutoencoderOutlierDetector]
+)
+def test_scores_are_finite_and_ordered_for_extreme_finite_rows(low_rank, estimator):
+    train, test = low_rank
+    model = estimator(**PARAMS).fit(train)
+    extreme = test[:3].copy()
+    extreme[0, 0], extreme[1, 0], extreme[2, 0] = 1e10, 1e20, 1e30
+    scores = model.score_samples(np.vstack([test, extreme]))
+    assert np.isfinite(scores).all()
+    assert scores[-3] > scores[-2] > scores[-1]
+    assert scores[-3] < scores[:-3].min()
+
+
 def test_a_refit_keeps_nothing_from_the_earlier_fit(low_rank):
     train, _ = low_rank
     ae = AutoencoderTransformer(0.9, **PARAMS).fit(train)
@@ -72,3 +87,14 @@ def test_a_refit_keeps_nothing_from_the_earlier_fit(low_rank):
     ae.set_params(n_components=2, early_stopping=False).fit(train)
     assert not hasattr(ae, "candidate_r2_")
     assert not hasattr(ae, "best_validation_score_")
+
+
+@pytest.mark.parametrize(
+    "estimator", [AutoencoderTransformer, AutoencoderOutlierDetector]
+)
+def test_partial_fit_refuses_a_changed_n_components(low_rank, estimator):
+    train, _ = low_rank
+    model = estimator(2, **PARAMS).partial_fit(train)
+    model.set_params(n_components=4)
+    with pytest.raises(ValueError, match=r"n_components=4 .* n_components_=2"):
+        model.partial_fit(train)

@@ -256,6 +256,15 @@ def test_keyboard_interrupt_keeps_the_epochs_trained_so_far():
     assert np.isfinite(estimator.score_samples(X)).all()
 
 
+def test_keyboard_interrupt_ends_a_code_size_search():
+    estimator = AutoencoderTransformer(
+        0.9, callbacks=[InterruptAtEpoch(2)], **{**FAST, "max_iter": 10}
+    )
+    with pytest.raises(KeyboardInterrupt):
+        estimator.fit(make_X(200))
+    assert not hasattr(estimator, "net_")
+
+
 @pytest.mark.parametrize("est", list(ESTIMATORS))
 def test_inference_from_four_threads_matches_serial(fitted, est):
     estimator = fitted[est]
