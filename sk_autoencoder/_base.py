@@ -14,6 +14,8 @@ from sklearn.base import (
     clone,
 )
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from skorch.callbacks import Callback
+from torch import nn
 
 from ._data import Corruption, ScaledRows, Scaler, fit_scaler
 from ._network import ACTIVATIONS, ConvAutoencoder, MLPAutoencoder, principal_axes
@@ -36,21 +38,29 @@ MAX_REPORTED_ROWS = 10_000
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-def check_float32_range(X):
-    """``X``, or a ValueError if it holds a value that float32 cannot.
+def check_float32_range(X, allow_nan=False):
+    """``X``, or a ValueError if it holds NaN (unless ``allow_nan``) or a
+    value that float32 cannot.
 
     The network computes in float32: a larger value would become inf there
-    and every output NaN. fmax / fmin skip NaN (missing values) and make no
-    temporary copy of ``X``.
+    and every output NaN. NaN is looked for here too, since scikit-learn's
+    ``assume_finite`` configuration skips its own check. The reductions
+    make no temporary copy of ``X``.
     """
-    if X.dtype == np.float64 and X.size:
+    if not X.size:
+        return X
+    if allow_nan:
         largest = max(np.fmax.reduce(X, axis=None), -np.fmin.reduce(X, axis=None))
-        if largest > FLOAT32_MAX:
-            raise ValueError(
-                f"X contains a value of magnitude {largest:.4g}, beyond what "
-                f"float32 holds ({FLOAT32_MAX:.4g}): the network computes in "
-                "float32. Rescale X."
-            )
+    else:
+        largest = max(np.max(X), -np.min(X))
+        if np.isnan(largest):
+            raise ValueError("Input X contains NaN.")
+    if largest > FLOAT32_MAX:
+        raise ValueError(
+            f"X contains a value of magnitude {largest:.4g}, beyond what "
+            f"float32 holds ({FLOAT32_MAX:.4g}): the network computes in "
+            "float32. Rescale X."
+        )
     return X
 
 
@@ -296,7 +306,7 @@ class BaseAutoencoder(BaseEstimator):
             seed=seed,
             verbose=self.verbose,
             device=self._device(),
-            callbacks=[clone(callback) for callback in self.callbacks or []],
+            callbacks=self._cloned_callbacks(),
             corruption=self._corruption(),
             support_fraction=self._support_fraction(),
             sparsity=self.sparsity,
@@ -308,11 +318,31 @@ class BaseAutoencoder(BaseEstimator):
         }
         self.net_ = build_net(module, module_params, train, valid, config)
         with torch_threads(n_threads(self.n_jobs)), seeded_torch(seed):
-            self.net_.initialize()
+            self._initialize_net()
             self._check_module(train)
         if hasattr(self.net_.module_, "start_from_pca"):
             self.net_.module_.start_from_pca(principal_axes(scaled_cov, n_components))
         return train, valid
+
+    def _cloned_callbacks(self):
+        """Clones of ``callbacks`` (skorch writes its run state into them),
+        each a skorch Callback or, as skorch also takes, a (name, Callback)
+        pair."""
+        cloned = []
+        for item in self.callbacks or []:
+            name, callback = (
+                item if isinstance(item, tuple) and len(item) == 2 else (None, item)
+            )
+            if not isinstance(callback, Callback) or not (
+                name is None or isinstance(name, str)
+            ):
+                raise TypeError(
+                    "callbacks must hold skorch Callback instances or (name, "
+                    f"Callback) pairs, got {item!r}."
+                )
+            callback = clone(callback)
+            cloned.append(callback if name is None else (name, callback))
+        return cloned
 
     def _module_and_params(self, n_features):
         """The module class and its parameters besides the two widths."""
@@ -365,9 +395,34 @@ class BaseAutoencoder(BaseEstimator):
             )
         return shape if len(shape) == 3 else (1, *shape)
 
+    def _initialize_net(self):
+        """Initialize ``net_``, naming the fault when ``module`` builds no
+        trainable torch module."""
+        try:
+            self.net_.initialize()
+        except Exception as error:
+            module = getattr(self.net_, "module_", None)
+            if not isinstance(module, nn.Module):
+                raise TypeError(
+                    f"module={self.module!r} must build a torch.nn.Module, got "
+                    f"{type(module).__name__}."
+                ) from error
+            if not any(param.requires_grad for param in module.parameters()):
+                raise ValueError(
+                    f"module={self.module!r} has no trainable parameters."
+                ) from error
+            raise
+
     def _check_module(self, train):
         """Fail before training when ``module`` breaks the contract."""
         module = self.net_.module_
+        dtypes = {param.dtype for param in module.parameters()} - {torch.float32}
+        if dtypes:
+            raise TypeError(
+                f"module={self.module!r} has parameters of dtype "
+                f"{sorted(map(str, dtypes))}; the network computes in float32 "
+                "(torch's default dtype): build its layers without a dtype."
+            )
         missing = [
             name
             for name in ("encode", "decode")
@@ -379,18 +434,29 @@ class BaseAutoencoder(BaseEstimator):
                 "encode(x) -> code and decode(code) -> reconstruction."
             )
         x = train.batch(train.indices[:2]).nan_to_num().to(self.net_.device)
+        expected = [(len(x), train.scaler.mean.shape[0]), (len(x), self.n_components_)]
         with torch.no_grad():
             out = module(x)
-        expected = [(len(x), train.scaler.mean.shape[0]), (len(x), self.n_components_)]
-        shapes = None
-        if isinstance(out, tuple | list) and len(out) == 2:
-            shapes = [tuple(getattr(part, "shape", ())) for part in out]
-        if shapes != expected:
-            raise ValueError(
-                f"module={self.module!r}: forward(x) must return "
-                f"(reconstruction, code) of shapes {expected[0]} and "
-                f"{expected[1]} for a batch of {len(x)} rows."
-            )
+            shapes = None
+            if isinstance(out, tuple | list) and len(out) == 2:
+                shapes = [tuple(getattr(part, "shape", ())) for part in out]
+            if shapes != expected:
+                raise ValueError(
+                    f"module={self.module!r}: forward(x) must return "
+                    f"(reconstruction, code) of shapes {expected[0]} and "
+                    f"{expected[1]} for a batch of {len(x)} rows."
+                )
+            code = module.encode(x)
+            shape = tuple(getattr(code, "shape", ()))
+            if shape == expected[1]:
+                shape = tuple(getattr(module.decode(code), "shape", ()))
+                if shape == expected[0]:
+                    return
+        raise ValueError(
+            f"module={self.module!r}: encode(x) must return codes of shape "
+            f"{expected[1]} and decode(code) rows of shape {expected[0]} for "
+            f"a batch of {len(x)} rows, got {shape}."
+        )
 
     def _train(self, train, epochs):
         with torch_threads(n_threads(self.n_jobs)):
@@ -407,6 +473,11 @@ class BaseAutoencoder(BaseEstimator):
             self.best_validation_score_ = max(validation_scores)
 
     def _resolve_n_components(self, n_features):
+        if isinstance(self.n_components, bool):
+            raise ValueError(
+                f"n_components={self.n_components!r} must be an int (the code's "
+                "width), not a bool."
+            )
         if self.n_components == "auto":
             # Narrow enough that the network must learn the structure, wide
             # enough to rebuild the rows it is meant to rebuild.
@@ -425,16 +496,39 @@ class BaseAutoencoder(BaseEstimator):
         return tuple(int(size) for size in sizes)
 
     def _device(self):
-        """The torch device to train on: ``"auto"`` picks CUDA when present."""
+        """The torch device to train on: ``"auto"`` picks CUDA when present.
+
+        A device this machine does not have is refused here, before any
+        torch object exists.
+        """
         if self.device == "auto":
             return "cuda" if torch.cuda.is_available() else "cpu"
         try:
-            torch.device(self.device)
+            device = torch.device(self.device)
         except RuntimeError as error:
             raise ValueError(
                 f"device={self.device!r} is not a torch device; use 'cpu', "
                 "'cuda', 'cuda:1', 'auto', ..."
             ) from error
+        if device.type == "cuda":
+            n_gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+            if (device.index or 0) >= n_gpus:
+                raise ValueError(
+                    f"device={self.device!r} is not available: torch sees "
+                    f"{n_gpus} CUDA device(s) here. Use 'cpu', or 'auto' to take "
+                    "a GPU when there is one."
+                )
+        elif device.type == "mps":
+            if not torch.backends.mps.is_available():
+                raise ValueError(
+                    f"device={self.device!r} is not available: torch sees no MPS "
+                    "device here. Use 'cpu' or 'auto'."
+                )
+        elif device.type != "cpu":
+            raise ValueError(
+                f"device={self.device!r} cannot train a network here; use "
+                "'cpu', 'cuda', 'cuda:1', 'mps' or 'auto'."
+            )
         return self.device
 
     # ------------------------------------------------------------ inference

@@ -137,6 +137,11 @@ class ScaledRows(torch.utils.data.Dataset):
                 f"noise={noise!r} returned shape {corrupted.shape} for rows of "
                 f"shape {raw.shape}: it must return the corrupted rows, same shape."
             )
+        if np.isinf(corrupted).any():
+            raise ValueError(
+                f"noise={noise!r} returned inf: it must return finite values "
+                "(or NaN for the entries it masks)."
+            )
         return self.scaler.transform(corrupted), clean
 
 

@@ -17,6 +17,8 @@ from ._utils import (
     StrOptions,
     _check_feature_names_in,
     _fit_context,
+    is_pandas_na,
+    is_scalar_nan,
     n_threads,
     torch_threads,
 )
@@ -379,7 +381,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     def _validate_X(self, X, reset):
         # As scikit-learn's imputers: NaN is allowed only when it marks the
         # missing entries; any other placeholder becomes NaN in a copy.
-        nan_marks_missing = isinstance(self.missing_values, Real) and np.isnan(
+        # pd.NA turns into NaN on conversion to float, as NaN does.
+        nan_marks_missing = is_scalar_nan(self.missing_values) or is_pandas_na(
             self.missing_values
         )
         X = validate_data(
@@ -391,7 +394,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         )
         if not nan_marks_missing:
             X = np.where(X == self.missing_values, np.nan, X)
-        return check_float32_range(X)
+        return check_float32_range(X, allow_nan=True)
 
     def _check_params(self, X):
         low = self._check_limit("min_value", X.shape[1])

@@ -8,10 +8,12 @@ import numpy as np
 import torch
 from joblib import cpu_count
 
-# scikit-learn's private helpers, the ones its own estimators are built on.
-# Imported here only, so that a release that moves them breaks one module.
+# scikit-learn's private helpers (all but check_random_state), the ones its
+# own estimators are built on. Imported here only, so that a release that
+# moves them breaks one module.
 from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
+from sklearn.utils._missing import is_pandas_na, is_scalar_nan
 from sklearn.utils._param_validation import (
     Interval,
     MissingValues,
@@ -31,6 +33,8 @@ __all__ = [
     "_fit_context",
     "draw_seed",
     "evenly_spread",
+    "is_pandas_na",
+    "is_scalar_nan",
     "map_batches",
     "n_threads",
     "seeded_torch",

@@ -2,6 +2,9 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.decomposition import PCA
 
 from sk_autoencoder import (
     AutoencoderImputer,
@@ -98,3 +101,76 @@ def test_partial_fit_refuses_a_changed_n_components(low_rank, estimator):
     model.set_params(n_components=4)
     with pytest.raises(ValueError, match=r"n_components=4 .* n_components_=2"):
         model.partial_fit(train)
+
+
+@st.composite
+def awkward_data(draw):
+    """Low-rank rows in any dtype, memory order, offset, unit and shape."""
+    n_samples, n_features = draw(st.integers(20, 80)), draw(st.integers(2, 6))
+    dtype = draw(st.sampled_from(["<f8", ">f8", "<f4", "<f2", "<i8", "<i4", "?"]))
+    if dtype in ("<f8", ">f8", "<f4"):
+        offset = draw(st.sampled_from([0.0, -1e4, 1e8, 1e12]))
+        unit = draw(st.sampled_from([1e-20, 1e-3, 1.0, 1e6, 1e20]))
+    else:
+        offset, unit = draw(st.sampled_from([0.0, 100.0])), 10.0
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    X = rng.normal(size=(n_samples, 2)) @ rng.normal(size=(2, n_features))
+    X += 0.1 * rng.normal(size=X.shape)
+    if dtype == "?":
+        X = X > 0
+    else:
+        X = (X * unit + offset).astype(dtype)
+    return np.asfortranarray(X) if draw(st.booleans()) else X
+
+
+def widened_range(X):
+    X = np.asarray(X, dtype=np.float64)
+    low, high = np.nanmin(X, axis=0), np.nanmax(X, axis=0)
+    return low - 3 * (high - low), high + 3 * (high - low)
+
+
+def expected_dtype(X):
+    return np.float32 if X.dtype == np.float32 else np.float64
+
+
+@settings(max_examples=25, deadline=None)
+@given(X=awkward_data())
+def test_transformer_on_awkward_data_matches_pca_and_keeps_its_promises(X):
+    ae = AutoencoderTransformer(1, **{**PARAMS, "max_iter": 3}).fit(X)
+    Z = ae.transform(X)
+    X_rebuilt = ae.inverse_transform(Z)
+    assert Z.dtype == X_rebuilt.dtype == expected_dtype(X)
+    assert np.isfinite(Z).all() and np.isfinite(ae.score_samples(X)).all()
+    low, high = widened_range(X)
+    assert np.all((X_rebuilt >= low) & (X_rebuilt <= high))
+    X64 = np.asarray(X, dtype=np.float64)
+    pca = PCA(1).fit(X64)
+    pca_error = np.mean((pca.inverse_transform(pca.transform(X64)) - X64) ** 2)
+    error = np.mean((np.asarray(X_rebuilt, dtype=np.float64) - X64) ** 2)
+    # float32's resolution of the spread, for rows PCA rebuilds exactly.
+    floor = 1e-10 * np.var(X64, axis=0).sum()
+    assert error <= 1.25 * pca_error + floor
+
+
+@settings(max_examples=25, deadline=None)
+@given(X=awkward_data())
+def test_detector_on_awkward_data_gives_finite_ordered_scores(X):
+    detector = AutoencoderOutlierDetector(**{**PARAMS, "max_iter": 3}).fit(X)
+    scores = detector.score_samples(X)
+    assert scores.dtype == np.float64 and np.isfinite(scores).all()
+    assert set(np.unique(detector.predict(X))) <= {-1, 1}
+    assert detector.transform(X).dtype == expected_dtype(X)
+
+
+@settings(max_examples=25, deadline=None)
+@given(X=awkward_data(), seed=st.integers(0, 2**16))
+def test_imputer_on_awkward_data_fills_within_range(X, seed):
+    X = np.asarray(X, dtype=np.float64 if X.dtype != np.float32 else np.float32)
+    missing = np.random.default_rng(seed).random(X.shape) < 0.15
+    missing[0] = False  # every feature keeps observed entries
+    holes = np.where(missing, np.nan, X)
+    filled = AutoencoderImputer(**{**PARAMS, "max_iter": 3}).fit_transform(holes)
+    assert filled.dtype == X.dtype and np.isfinite(filled).all()
+    assert np.array_equal(filled[~missing], X[~missing])
+    low, high = widened_range(holes)
+    assert np.all((filled >= low) & (filled <= high))

@@ -1,0 +1,172 @@
+"""Mistakes a user makes get an error that names the problem, before training."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import sklearn
+import torch
+from skorch.callbacks import Callback, EpochTimer
+from torch import nn
+
+from sk_autoencoder import (
+    AutoencoderImputer,
+    AutoencoderOutlierDetector,
+    AutoencoderTransformer,
+)
+
+FAST = {"hidden_layer_sizes": (8,), "max_iter": 2, "random_state": 0}
+
+
+class FailWhenTrainingStarts(Callback):
+    def on_train_begin(self, net, **kwargs):
+        raise AssertionError("training started")
+
+
+def refused(estimator, X, error, match):
+    """Fit ``estimator`` on ``X``: it must raise ``error`` before training."""
+    estimator.set_params(callbacks=[FailWhenTrainingStarts()])
+    with pytest.raises(error, match=match):
+        estimator.fit(X)
+    assert not hasattr(estimator, "net_")
+
+
+@pytest.fixture(scope="module")
+def X():
+    return np.random.default_rng(0).normal(size=(60, 6))
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+@pytest.mark.parametrize("device", ["cuda", "cuda:7"])
+def test_a_missing_gpu_is_named(X, device):
+    refused(
+        AutoencoderTransformer(2, device=device, **FAST),
+        X,
+        ValueError,
+        rf"device='{device}' is not available: torch sees 0 CUDA device",
+    )
+
+
+@pytest.mark.skipif(torch.backends.mps.is_available(), reason="this machine has MPS")
+def test_a_missing_mps_device_is_named(X):
+    refused(
+        AutoencoderTransformer(2, device="mps", **FAST),
+        X,
+        ValueError,
+        r"device='mps' is not available",
+    )
+
+
+def test_a_device_that_cannot_train_is_refused(X):
+    refused(
+        AutoencoderTransformer(2, device="meta", **FAST),
+        X,
+        ValueError,
+        r"device='meta' cannot train a network here",
+    )
+
+
+@pytest.mark.parametrize("callback", [object(), "print_log", ("name", object())])
+def test_callbacks_that_are_not_skorch_callbacks_are_named(X, callback):
+    estimator = AutoencoderTransformer(2, callbacks=[callback], **FAST)
+    with pytest.raises(TypeError, match=r"callbacks must hold skorch Callback"):
+        estimator.fit(X)
+
+
+def test_callbacks_take_skorch_name_callback_pairs(X):
+    timer = EpochTimer()
+    estimator = AutoencoderTransformer(2, callbacks=[("timer", timer)], **FAST)
+    estimator.fit(X)
+    used = dict(estimator.net_.callbacks_)["timer"]
+    assert isinstance(used, EpochTimer) and used is not timer  # a clone
+
+
+class Tiny(nn.Module):
+    def __init__(self, n_features, n_components, code_width=None, dtype=None):
+        super().__init__()
+        self.encoder = nn.Linear(n_features, code_width or n_components, dtype=dtype)
+        self.decoder = nn.Linear(n_components, n_features, dtype=dtype)
+        self.n_components = n_components
+
+    def encode(self, x):
+        return self.encoder(x)
+
+    def decode(self, z):
+        return self.decoder(z)
+
+    def forward(self, x):
+        code = self.encode(x)[:, : self.n_components]
+        return self.decode(code), code
+
+
+class NoParameters(Tiny):
+    def __init__(self, n_features, n_components):
+        nn.Module.__init__(self)
+        self.encoder = self.decoder = nn.Identity()
+        self.n_components = n_components
+
+
+def not_a_module(n_features, n_components):
+    return "a network"
+
+
+@pytest.mark.parametrize(
+    ("module", "params", "error", "match"),
+    [
+        (not_a_module, None, TypeError, r"must build a torch.nn.Module, got str"),
+        (NoParameters, None, ValueError, r"has no trainable parameters"),
+        (Tiny, {"code_width": 5}, ValueError, r"encode\(x\) must return codes"),
+        (Tiny, {"dtype": torch.float64}, TypeError, r"dtype \['torch.float64'\]"),
+    ],
+    ids=["not-a-module", "no-parameters", "encode-too-wide", "float64"],
+)
+def test_modules_that_break_the_contract_are_named(X, module, params, error, match):
+    estimator = AutoencoderTransformer(2, module=module, module_params=params, **FAST)
+    refused(estimator, X, error, match)
+
+
+def test_noise_that_returns_inf_is_named(X):
+    def explode(batch, rng):
+        return batch * np.inf
+
+    refused(
+        AutoencoderTransformer(2, noise=explode, **FAST),
+        X,
+        ValueError,
+        r"noise=.* returned inf",
+    )
+
+
+@pytest.mark.parametrize(
+    "estimator", [AutoencoderTransformer, AutoencoderOutlierDetector]
+)
+def test_a_bool_n_components_is_refused(X, estimator):
+    refused(estimator(True, **FAST), X, ValueError, r"n_components=True must be an int")
+
+
+@pytest.mark.parametrize(
+    "estimator", [AutoencoderTransformer(2, **FAST), AutoencoderOutlierDetector(**FAST)]
+)
+def test_nan_is_refused_even_when_scikit_learn_assumes_finite(X, estimator):
+    X = X.copy()
+    X[3, 2] = np.nan
+    with sklearn.config_context(assume_finite=True):
+        refused(estimator, X, ValueError, r"Input X contains NaN")
+
+
+def test_imputer_takes_pandas_na_as_missing_values():
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(60, 4))
+    frame = pd.DataFrame(values).astype("Float64")
+    frame.iloc[::7, 1] = pd.NA
+    filled = AutoencoderImputer(missing_values=pd.NA, **FAST).fit_transform(frame)
+    assert not np.isnan(filled).any()
+    observed = ~frame.isna().to_numpy()
+    assert np.array_equal(filled[observed], values[observed])
+
+
+def test_a_huge_column_with_an_offset_trains(X):
+    # Near float32's limit but within it: scaled in float64, it trains.
+    X = X.copy()
+    X[:, 0] = 3.3e38 * np.sign(X[:, 0]) + 1e37
+    ae = AutoencoderTransformer(2, **FAST).fit(X)
+    assert np.isfinite(ae.score_samples(X)).all()
