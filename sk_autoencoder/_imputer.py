@@ -27,24 +27,30 @@ from ._utils import (
 class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     """Imputation of missing values by an autoencoder's reconstruction.
 
-    The autoencoder of :class:`AutoencoderTransformer` learns to fill in
-    what it does not see: in every batch a random share of the observed
-    entries is hidden (``noise="mask"``), and the loss is the squared error
-    on the hidden entries only, the part of the output that ``transform``
-    uses. Hidden and missing entries enter the network as their feature's
-    mean, plus one indicator input per feature that tells the network which
-    entries are missing. ``transform`` then replaces each missing entry
-    with the network's reconstruction of the row and leaves every observed
-    entry exactly as given.
+    An autoencoder [1]_ (the network and training of
+    :class:`AutoencoderTransformer`) that learns to fill in what it does
+    not see: in every batch a random share of the observed entries is
+    masked (``noise="mask"``, the masking noise of a denoising autoencoder
+    [2]_), and the loss is the squared error on the masked entries only,
+    the part of the output that ``transform`` uses. Masked and missing
+    entries enter the network as their feature's mean, plus one indicator
+    input per feature that tells the network which entries it does not
+    see. ``transform`` then replaces each missing entry with the network's
+    reconstruction of the row and leaves every observed entry exactly as
+    given.
 
     Parameters
     ----------
     n_components : int or "auto", default="auto"
         Width of the code. ``"auto"`` uses half the number of features (at
-        least 1).
+        least 1), narrow enough that the network must learn how the
+        features depend on each other. At most the number of features,
+        unless ``sparsity > 0``.
 
-    missing_values : int, float or np.nan, default=np.nan
+    missing_values : int, float, np.nan or pd.NA, default=np.nan
         The placeholder for missing values; every occurrence is imputed.
+        ``pd.NA`` marks the missing entries of pandas' nullable columns,
+        which become NaN on conversion to float.
 
     add_indicator : bool, default=False
         If True, a :class:`~sklearn.impute.MissingIndicator` is appended to
@@ -60,68 +66,107 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
     max_value : float, array-like of shape (n_features,) or None, \
             default=np.inf
-        Largest value an imputed entry takes. None means np.inf. Read by
-        ``fit``.
+        Largest value an imputed entry takes (per feature, for an array).
+        None means np.inf. Read by ``fit``.
 
     hidden_layer_sizes : array-like of int, default=(64,)
         Widths of the encoder's hidden layers; the decoder mirrors them.
+        ``()`` gives a linear autoencoder. With ``image_shape``, the
+        channels of the convolutions instead (at least one).
 
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
-        Nonlinearity of the hidden layers.
+        Nonlinearity of the hidden layers of the built-in networks.
 
     alpha : float, default=1e-4
-        Strength of the L2 penalty (Adam's weight decay).
+        Strength of the L2 penalty, applied as Adam's weight decay to every
+        parameter of the network.
 
     batch_size : int or "auto", default="auto"
-        Rows per training batch; ``"auto"`` means ``min(200, n_samples)``.
+        Rows per training batch; ``"auto"`` means 200. Either is capped at
+        the number of training rows (those not held out for validation).
 
     learning_rate_init : float, default=1e-3
-        Adam's learning rate.
+        Adam's learning rate, constant throughout training.
 
     max_iter : int, default=200
-        Maximum number of epochs.
+        Maximum number of epochs (passes over the training rows) of
+        ``fit``.
 
     early_stopping : bool, default=True
-        Hold out ``validation_fraction`` of the rows and keep the weights
-        that fill their masked entries best (the PCA start included).
+        If True, hold out ``validation_fraction`` of the rows, stop when
+        their loss has not improved by ``tol`` for ``n_iter_no_change``
+        epochs, and keep the weights that did best on them, the starting
+        weights (the PCA start) included, so the model never ends worse on
+        those rows than it began. If False, train on every row, stop when
+        the training loss stalls in the same way, and keep the last
+        weights. Both losses count the entries that ``noise`` says.
 
     validation_fraction : float, default=0.1
-        Fraction of the rows held out for early stopping.
+        Fraction of the rows held out when ``early_stopping`` is True: at
+        least one row, and at least one left for training (none when ``X``
+        has a single row).
 
     n_iter_no_change : int, default=10
-        Epochs without improvement before training stops.
+        Number of epochs without an improvement of at least ``tol`` before
+        training stops.
 
     tol : float, default=1e-4
-        Smallest decrease of the monitored loss that counts as improvement.
+        Smallest decrease of the monitored loss (the validation loss with
+        ``early_stopping``, otherwise the training loss) that counts as an
+        improvement.
 
     standardize : bool, default=True
-        Scale each feature to unit variance (over its observed entries), so
-        that every feature counts equally in the loss. False centres the
-        features and divides them by one common scale.
+        If True, each feature is divided by its own standard deviation after
+        centring, as by a ``StandardScaler``, so that every feature counts
+        equally. If False, features are centred and divided by one common
+        scale (the root mean variance), so that the reconstruction error
+        weighs features as PCA does, in the original units. Means and
+        variances are those of the observed entries; a constant feature
+        gets scale 1. The default differs from the transformer's so that
+        features in small units are filled as carefully as the others.
 
     sparsity : float, default=0.0
-        Weight of an L1 penalty on the code, as in
-        :class:`AutoencoderTransformer`.
+        Weight of an L1 penalty on the code activations (their absolute
+        values summed per row, averaged over rows) added to the
+        reconstruction loss. It makes codes sparse, and with it
+        ``n_components`` may exceed the number of features (an overcomplete
+        code); without it such a request is refused.
 
     noise : {"mask", "gaussian"}, callable or None, default="mask"
-        Corruption of the training inputs, drawn anew for every batch, as in
-        :class:`AutoencoderTransformer`. ``"mask"`` hides a random
-        ``noise_level`` share of the observed entries, which teaches the
-        network to fill in entries it does not see. A callable
-        ``noise(X_batch, rng)`` hides the entries it sets to NaN, for
-        holes shaped like the ones you expect. With either, the loss counts
-        the hidden entries only (a batch that hides none counts all its
-        observed entries); with ``"gaussian"`` or None, all the observed
+        Corrupt the training inputs, anew for every batch, and train the
+        network to rebuild the clean rows: a denoising autoencoder [2]_.
+        ``"mask"`` masks a random ``noise_level`` share of the observed
+        entries; ``"gaussian"`` adds noise of standard deviation
+        ``noise_level`` in scaled units (see ``standardize``). A callable
+        ``noise(X_batch, rng)`` is the corruption you expect, in the input's
+        units: it gets a copy of a batch of rows (missing entries NaN) and a
+        :class:`numpy.random.Generator` (seeded from ``random_state``) and
+        returns the corrupted rows, same shape (checked on two rows before
+        training), finite but for NaN entries; the entries it sets to NaN
+        are masked, for holes shaped like the ones you expect. Use a
+        module-level function or a :func:`functools.partial` so that the
+        estimator pickles. Only training corrupts (the validation rows too,
+        the same way in every epoch, so that their losses compare);
+        ``transform`` sees inputs as given. The meaning of the loss differs
+        from the other estimators': with ``"mask"`` or a callable, the loss
+        counts the masked entries only (a batch that masks none counts all
+        its observed entries), which teaches the network to fill in entries
+        it does not see; with ``"gaussian"`` or None, all the observed
         entries.
 
     noise_level : float, default=0.2
         Share of the entries masked (below 1), or the standard deviation of
-        Gaussian noise; unused when ``noise`` is None or a callable.
+        the Gaussian noise in scaled units; unused when ``noise`` is None or
+        a callable. The default differs from the transformer's: a fifth of
+        the observed entries masked gives the loss entries to learn from
+        while most of each row stays visible to fill them from.
 
     image_shape : tuple of int or None, default=None
         ``(height, width)`` or ``(channels, height, width)`` when each row
-        is a flattened image: the network is then convolutional, as in
-        :class:`AutoencoderTransformer`.
+        is an image flattened in C order. The built-in network is then
+        convolutional: ``hidden_layer_sizes`` gives the channels of its
+        3 x 3 convolutions, each of which halves the height and width, and
+        the decoder mirrors them. ``X`` stays 2-D. Not with ``module``.
 
     local_layers : int, default=0
         With ``image_shape``: adds to the network a path around the code,
@@ -131,29 +176,44 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         filled pixel then also reads the visible pixels within
         ``local_layers`` pixels of it at full detail, which the code
         compresses away; choose it at least about the width of the holes.
-        Deeper paths can fill better, even past the size of the image
-        (through capacity, not reach), but train slower (each layer
-        convolves the whole image) and overfit sooner; the default
-        ``alpha`` is too strong for them (the inpainting row of
-        ``benchmarks/denoising.py`` uses 13 layers and ``alpha=0``). Needs
-        ``noise="mask"`` or a callable noise (training on hidden entries).
+        Deeper paths can fill better, through capacity more than reach, but
+        train slower (each layer convolves the whole image) and overfit
+        sooner; the default ``alpha`` is too strong for them (see the
+        inpainting setting of the benchmarks). Needs ``noise="mask"`` with
+        ``noise_level > 0``, or a callable noise: a path around the code
+        that is never shown a masked entry learns to copy what it sees.
 
     module : torch.nn.Module class or None, default=None
-        A network of your own, as in :class:`AutoencoderTransformer`. It
-        gets missing and hidden entries as 0 (their feature's mean, in
+        A network of your own instead of the built-in ones, built as
+        ``module(n_features=..., n_components=..., **module_params)``. It
+        must be a ``torch.nn.Module`` with trainable float32 parameters
+        (torch's default dtype), ``encode(x)`` and ``decode(code)`` methods
+        and a ``forward(x)`` that returns ``(reconstruction, code)``
+        (checked on two rows before training); it is then trained, seeded
+        and batched like the built-in networks. If it has a
+        ``start_from_pca(components)`` method, it is called before training
+        with the principal axes of the scaled training rows, an array of
+        shape (n_components, n_features). Unlike the built-in networks, it
+        gets missing and masked entries as 0 (their feature's mean, in
         scaled units), without the indicator.
 
     module_params : dict or None, default=None
-        Keyword arguments for ``module``.
+        Keyword arguments for ``module``, as skorch's ``module__``
+        parameters; refused without ``module``. ``hidden_layer_sizes`` and
+        ``activation`` apply to the built-in networks only.
 
     n_jobs : int, default=None
-        Number of torch threads used in ``fit`` and ``transform``. ``None``
-        means 1; ``-1`` means all cores.
+        Number of torch threads used in ``fit`` and inference. ``None``
+        means 1, which is fastest for small networks and never
+        oversubscribes a parallel search (such as
+        ``GridSearchCV(n_jobs=...)``); ``-1`` means all cores, ``-2`` all but
+        one.
 
     random_state : int, RandomState instance or None, default=None
         Seeds the initialization, the validation split, the shuffling and
-        the masking; an int gives bit-identical fits. The global generators
-        are never used.
+        the noise. An int gives bit-identical fits for the same data and
+        ``n_jobs`` on the CPU. The global NumPy and torch random states are
+        left as they were.
 
     verbose : int, default=0
         1 prints one line per epoch: epoch, training loss, validation loss
@@ -162,10 +222,15 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
     device : str, default="cpu"
         The torch device to train and infer on, such as ``"cuda"``;
-        ``"auto"`` uses the GPU when torch sees one.
+        ``"auto"`` uses the GPU when torch sees one. A model fitted on a GPU
+        unpickles on a machine without one and runs on its CPU (skorch warns
+        with a ``DeviceWarning``). Fitting refuses a device that this
+        machine does not have, before training.
 
     callbacks : list of skorch callbacks, default=None
-        Extra callbacks for the ``skorch.NeuralNet``, cloned before use.
+        Extra callbacks for the ``skorch.NeuralNet``, as instances or
+        ``(name, callback)`` pairs; each is cloned before use, so the ones
+        given here stay untouched.
 
     Attributes
     ----------
@@ -176,21 +241,24 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         Width of the code.
 
     reconstruction_r2_ : float
-        Held-out R^2, in scaled units, of the entries the network fills: with
-        ``noise="mask"`` or a callable, of the observed entries that one
-        fixed draw of the noise hides; otherwise of the reconstruction of all
-        the observed entries.
+        Held-out R^2, in scaled units, of the entries the network fills, on
+        the validation rows (the training rows when ``early_stopping`` is
+        False), at most 10,000 of them, evenly spread: with ``noise="mask"``
+        or a callable, of the observed entries that one fixed draw of the
+        noise masks; otherwise of the reconstruction of all the observed
+        entries.
 
     code_sparsity_ : float
-        Fraction of code entries below 1e-3 in absolute value on the
-        validation rows (at most 10,000 of them).
+        Fraction of code entries below 1e-3 in absolute value, on the rows
+        that ``reconstruction_r2_`` is computed on.
 
     mean_ : ndarray of shape (n_features,)
         Per-feature mean of the observed training entries (0 for a feature
         never observed).
 
     scale_ : ndarray of shape (n_features,)
-        Per-feature scale that the data is divided by after centring.
+        Per-feature scale that the data is divided by after centring (see
+        ``standardize``).
 
     net_ : skorch.NeuralNet
         The trained network; ``net_.module_`` is the torch module.
@@ -206,7 +274,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         Number of epochs run.
 
     loss_curve_ : list of float
-        Training loss of each epoch.
+        Training loss of each epoch: the mean squared reconstruction error
+        in scaled units over the entries the loss counts (see ``noise``),
+        plus the ``sparsity`` penalty.
 
     validation_scores_ : list of float or None
         Negative validation loss of each epoch, when ``early_stopping`` is
@@ -220,6 +290,29 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     sklearn.impute.KNNImputer : Imputation from the nearest neighbours.
     sklearn.impute.IterativeImputer : Imputation by chained regressions.
     AutoencoderTransformer : The same autoencoder as a transformer.
+
+    Notes
+    -----
+    Rows are centred and scaled in float64, a batch at a time, and only
+    then converted to the network's float32, so that a feature with a
+    large offset and a small spread keeps its detail; ``transform`` returns
+    the dtype of its input (float32 or float64), with the observed entries
+    copied unchanged. Values beyond float32's range are refused with a
+    ``ValueError``.
+
+    An interrupt (Ctrl-C) during training ends it as in skorch: the
+    imputer keeps the epochs trained so far (with early stopping, the best
+    of them) and is fitted.
+
+    References
+    ----------
+    .. [1] Hinton, G. E. & Salakhutdinov, R. R. (2006). Reducing the
+       dimensionality of data with neural networks. Science, 313(5786),
+       504-507.
+    .. [2] Vincent, P., Larochelle, H., Bengio, Y. & Manzagol, P.-A. (2008).
+       Extracting and composing robust features with denoising
+       autoencoders. In Proceedings of the 25th International Conference on
+       Machine Learning (ICML).
 
     Examples
     --------
@@ -332,6 +425,10 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
     def transform(self, X):
         """Fill the missing entries of ``X`` from its reconstruction.
+
+        Each row with a missing entry is rebuilt by the network from its
+        observed entries; its missing entries take the reconstruction,
+        clipped to ``min_value`` and ``max_value`` as given to ``fit``.
 
         Parameters
         ----------

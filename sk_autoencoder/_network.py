@@ -51,9 +51,7 @@ class ResidualMLP(_Residual):
     cost outweighs its arithmetic: the linear map and the correction's
     first layer read the same input, so one matrix product computes both;
     the correction's last layer has no bias (the linear map's covers it)
-    and adds its product onto the linear map in the same op. Measured
-    here, a training step at batch size 64 takes a tenth less time than
-    with separate layers.
+    and adds its product onto the linear map in the same op.
     """
 
     def __init__(self, n_in, n_out, hidden_layer_sizes=(), activation="relu"):
@@ -114,7 +112,7 @@ class _AutoencoderFromPCA(nn.Module):
 
     def train(self, mode=True):
         # skorch sets the mode before every batch; walking all submodules
-        # each time costs about a tenth of a small network's step.
+        # each time would weigh on a small network's step.
         if mode == self.training:
             return self
         return super().train(mode)
@@ -145,7 +143,7 @@ class _AutoencoderFromPCA(nn.Module):
         """Set the linear paths to the principal axes ``components``.
 
         ``components`` has shape (n_components, n_features) with orthonormal
-        rows, for centred inputs; the biases are set to zero.
+        rows, for centred inputs; the linear maps' biases are set to zero.
         """
         components = torch.as_tensor(components, dtype=self.encoder.first.weight.dtype)
         # The indicator inputs, if any, start with no weight.
@@ -271,10 +269,10 @@ class LocalConv(nn.Module):
     (and one single step ``h + conv(activation(h))`` if they are odd in
     number), then the activation and a 1 x 1 convolution to ``n_out``
     channels that starts at zero. The residual steps keep the features
-    from fading with depth (through a plain stack of 16 convolutions they
-    shrink about sevenfold at PyTorch's default initialization), so a deep
-    path still trains. Nothing is downsampled: each output pixel reads the
-    input within ``n_layers`` pixels of it.
+    from fading with depth (through a plain stack of convolutions at
+    PyTorch's default initialization they fade within a few layers), so a
+    deep path still trains. Nothing is downsampled: each output pixel reads
+    the input within ``n_layers`` pixels of it.
     """
 
     def __init__(self, input_shape, n_out, width, n_layers, activation):
@@ -327,7 +325,7 @@ class ConvAutoencoder(_AutoencoderFromPCA):
         full-resolution 3 x 3 convolutions of the input (with the
         indicator), ``hidden_layer_sizes[0]`` channels each, all but the
         first in residual steps (see :class:`LocalConv`); it starts at
-        zero. Only for filling in hidden pixels: a path around the code
+        zero. Only for filling in masked pixels: a path around the code
         can copy every pixel it sees. It is part of ``forward(x)``, not of
         ``decode(encode(x))``.
     """

@@ -11,26 +11,27 @@ from ._base import BaseAutoencoder, EncoderMixin
 from ._utils import Interval, StrOptions, _fit_context, evenly_spread, n_threads
 
 # Training rows kept for the neighbour distance. Scoring searches them for
-# every row, so their number sets its cost (see benchmarks/results for how
-# the scores depend on it).
+# every row, so their number trades the cost of scoring against how finely
+# the kept rows cover the data.
 MAX_REFERENCE_ROWS = 1024
 
 # Rows scaled (a float64 copy) and searched at a time when scoring.
 SEARCH_BATCH_ROWS = 8192
 
 # The thread pools that scikit-learn's neighbour search may use (OpenMP,
-# BLAS), found once: looking them up costs milliseconds per call.
+# BLAS), found once: finding them inspects every loaded library, too slow
+# to repeat on every call.
 _THREAD_POOLS = ThreadpoolController()
 
 
 class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     """Outlier detection by autoencoder reconstruction error and neighbour distance.
 
-    The autoencoder of :class:`AutoencoderTransformer` (the same network,
-    training and inference), fitted to rows that are mostly normal, scores
-    each row by how badly it is rebuilt and how far it is from the training
-    rows:
-    ``score_samples`` is the negative of that outlyingness, so that, as for
+    An autoencoder [1]_ (the network and training of
+    :class:`AutoencoderTransformer`, with a trimmed loss), fitted to rows
+    that are mostly normal, scores each row by how badly it is rebuilt and
+    how far it is from the training rows. ``score_samples`` is the
+    negative of that outlyingness, so that, as for
     :class:`~sklearn.ensemble.IsolationForest`, higher means more normal,
     ``decision_function`` is negative for outliers and ``predict`` returns
     -1 for outliers and +1 for inliers.
@@ -46,14 +47,14 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     but where few training rows are: the decoder rebuilds them well. So
     each row is also scored by how far it is from the training rows: the
     mean distance to its ``n_neighbors`` nearest among (at most 1,024 of)
-    them, in the scaled units the errors are measured in. That distance is
-    put on the scale of the reconstruction errors, by matching the medians
-    and interquartile ranges of both over the training rows, and counts
-    when it is the larger: a row is as outlying as the worse of the two
-    says. Scoring then costs a nearest-neighbour search among those rows
-    for every row.
+    them, in the scaled units of the errors. That distance is put on the
+    scale of the reconstruction errors, by matching its median and
+    interquartile range over the kept training rows to those of the errors
+    over all the training rows, and counts when it is the larger: a row is
+    as outlying as the worse of the two says. Scoring then costs a
+    nearest-neighbour search among those rows for every row.
 
-    By default the network is trained as a denoising autoencoder: it
+    By default the network is trained as a denoising autoencoder [2]_: it
     rebuilds each training row from a copy with Gaussian noise of unit
     standard deviation (in standardized units) added. It then learns to
     pull rows back onto the data rather than to copy them, so rows off the
@@ -64,16 +65,17 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     n_components : int or "auto", default="auto"
         Width of the code. ``"auto"`` uses half the number of features
         (at least 1), which is narrow enough that anomalies are not rebuilt
-        and wide enough that normal rows are.
+        and wide enough that normal rows are. At most the number of
+        features, unless ``sparsity > 0``.
 
     contamination : "auto" or float, default="auto"
         The share of outliers expected in the training data; it sets the
         threshold ``offset_``. With a float, ``predict`` flags that fraction
         of the training rows. With ``"auto"``, a row is flagged when its
-        outlyingness (``-score_samples``) lies beyond Tukey's outer fence of
-        the training rows', ``Q3 + 3 * (Q3 - Q1)`` ("far out" in a box plot): a
-        robust rule that needs no guess of the outlier rate. On ADBench it
-        flags about 5 % of the normal rows.
+        outlyingness (``-score_samples``) lies beyond Tukey's outer fence
+        [3]_ of the training rows', ``Q3 + 3 * (Q3 - Q1)`` ("far out" in a
+        box plot): a robust rule that needs no guess of the outlier rate.
+        See the benchmarks for the share of normal rows it flags.
 
     code_quantile : float in [0, 0.5], default=0.1
         Codes are clipped to the ``[code_quantile, 1 - code_quantile]``
@@ -84,98 +86,147 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
 
     n_neighbors : int or None, default=10
         Number of nearest training rows whose mean distance scores how
-        isolated a row is (see above). None scores by reconstruction error
-        alone. On 43 ADBench datasets (3 seeds) the neighbour distances
-        raised the mean ROC-AUC from 0.759 to 0.774 and the mean
-        average precision from 0.404 to 0.409; on 22 anomaly tasks
-        outside ADBench, the mean ROC-AUC from 0.806 to 0.822.
+        isolated a row is (see above), which catches rows that the decoder
+        rebuilds well but that lie where few training rows are. None scores
+        by reconstruction error alone, and faster. See the benchmarks for
+        what the distance adds.
 
     support_fraction : float in (0, 1], default=0.75
         Share of each training batch that the loss counts: the rows rebuilt
         best. The rest, the rows most likely to be outliers, are left out,
-        so the network does not learn to rebuild the outliers hidden in the
-        training data. The validation loss is trimmed the same way. 1 uses
-        every row, as :class:`AutoencoderTransformer` does.
+        so the network does not learn to rebuild the outliers mixed into
+        the training data. The validation loss is trimmed the same way. 1
+        uses every row, as :class:`AutoencoderTransformer` does.
 
     hidden_layer_sizes : array-like of int, default=(64,)
         Widths of the encoder's hidden layers; the decoder mirrors them.
+        ``()`` gives a linear autoencoder. With ``image_shape``, the
+        channels of the convolutions instead (at least one).
 
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
-        Nonlinearity of the hidden layers.
+        Nonlinearity of the hidden layers of the built-in networks.
 
     alpha : float, default=1e-4
-        Strength of the L2 penalty (Adam's weight decay).
+        Strength of the L2 penalty, applied as Adam's weight decay to every
+        parameter of the network.
 
     batch_size : int or "auto", default="auto"
-        Rows per training batch; ``"auto"`` means ``min(200, n_samples)``.
+        Rows per training batch; ``"auto"`` means 200. Either is capped at
+        the number of training rows (those not held out for validation).
 
     learning_rate_init : float, default=1e-3
-        Adam's learning rate.
+        Adam's learning rate, constant throughout training.
 
     max_iter : int, default=20
-        Maximum number of epochs. Fewer than for the transformer: an
-        autoencoder trained for long learns to rebuild the outliers too.
+        Maximum number of epochs (passes over the training rows) of
+        ``fit``. Fewer than for the transformer: an autoencoder trained for
+        long learns to rebuild the outliers too.
 
     early_stopping : bool, default=True
-        Hold out ``validation_fraction`` of the rows and keep the weights
-        that rebuild them best (the PCA start included).
+        If True, hold out ``validation_fraction`` of the rows, stop when
+        their loss has not improved by ``tol`` for ``n_iter_no_change``
+        epochs, and keep the weights that did best on them, the starting
+        weights (the PCA start) included, so the model never ends worse on
+        those rows than it began. If False, train on every row, stop when
+        the training loss stalls in the same way, and keep the last
+        weights. Both losses are trimmed as ``support_fraction`` says.
 
     validation_fraction : float, default=0.1
-        Fraction of the rows held out for early stopping.
+        Fraction of the rows held out when ``early_stopping`` is True: at
+        least one row, and at least one left for training (none when ``X``
+        has a single row).
 
     n_iter_no_change : int, default=10
-        Epochs without improvement before training stops.
+        Number of epochs without an improvement of at least ``tol`` before
+        training stops.
 
     tol : float, default=1e-4
-        Smallest decrease of the monitored loss that counts as improvement.
+        Smallest decrease of the monitored loss (the validation loss with
+        ``early_stopping``, otherwise the training loss) that counts as an
+        improvement.
 
     standardize : bool, default=True
-        Scale each feature to unit variance before measuring errors, so
-        that features in large units do not drown the others. False
-        centres the features and divides them by one common scale.
+        If True, each feature is divided by its own standard deviation after
+        centring, as by a ``StandardScaler``, so that every feature counts
+        equally. If False, features are centred and divided by one common
+        scale (the root mean variance), so that the reconstruction error
+        weighs features as PCA does, in the original units. A constant
+        feature gets scale 1. The default differs from the transformer's so
+        that features in large units do not drown the others in the scores.
 
     sparsity : float, default=0.0
-        Weight of an L1 penalty on the code, as in
-        :class:`AutoencoderTransformer`.
+        Weight of an L1 penalty on the code activations (their absolute
+        values summed per row, averaged over rows) added to the
+        reconstruction loss. It makes codes sparse, and with it
+        ``n_components`` may exceed the number of features (an overcomplete
+        code); without it such a request is refused.
 
     noise : {"gaussian", "mask"}, callable or None, default="gaussian"
-        Corruption of the training inputs (a denoising autoencoder), as in
-        :class:`AutoencoderTransformer`; scoring sees inputs as given. None
-        trains on the rows as they are. With the neighbour distance,
-        Gaussian noise of level 1 raises the mean ROC-AUC on 43 ADBench
-        datasets (3 seeds) from 0.770 to 0.774 (average precision from
-        0.405 to 0.409) and on 22 tasks outside ADBench from 0.820 to
-        0.822; it lowers it on anomalies that break the features'
-        dependence but not their ranges (0.95 to 0.93 and 0.92 to 0.90 on
-        two such synthetic tasks): a denoising network rebuilds those
-        rows better.
+        Corrupt the training inputs, anew for every batch, and train the
+        network to rebuild the clean rows: a denoising autoencoder [2]_.
+        ``"gaussian"`` adds noise of standard deviation ``noise_level`` in
+        scaled units (see ``standardize``); ``"mask"`` masks a random
+        ``noise_level`` share of the entries, which enter the network as
+        their feature's mean. A callable ``noise(X_batch, rng)`` is the
+        corruption you expect at prediction time, in the input's units: it
+        gets a copy of a batch of rows and a :class:`numpy.random.Generator`
+        (seeded from ``random_state``) and returns the corrupted rows, same
+        shape (checked on two rows before training), finite but for NaN
+        entries, which are masked. Use a module-level function or a
+        :func:`functools.partial` so that the estimator pickles. Only
+        training corrupts (the validation rows too, the same way in every
+        epoch, so that their losses compare): ``score_samples``,
+        ``decision_function``, ``predict``, ``reconstruction_errors`` and
+        ``transform`` see inputs as given. None trains on the rows as given.
+        The default differs from the transformer's because a denoising
+        network rebuilds rows off the data worse; it can rebuild better the
+        anomalies that break the features' dependence but not their ranges,
+        for which None may detect more (see the benchmarks).
 
     noise_level : float, default=1.0
-        Standard deviation of the Gaussian noise in scaled units (with
-        ``standardize=True``, in standard deviations of each feature), or
-        share of the entries masked; unused when ``noise`` is None or a
-        callable.
+        Standard deviation of the Gaussian noise in scaled units, or share
+        of the entries masked (below 1); unused when ``noise`` is None or a
+        callable. The default differs from the transformer's: with
+        ``standardize=True`` it is one standard deviation of each feature,
+        noise on the scale of the data itself.
 
     image_shape : tuple of int or None, default=None
-        ``(height, width)`` or ``(channels, height, width)`` when rows are
-        flattened images: a convolutional network, as in
-        :class:`AutoencoderTransformer`.
+        ``(height, width)`` or ``(channels, height, width)`` when each row
+        is an image flattened in C order. The built-in network is then
+        convolutional: ``hidden_layer_sizes`` gives the channels of its
+        3 x 3 convolutions, each of which halves the height and width, and
+        the decoder mirrors them. ``X`` stays 2-D. Not with ``module``.
 
     module : torch.nn.Module class or None, default=None
-        A network of your own, as in :class:`AutoencoderTransformer`.
+        A network of your own instead of the built-in ones, built as
+        ``module(n_features=..., n_components=..., **module_params)``. It
+        must be a ``torch.nn.Module`` with trainable float32 parameters
+        (torch's default dtype), ``encode(x)`` and ``decode(code)`` methods
+        and a ``forward(x)`` that returns ``(reconstruction, code)``
+        (checked on two rows before training); it is then trained, seeded,
+        batched and scored like the built-in networks, with its codes
+        clipped between ``encode`` and ``decode`` when scoring. If it has a
+        ``start_from_pca(components)`` method, it is called before training
+        with the principal axes of the scaled training rows, an array of
+        shape (n_components, n_features).
 
     module_params : dict or None, default=None
-        Keyword arguments for ``module``.
+        Keyword arguments for ``module``, as skorch's ``module__``
+        parameters; refused without ``module``. ``hidden_layer_sizes`` and
+        ``activation`` apply to the built-in networks only.
 
     n_jobs : int, default=None
-        Number of threads for the network (torch) and the neighbour
-        search in ``fit`` and inference. ``None`` means 1; ``-1`` means all
-        cores.
+        Number of threads used in ``fit`` and inference, by torch and by the
+        neighbour search (OpenMP and BLAS). ``None`` means 1, which is
+        fastest for small networks and never oversubscribes a parallel
+        search (such as ``GridSearchCV(n_jobs=...)``); ``-1`` means all
+        cores, ``-2`` all but one.
 
     random_state : int, RandomState instance or None, default=None
-        Seeds the initialization, the validation split and the shuffling;
-        an int gives bit-identical fits. The global generators are never
-        used.
+        Seeds the initialization, the validation split, the shuffling and
+        the noise. An int gives bit-identical fits for the same data and
+        ``n_jobs`` on the CPU. The global NumPy and torch random states are
+        left as they were.
 
     verbose : int, default=0
         1 prints one line per epoch: epoch, training loss, validation loss
@@ -185,11 +236,14 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     device : str, default="cpu"
         The torch device to train and infer on, such as ``"cuda"``;
         ``"auto"`` uses the GPU when torch sees one. A model fitted on a GPU
-        unpickles on a machine without one and runs on its CPU (skorch
-        warns with a ``DeviceWarning``).
+        unpickles on a machine without one and runs on its CPU (skorch warns
+        with a ``DeviceWarning``). Fitting refuses a device that this
+        machine does not have, before training.
 
     callbacks : list of skorch callbacks, default=None
-        Extra callbacks for the ``skorch.NeuralNet``, cloned before use.
+        Extra callbacks for the ``skorch.NeuralNet``, as instances or
+        ``(name, callback)`` pairs; each is cloned before use, so the ones
+        given here stay untouched.
 
     Attributes
     ----------
@@ -213,18 +267,22 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         Width of the code.
 
     reconstruction_r2_ : float
-        Held-out reconstruction R^2 of the fitted model.
+        Held-out reconstruction R^2 of the fitted model, ``1 - SSE / SST``
+        in scaled units, on the validation rows (the training rows when
+        ``early_stopping`` is False), at most 10,000 of them, evenly spread,
+        with codes unclipped. Set by ``fit``, not by ``partial_fit``.
 
     code_sparsity_ : float
-        Fraction of code entries below 1e-3 in absolute value on the
-        rows that ``reconstruction_r2_`` is measured on (validation rows,
-        or training rows without early stopping; at most 10,000).
+        Fraction of code entries below 1e-3 in absolute value, on the rows
+        that ``reconstruction_r2_`` is computed on. Set by ``fit``, not by
+        ``partial_fit``.
 
     mean_ : ndarray of shape (n_features,)
         Per-feature mean of the training data.
 
     scale_ : ndarray of shape (n_features,)
-        Per-feature scale that the data is divided by after centring.
+        Per-feature scale that the data is divided by after centring (see
+        ``standardize``).
 
     net_ : skorch.NeuralNet
         The trained network; ``net_.module_`` is the torch module.
@@ -237,23 +295,54 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         names.
 
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs run since the network was built, ``partial_fit``
+        calls included.
 
     loss_curve_ : list of float
-        Training loss of each epoch.
+        Training loss of each epoch: the mean squared reconstruction error
+        in scaled units over the rows each batch counts (see
+        ``support_fraction``), plus the ``sparsity`` penalty.
 
     validation_scores_ : list of float or None
-        Negative validation loss of each epoch, when ``early_stopping`` is
-        True; otherwise None.
+        Negative validation loss of each epoch, when rows were held out
+        (``early_stopping`` in ``fit``); otherwise None.
 
     best_validation_score_ : float
-        The best of ``validation_scores_``, when ``early_stopping`` is True.
+        The best of ``validation_scores_``, when rows were held out.
 
     See Also
     --------
     sklearn.ensemble.IsolationForest : Outlier detection by random isolation.
     sklearn.decomposition.PCA : Linear reconstruction.
     AutoencoderTransformer : The same autoencoder as a transformer.
+
+    Notes
+    -----
+    Rows are centred and scaled in float64, a batch at a time, and only
+    then converted to the network's float32, so that a feature with a
+    large offset and a small spread keeps its detail. The scores
+    (``score_samples``, ``decision_function``) and ``reconstruction_errors``
+    are computed in float64, by a float64 copy of the network and on
+    float64 distances: they are finite for every row that float32 holds,
+    and a row's score does not change, beyond float64 rounding, with the
+    rows scored with it. ``transform`` and ``inverse_transform`` return the
+    dtype of their input. Values beyond float32's range are refused with a
+    ``ValueError``.
+
+    An interrupt (Ctrl-C) during training ends it as in skorch: the
+    detector keeps the epochs trained so far (with early stopping, the best
+    of them), sets its threshold and is fitted.
+
+    References
+    ----------
+    .. [1] Hinton, G. E. & Salakhutdinov, R. R. (2006). Reducing the
+       dimensionality of data with neural networks. Science, 313(5786),
+       504-507.
+    .. [2] Vincent, P., Larochelle, H., Bengio, Y. & Manzagol, P.-A. (2008).
+       Extracting and composing robust features with denoising
+       autoencoders. In Proceedings of the 25th International Conference on
+       Machine Learning (ICML).
+    .. [3] Tukey, J. W. (1977). Exploratory Data Analysis. Addison-Wesley.
 
     Examples
     --------
@@ -362,14 +451,20 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     def partial_fit(self, X, y=None):
         """Train one epoch on ``X``; the first call also initializes.
 
-        The scaling and the PCA start come from the first call's rows and
-        stay fixed afterwards; every call shuffles and corrupts its rows
-        anew (reproducibly for an int ``random_state``). The code bounds,
-        the kept training rows of the neighbour distance and the threshold
-        ``offset_`` are set anew from each call's rows, scored by the
-        network as it is after that call, so that they always match the
-        current network: the last chunk should be representative of the
-        data, as for the first (and have at least two rows for the
+        The first call on an unfitted detector sets the scaling and the PCA
+        start from its rows; they stay fixed afterwards, so later chunks
+        are scaled the same way. Later calls, also after ``fit``, continue
+        training the network as it is, one plain epoch each: no rows are
+        held out and nothing stops early. Every call shuffles (and, with
+        ``noise``, corrupts) its rows anew, reproducibly for an int
+        ``random_state``. ``n_components`` must give the same width as at
+        the first call; call ``fit`` to start over with another width.
+
+        The code bounds, the kept training rows of the neighbour distance
+        and the threshold ``offset_`` are set anew from each call's rows,
+        scored by the network as it is after that call, so that they always
+        match the current network: the last chunk should be representative
+        of the data, as the first (and have at least two rows for the
         neighbour distance to count).
 
         Parameters
@@ -548,10 +643,11 @@ def _position_of_itself(rows, found, indices, kept):
     """Column of each row's neighbours that is the row itself, or -1.
 
     A row is itself the kept row it equals. Its computed distance to
-    itself need not be 0, nor the smallest: a brute-force search (used for
-    more than 15 features) puts it about 1e-8 times its norm away, so
-    near-duplicates can come first. Every match that close is a candidate;
-    equality decides.
+    itself need not be 0, nor the smallest: a brute-force search (which
+    scikit-learn picks for more than 15 features) subtracts squared norms,
+    which leaves a rounding error of about the square root of float64's
+    epsilon times the norm, so near-duplicates can come first. Every match
+    that close is a candidate; equality decides.
     """
     norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))
     row, column = np.nonzero(found <= 1e-6 * (1.0 + norms)[:, None])

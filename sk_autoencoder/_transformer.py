@@ -12,11 +12,13 @@ from ._utils import Interval, RealNotInt, _fit_context
 class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
     """Dimensionality reduction with an autoencoder, as a drop-in for PCA.
 
-    An MLP encoder maps each row through ``hidden_layer_sizes`` to a code of
-    ``n_components`` values; a mirrored decoder rebuilds the row from the
-    code. Both have a linear path that starts at the PCA solution and an MLP
-    path that starts at zero, so training begins where PCA ends and adds
-    only the nonlinear structure that held-out rows confirm.
+    An autoencoder [1]_: an encoder maps each row through
+    ``hidden_layer_sizes`` to a code of ``n_components`` values, and a
+    mirrored decoder rebuilds the row from the code. Both have a linear
+    path that starts at the PCA solution and a correction (an MLP, or
+    convolutions with ``image_shape``) that starts at zero, so training
+    begins where PCA ends and adds only the nonlinear structure that
+    held-out rows confirm.
 
     The network is a ``skorch.NeuralNet`` built in every ``fit`` and kept as
     ``net_``; training uses Adam on the mean squared reconstruction error,
@@ -28,51 +30,67 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         Number of components to keep: the width of the code. At most the
         number of features, unless ``sparsity > 0``. A float in (0, 1), as
         in PCA, asks for the smallest code whose held-out reconstruction
-        R^2 (``1 - SSE / SST`` in scaled units, on the validation rows)
-        reaches it: a bisection over code sizes fits about
-        ``log2(n_features)`` candidates with the same seed and keeps the
-        chosen one. An interrupt (Ctrl-C) ends the search and the fit.
+        R^2 (``1 - SSE / SST`` in scaled units, on the rows that
+        ``reconstruction_r2_`` is computed on) reaches it: a bisection over
+        code sizes fits about ``log2(n_features)`` candidates with the same
+        seed and keeps the chosen one. An interrupt during that search
+        leaves the estimator unfitted (see Notes). ``partial_fit`` needs an
+        int: a searched size needs all the data at once.
 
     hidden_layer_sizes : array-like of int, default=(64,)
         Widths of the encoder's hidden layers; the decoder mirrors them.
-        ``()`` gives a linear autoencoder.
+        ``()`` gives a linear autoencoder. With ``image_shape``, the
+        channels of the convolutions instead (at least one).
 
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
-        Nonlinearity of the hidden layers.
+        Nonlinearity of the hidden layers of the built-in networks.
 
     alpha : float, default=1e-4
-        Strength of the L2 penalty (Adam's weight decay).
+        Strength of the L2 penalty, applied as Adam's weight decay to every
+        parameter of the network.
 
     batch_size : int or "auto", default="auto"
-        Rows per training batch; ``"auto"`` means ``min(200, n_samples)``.
+        Rows per training batch; ``"auto"`` means 200. Either is capped at
+        the number of training rows (those not held out for validation).
 
     learning_rate_init : float, default=1e-3
-        Adam's learning rate.
+        Adam's learning rate, constant throughout training.
 
     max_iter : int, default=200
-        Maximum number of epochs (passes over the training rows).
+        Maximum number of epochs (passes over the training rows) of
+        ``fit``.
 
     early_stopping : bool, default=True
-        Hold out ``validation_fraction`` of the rows, stop when their
-        reconstruction error has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs, and keep the best weights. When False,
-        training stops when the training loss stalls in the same way.
+        If True, hold out ``validation_fraction`` of the rows, stop when
+        their loss has not improved by ``tol`` for ``n_iter_no_change``
+        epochs, and keep the weights that did best on them, the starting
+        weights (the PCA start) included, so the model never ends worse on
+        those rows than it began. If False, train on every row, stop when
+        the training loss stalls in the same way, and keep the last
+        weights.
 
     validation_fraction : float, default=0.1
-        Fraction of the rows held out for early stopping (at least one row,
-        and none when ``X`` has a single row).
+        Fraction of the rows held out when ``early_stopping`` is True: at
+        least one row, and at least one left for training (none when ``X``
+        has a single row).
 
     n_iter_no_change : int, default=10
-        Epochs without improvement before training stops.
+        Number of epochs without an improvement of at least ``tol`` before
+        training stops.
 
     tol : float, default=1e-4
-        Smallest decrease of the monitored loss that counts as improvement.
+        Smallest decrease of the monitored loss (the validation loss with
+        ``early_stopping``, otherwise the training loss) that counts as an
+        improvement.
 
     standardize : bool, default=False
-        If False, features are centred and divided by one common scale, so
-        that the reconstruction error weighs features as PCA does, in the
-        original units. If True, each feature is scaled to unit variance
-        first, as by a ``StandardScaler``, so every feature counts equally.
+        If False, features are centred and divided by one common scale
+        (the root mean variance), so that the reconstruction error weighs
+        features as PCA does, in the original units. If True, each feature
+        is divided by its own standard deviation after centring, as by a
+        ``StandardScaler``, so that every feature counts equally. A constant
+        feature gets scale 1. The default follows PCA, which this estimator
+        replaces.
 
     sparsity : float, default=0.0
         Weight of an L1 penalty on the code activations (their absolute
@@ -83,56 +101,65 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
 
     noise : {"gaussian", "mask"}, callable or None, default=None
         Corrupt the training inputs, anew for every batch, and train the
-        network to rebuild the clean rows (a denoising autoencoder).
+        network to rebuild the clean rows: a denoising autoencoder [2]_.
         ``"gaussian"`` adds noise of standard deviation ``noise_level`` in
-        scaled units (see ``standardize``); ``"mask"`` sets a random
-        ``noise_level`` share of the entries to their feature's mean. A
-        callable ``noise(X_batch, rng)`` is the corruption you expect at
-        prediction time, in the input's units: it gets a copy of a batch of
-        rows and a :class:`numpy.random.Generator` (seeded from
-        ``random_state``) and returns the corrupted rows, same shape (NaN
-        entries count as masked). Use a module-level function or a
+        scaled units (see ``standardize``); ``"mask"`` masks a random
+        ``noise_level`` share of the entries, which enter the network as
+        their feature's mean. A callable ``noise(X_batch, rng)`` is the
+        corruption you expect at prediction time, in the input's units: it
+        gets a copy of a batch of rows and a :class:`numpy.random.Generator`
+        (seeded from ``random_state``) and returns the corrupted rows, same
+        shape (checked on two rows before training), finite but for NaN
+        entries, which are masked. Use a module-level function or a
         :func:`functools.partial` so that the estimator pickles. Only
-        ``fit`` corrupts (the validation rows too, the same way in every
-        epoch): ``transform``, ``inverse_transform`` and ``score_samples``
-        see inputs as given, so ``inverse_transform(transform(X_noisy))``
-        is the denoised ``X_noisy``.
+        training corrupts (the validation rows too, the same way in every
+        epoch, so that their losses compare): ``transform``,
+        ``inverse_transform`` and ``score_samples`` see inputs as given, so
+        ``inverse_transform(transform(X_noisy))`` is the denoised
+        ``X_noisy``. None trains on the rows as given, which suits a plain
+        reduction.
 
     noise_level : float, default=0.1
-        Standard deviation of the Gaussian noise, or share of the entries
-        masked (below 1); unused when ``noise`` is None or a callable.
+        Standard deviation of the Gaussian noise in scaled units, or share
+        of the entries masked (below 1); unused when ``noise`` is None or a
+        callable.
 
     image_shape : tuple of int or None, default=None
         ``(height, width)`` or ``(channels, height, width)`` when each row
-        is an image flattened in C order. The network is then
+        is an image flattened in C order. The built-in network is then
         convolutional: ``hidden_layer_sizes`` gives the channels of its
         3 x 3 convolutions, each of which halves the height and width, and
-        the decoder mirrors them. X stays 2-D.
+        the decoder mirrors them. ``X`` stays 2-D. Not with ``module``.
 
     module : torch.nn.Module class or None, default=None
         A network of your own instead of the built-in ones, built as
         ``module(n_features=..., n_components=..., **module_params)``. It
-        must have ``encode(x)`` and ``decode(code)`` methods and a
-        ``forward(x)`` that returns ``(reconstruction, code)`` (checked on
-        two rows before training); it is then trained, seeded, batched and
-        scored like the built-in networks. If it has a
-        ``start_from_pca(components)`` method, it is called with the
-        principal axes before training.
+        must be a ``torch.nn.Module`` with trainable float32 parameters
+        (torch's default dtype), ``encode(x)`` and ``decode(code)`` methods
+        and a ``forward(x)`` that returns ``(reconstruction, code)``
+        (checked on two rows before training); it is then trained, seeded,
+        batched and scored like the built-in networks. If it has a
+        ``start_from_pca(components)`` method, it is called before training
+        with the principal axes of the scaled training rows, an array of
+        shape (n_components, n_features).
 
     module_params : dict or None, default=None
         Keyword arguments for ``module``, as skorch's ``module__``
-        parameters; ``hidden_layer_sizes`` and ``activation`` apply to the
-        built-in networks only.
+        parameters; refused without ``module``. ``hidden_layer_sizes`` and
+        ``activation`` apply to the built-in networks only.
 
     n_jobs : int, default=None
         Number of torch threads used in ``fit`` and inference. ``None``
         means 1, which is fastest for small networks and never
-        oversubscribes a parallel search; ``-1`` means all cores.
+        oversubscribes a parallel search (such as
+        ``GridSearchCV(n_jobs=...)``); ``-1`` means all cores, ``-2`` all but
+        one.
 
     random_state : int, RandomState instance or None, default=None
-        Seeds the initialization, the validation split and the shuffling.
-        An int gives bit-identical fits for the same data and ``n_jobs``.
-        The global NumPy and torch generators are never used or changed.
+        Seeds the initialization, the validation split, the shuffling and
+        the noise. An int gives bit-identical fits for the same data and
+        ``n_jobs`` on the CPU. The global NumPy and torch random states are
+        left as they were.
 
     verbose : int, default=0
         1 prints one line per epoch: epoch, training loss, validation loss
@@ -142,22 +169,25 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
     device : str, default="cpu"
         The torch device to train and infer on, such as ``"cuda"``;
         ``"auto"`` uses the GPU when torch sees one. A model fitted on a GPU
-        unpickles on a machine without one and runs on its CPU (skorch
-        warns with a ``DeviceWarning``).
+        unpickles on a machine without one and runs on its CPU (skorch warns
+        with a ``DeviceWarning``). Fitting refuses a device that this
+        machine does not have, before training.
 
     callbacks : list of skorch callbacks, default=None
-        Extra callbacks for the ``skorch.NeuralNet``; each is cloned before
-        use, so the ones given here stay untouched.
+        Extra callbacks for the ``skorch.NeuralNet``, as instances or
+        ``(name, callback)`` pairs; each is cloned before use, so the ones
+        given here stay untouched.
 
     Attributes
     ----------
     n_components_ : int
-        Width of the code.
+        Width of the code: ``n_components``, or the size the search chose.
 
     reconstruction_r2_ : float
-        Held-out reconstruction R^2 of the fitted model (on the validation
-        rows, or the training rows without early stopping; at most 10,000
-        of them, evenly spread).
+        Held-out reconstruction R^2 of the fitted model, ``1 - SSE / SST``
+        in scaled units, on the validation rows (the training rows when
+        ``early_stopping`` is False), at most 10,000 of them, evenly spread.
+        Set by ``fit``, not by ``partial_fit``.
 
     candidate_r2_ : dict of int to float
         When ``n_components`` is a float: the held-out R^2 of each code
@@ -165,14 +195,16 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         ``explained_variance_ratio_``.
 
     code_sparsity_ : float
-        Fraction of code entries below 1e-3 in absolute value on the
-        rows that ``reconstruction_r2_`` is measured on.
+        Fraction of code entries below 1e-3 in absolute value, on the rows
+        that ``reconstruction_r2_`` is computed on. Set by ``fit``, not by
+        ``partial_fit``.
 
     mean_ : ndarray of shape (n_features,)
         Per-feature mean of the training data.
 
     scale_ : ndarray of shape (n_features,)
-        Per-feature scale that the data is divided by after centring.
+        Per-feature scale that the data is divided by after centring (see
+        ``standardize``).
 
     net_ : skorch.NeuralNet
         The trained network; ``net_.module_`` is the torch module.
@@ -185,17 +217,19 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         names.
 
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs run since the network was built, ``partial_fit``
+        calls included.
 
     loss_curve_ : list of float
-        Training loss (mean squared error in scaled units) of each epoch.
+        Training loss of each epoch: the mean squared reconstruction error
+        in scaled units, plus the ``sparsity`` penalty.
 
     validation_scores_ : list of float or None
-        Negative validation loss of each epoch, when ``early_stopping`` is
-        True; otherwise None.
+        Negative validation loss of each epoch, when rows were held out
+        (``early_stopping`` in ``fit``); otherwise None.
 
     best_validation_score_ : float
-        The best of ``validation_scores_``, when ``early_stopping`` is True.
+        The best of ``validation_scores_``, when rows were held out.
 
     See Also
     --------
@@ -203,6 +237,36 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
     sklearn.neural_network.MLPRegressor : Multi-layer perceptron regressor.
     AutoencoderOutlierDetector : Outlier detection by reconstruction error
         and neighbour distance.
+    AutoencoderImputer : Imputation of missing values by reconstruction.
+
+    Notes
+    -----
+    Rows are centred and scaled in float64, a batch at a time, and only
+    then converted to the network's float32, so that a feature with a
+    large offset and a small spread keeps its detail; ``transform`` and
+    ``inverse_transform`` return the dtype of their input (float32 or
+    float64). ``score_samples`` and ``score`` are computed in float64 by a
+    float64 copy of the network: they are finite for every row that
+    float32 holds, and a row's score does not change, beyond float64
+    rounding, with the rows scored with it. Values beyond float32's range
+    are refused with a ``ValueError``.
+
+    An interrupt (Ctrl-C) during training ends it as in skorch: the
+    estimator keeps the epochs trained so far (with early stopping, the
+    best of them) and is fitted. During a code-size search (``n_components``
+    a float) the interrupt ends the search and the fit instead:
+    ``KeyboardInterrupt`` is raised and the estimator is left unfitted,
+    since a candidate cut short would skew the choice.
+
+    References
+    ----------
+    .. [1] Hinton, G. E. & Salakhutdinov, R. R. (2006). Reducing the
+       dimensionality of data with neural networks. Science, 313(5786),
+       504-507.
+    .. [2] Vincent, P., Larochelle, H., Bengio, Y. & Manzagol, P.-A. (2008).
+       Extracting and composing robust features with denoising
+       autoencoders. In Proceedings of the 25th International Conference on
+       Machine Learning (ICML).
 
     Examples
     --------
@@ -298,10 +362,16 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
     def partial_fit(self, X, y=None):
         """Train one epoch on ``X``; the first call also initializes.
 
-        The scaling and the PCA start come from the first call's rows and
-        stay fixed afterwards, so later chunks are scaled the same way.
-        Every call shuffles (and, with ``noise``, corrupts) its rows anew,
-        reproducibly for an int ``random_state``.
+        The first call on an unfitted transformer sets the scaling and the
+        PCA start from its rows; they stay fixed afterwards, so later chunks
+        are scaled the same way. Later calls, also after ``fit``, continue
+        training the network as it is, one plain epoch each: no rows are
+        held out and nothing stops early. Every call shuffles (and, with
+        ``noise``, corrupts) its rows anew, reproducibly for an int
+        ``random_state``. ``n_components`` must be an int, and the same as
+        at the first call, as for
+        :class:`~sklearn.decomposition.IncrementalPCA`; call ``fit`` to
+        start over with another width.
 
         Parameters
         ----------
@@ -320,6 +390,9 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
 
     def score(self, X, y=None):
         """Mean of ``score_samples``: higher is better, as for PCA.
+
+        The negative mean squared reconstruction error over the rows of
+        ``X``, in scaled units (see ``standardize``), computed in float64.
 
         Parameters
         ----------
