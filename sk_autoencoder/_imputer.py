@@ -447,7 +447,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         X_imputed = X.copy()
         rows = np.flatnonzero(missing.any(axis=1))
         if rows.size:
-            rebuilt = np.clip(self._reconstruct(X[rows]), *self._limits)
+            rebuilt = np.clip(self._reconstruct(X[rows]), *self._limits_)
             X_imputed[rows] = np.where(missing[rows], rebuilt, X[rows])
         if self.indicator_ is None:
             return X_imputed
@@ -501,7 +501,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
                 f"min_value={self.min_value!r} is above "
                 f"max_value={self.max_value!r} for some feature."
             )
-        self._limits = (low, high)
+        self._limits_ = (low, high)
         if self.local_layers:
             if self.module is not None or self.image_shape is None:
                 raise ValueError(

@@ -125,8 +125,8 @@ class _AutoencoderFromPCA(nn.Module):
         feature (1 where the entry is NaN, to be filled in)."""
         if not self.missing_indicator:
             return x
-        hidden = torch.isnan(x)
-        return torch.cat([x.masked_fill(hidden, 0.0), hidden.to(x.dtype)], dim=1)
+        masked = torch.isnan(x)
+        return torch.cat([x.masked_fill(masked, 0.0), masked.to(x.dtype)], dim=1)
 
     def encode(self, x):
         return self.encoder(self._inputs(x))

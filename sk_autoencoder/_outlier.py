@@ -493,15 +493,15 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
             codes, [self.code_quantile, 1.0 - self.code_quantile], axis=0
         )
         errors = self._clipped_error(X)
-        self.neighbors_ = self._kept_rows = self._distance_to_error = None
+        self.neighbors_ = self._kept_rows_ = self._distance_to_error_ = None
         kept = evenly_spread(X, MAX_REFERENCE_ROWS)
         if self.n_neighbors is not None and len(kept) > 1:
             # One neighbour more than used: a row that is itself a kept
             # row drops that match (see _neighbor_distances).
-            self._kept_rows = self._scaler().transform_array(kept)
+            self._kept_rows_ = self._scaler().transform_array(kept)
             self.neighbors_ = NearestNeighbors(
                 n_neighbors=min(self.n_neighbors + 1, len(kept))
-            ).fit(self._kept_rows)
+            ).fit(self._kept_rows_)
             distance_center, distance_spread = _center_and_spread(
                 self._neighbor_distances(kept)
             )
@@ -509,11 +509,11 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
                 error_center, error_spread = _center_and_spread(errors)
                 slope = error_spread / distance_spread
                 intercept = error_center - slope * distance_center
-                self._distance_to_error = (slope, intercept)
+                self._distance_to_error_ = (slope, intercept)
             else:
                 # Every kept row is as close to its neighbours as any
                 # other: the distances say nothing.
-                self.neighbors_ = self._kept_rows = None
+                self.neighbors_ = self._kept_rows_ = None
         self.offset_ = self._threshold(-self._combine(errors, X))
 
     def _outlyingness(self, X):
@@ -531,7 +531,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         rows ``X`` in error units."""
         if self.neighbors_ is None:
             return errors
-        slope, intercept = self._distance_to_error
+        slope, intercept = self._distance_to_error_
         return np.maximum(errors, slope * self._neighbor_distances(X) + intercept)
 
     def _neighbor_distances(self, X):
@@ -553,7 +553,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
             rows = scaler.transform_array(X[start : start + SEARCH_BATCH_ROWS])
             with _THREAD_POOLS.limit(limits=n_threads(self.n_jobs)):
                 found, indices = self.neighbors_.kneighbors(rows)
-            itself = _position_of_itself(rows, found, indices, self._kept_rows)
+            itself = _position_of_itself(rows, found, indices, self._kept_rows_)
             # Without the row itself, or else without the farthest match.
             dropped = np.where(itself < 0, found.shape[1] - 1, itself)
             total = found.sum(axis=1) - found[np.arange(len(rows)), dropped]

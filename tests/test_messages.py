@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 import sklearn
 import torch
+from sklearn.base import clone
 from skorch.callbacks import Callback, EpochTimer
 from torch import nn
 
@@ -170,3 +171,16 @@ def test_a_huge_column_with_an_offset_trains(X):
     X[:, 0] = 3.3e38 * np.sign(X[:, 0]) + 1e37
     ae = AutoencoderTransformer(2, **FAST).fit(X)
     assert np.isfinite(ae.score_samples(X)).all()
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [AutoencoderOutlierDetector(**FAST), AutoencoderImputer(**FAST)],
+    ids=["detector", "imputer"],
+)
+def test_a_failed_refit_leaves_nothing_of_the_earlier_fit(X, estimator):
+    estimator.fit(X)
+    estimator.set_params(callbacks=[FailWhenTrainingStarts()])
+    with pytest.raises(AssertionError, match="training started"):
+        estimator.fit(X)
+    assert set(vars(estimator)) == set(vars(clone(estimator)))
