@@ -28,10 +28,21 @@ class Scaler:
         self.fill_missing = fill_missing
 
     def transform_array(self, X, dtype=np.float64):
-        """Rows in the input's units, scaled, as an array of ``dtype``."""
-        scaled = np.subtract(X, self.mean, dtype=np.float64)
-        scaled /= self.scale
-        return scaled.astype(dtype, copy=False)
+        """Rows in the input's units, scaled, as an array of ``dtype``.
+
+        To float32 a thousand rows at a time, so that their float64
+        temporary stays in the processor's cache.
+        """
+        if dtype == np.float64:
+            scaled = np.subtract(X, self.mean, dtype=np.float64)
+            scaled /= self.scale
+            return scaled
+        out = np.empty(X.shape, dtype=dtype)
+        for start in range(0, len(X), 1024):
+            part = np.subtract(X[start : start + 1024], self.mean, dtype=np.float64)
+            part /= self.scale
+            out[start : start + 1024] = part
+        return out
 
     def transform(self, X, dtype=np.float32):
         """Rows in the input's units (an array), scaled, as a tensor."""

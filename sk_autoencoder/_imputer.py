@@ -8,7 +8,7 @@ from sklearn.base import TransformerMixin
 from sklearn.impute import MissingIndicator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import BaseAutoencoder, check_float32_range
+from ._base import BaseAutoencoder, check_finite_float32
 from ._data import BatchIterator, Corruption, ScaledRows, Scaler
 from ._utils import (
     INFERENCE_BATCH_SIZE,
@@ -486,12 +486,13 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             self,
             X,
             dtype=[np.float64, np.float32],
-            ensure_all_finite="allow-nan" if nan_marks_missing else True,
+            ensure_all_finite=False,  # checked below, in fewer passes
             reset=reset,
         )
-        if not nan_marks_missing:
-            X = np.where(X == self.missing_values, np.nan, X)
-        return check_float32_range(X, allow_nan=True)
+        check_finite_float32(X, allow_nan=nan_marks_missing, estimator=self)
+        if nan_marks_missing:
+            return X
+        return np.where(X == self.missing_values, np.nan, X)
 
     def _check_params(self, X):
         low = self._check_limit("min_value", X.shape[1])
