@@ -100,7 +100,9 @@ class EarlyStoppingFromStart(EarlyStopping):
                 x, target = x.to(net.device), target.to(net.device)
                 total += net.get_loss(net.module_(x), target).item() * len(x)
         loss = total / len(self.valid_batches.dataset)
-        self.dynamic_threshold_ = self._calc_new_threshold(loss)
+        # The bar a later epoch must pass: build_net stops on an absolute
+        # improvement of a loss, lower being better.
+        self.dynamic_threshold_ = loss - self.threshold
         self.best_model_weights_ = deepcopy(net.module_.state_dict())
 
 
