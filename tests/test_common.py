@@ -1,6 +1,7 @@
 """scikit-learn's estimator checks on every public estimator."""
 
 import pytest
+from _params import CHECKS
 from sklearn.utils.estimator_checks import (
     check_dataframe_column_names_consistency,
     check_get_feature_names_out_error,
@@ -21,14 +22,11 @@ from sk_autoencoder import (
     AutoencoderTransformer,
 )
 
-# Small networks and few epochs: the checks test the contract, not quality.
-FAST = {"hidden_layer_sizes": (8,), "max_iter": 3}
-
 ESTIMATORS = [
-    AutoencoderTransformer(**FAST),
-    AutoencoderOutlierDetector(**FAST),
-    AutoencoderImputer(**FAST),
-    AutoencoderImputer(add_indicator=True, **FAST),
+    AutoencoderTransformer(**CHECKS),
+    AutoencoderOutlierDetector(**CHECKS),
+    AutoencoderImputer(**CHECKS),
+    AutoencoderImputer(add_indicator=True, **CHECKS),
     # And as a user gets them.
     AutoencoderTransformer(),
     AutoencoderOutlierDetector(),

@@ -6,13 +6,12 @@ from functools import partial
 import numpy as np
 import pytest
 import torch
+from _params import SHORT
 from numpy.testing import assert_array_equal
 from skorch.callbacks import Callback
 
-from sk_autoencoder import AutoencoderOutlierDetector, AutoencoderTransformer
+from sk_autoencoder import AutoencoderTransformer
 from sk_autoencoder._data import BatchIterator, Corruption, ScaledRows, Scaler
-
-FAST = {"hidden_layer_sizes": (16,), "max_iter": 5, "random_state": 0}
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +73,7 @@ def test_validation_corruption_is_the_same_every_pass():
 @pytest.mark.parametrize("noise", ["gaussian", "mask"])
 def test_noise_reaches_training_only(curved, noise):
     X = curved[0]
-    ae = AutoencoderTransformer(2, noise=noise, noise_level=0.3, **FAST).fit(X)
+    ae = AutoencoderTransformer(2, noise=noise, noise_level=0.3, **SHORT).fit(X)
     assert ae.net_.iterator_train__corruption.noise == noise
     # Inference sees X as given: deterministic, and equal to the module
     # applied to the scaled rows.
@@ -101,7 +100,7 @@ def add_noise(X, rng, sigma):
 )
 def test_noise_is_seeded_by_random_state(curved, noise):
     X = curved[0]
-    params = {**FAST, **noise}
+    params = {**SHORT, **noise}
     first = AutoencoderTransformer(2, **params).fit(X).transform(X)
     again = AutoencoderTransformer(2, **params).fit(X).transform(X)
     other = AutoencoderTransformer(2, **{**params, "random_state": 1}).fit(X)
@@ -111,8 +110,8 @@ def test_noise_is_seeded_by_random_state(curved, noise):
 
 def test_noise_changes_what_is_learned(curved):
     X = curved[0]
-    clean = AutoencoderTransformer(2, **FAST).fit(X)
-    noisy = AutoencoderTransformer(2, noise="gaussian", noise_level=0.5, **FAST)
+    clean = AutoencoderTransformer(2, **SHORT).fit(X)
+    noisy = AutoencoderTransformer(2, noise="gaussian", noise_level=0.5, **SHORT)
     assert not np.array_equal(clean.transform(X), noisy.fit(X).transform(X))
 
 
@@ -130,13 +129,8 @@ def test_denoising_autoencoder_rebuilds_closer_to_the_clean_rows(curved):
     assert np.mean((denoised - X) ** 2) < 0.5 * np.mean((X_noisy - X) ** 2)
 
 
-def test_detector_takes_noise_too(curved):
-    detector = AutoencoderOutlierDetector(noise="mask", noise_level=0.2, **FAST)
-    assert detector.fit(curved[0]).net_.iterator_train__corruption.noise == "mask"
-
-
 def test_mask_noise_level_must_be_below_one(curved):
-    ae = AutoencoderTransformer(2, noise="mask", noise_level=1.0, **FAST)
+    ae = AutoencoderTransformer(2, noise="mask", noise_level=1.0, **SHORT)
     with pytest.raises(ValueError, match=r"noise_level=1\.0 must be below 1"):
         ae.fit(curved[0])
     assert not hasattr(ae, "net_")
@@ -231,7 +225,7 @@ def test_callable_noise_denoises_the_corruption_it_describes(curved):
 
 def test_estimator_with_callable_noise_pickles(curved):
     X = curved[0]
-    ae = AutoencoderTransformer(2, noise=partial(add_noise, sigma=0.5), **FAST).fit(X)
+    ae = AutoencoderTransformer(2, noise=partial(add_noise, sigma=0.5), **SHORT).fit(X)
     restored = pickle.loads(pickle.dumps(ae))
     assert_array_equal(restored.transform(X), ae.transform(X))
 
@@ -240,7 +234,7 @@ def test_callable_noise_of_another_shape_is_refused_before_training(curved):
     def drop_a_column(batch, rng):
         return batch[:, 1:]
 
-    ae = AutoencoderTransformer(2, noise=drop_a_column, **FAST)
+    ae = AutoencoderTransformer(2, noise=drop_a_column, **SHORT)
     with pytest.raises(ValueError, match=r"noise=.*returned shape \(2, 9\)"):
         ae.fit(curved[0])
     assert not hasattr(ae, "net_")
@@ -272,7 +266,7 @@ def test_each_partial_fit_call_draws_new_shuffles_and_noise(curved):
             noise="gaussian",
             noise_level=0.5,
             callbacks=[FirstBatchInputs()],
-            **{**FAST, "random_state": random_state},
+            **{**SHORT, "random_state": random_state},
         )
         for _ in range(3):
             ae.partial_fit(X)

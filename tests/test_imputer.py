@@ -5,6 +5,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from _params import IMPUTER
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
 from sklearn.impute import MissingIndicator, SimpleImputer
@@ -15,8 +16,6 @@ from skorch.callbacks import Callback
 from sk_autoencoder import AutoencoderImputer
 from sk_autoencoder._network import ConvAutoencoder, MLPAutoencoder
 from sk_autoencoder._skorch import ReconstructionLoss
-
-FAST = {"hidden_layer_sizes": (16,), "max_iter": 30, "random_state": 0}
 
 
 class FailWhenTrainingStarts(Callback):
@@ -37,7 +36,7 @@ def low_rank():
 
 @pytest.fixture(scope="module")
 def imputer(low_rank):
-    return AutoencoderImputer(**FAST).fit(low_rank[1])
+    return AutoencoderImputer(**IMPUTER).fit(low_rank[1])
 
 
 def test_observed_entries_are_returned_exactly(imputer, low_rank):
@@ -74,20 +73,20 @@ def test_loss_counts_observed_entries_only():
 def test_missing_values_placeholder(low_rank):
     X_missing = low_rank[1]
     X_placeholder = np.where(np.isnan(X_missing), -999.0, X_missing)
-    nan_fill = AutoencoderImputer(**FAST).fit_transform(X_missing)
-    placeholder = AutoencoderImputer(missing_values=-999.0, **FAST)
+    nan_fill = AutoencoderImputer(**IMPUTER).fit_transform(X_missing)
+    placeholder = AutoencoderImputer(missing_values=-999.0, **IMPUTER)
     assert_array_equal(placeholder.fit_transform(X_placeholder), nan_fill)
 
 
 def test_nan_is_refused_when_it_is_not_the_placeholder(low_rank):
-    imputer = AutoencoderImputer(missing_values=-1, **FAST)
+    imputer = AutoencoderImputer(missing_values=-1, **IMPUTER)
     with pytest.raises(ValueError, match="Input X contains NaN"):
         imputer.fit(low_rank[1])
 
 
 def test_add_indicator_appends_the_missing_indicator(low_rank):
     X_missing = low_rank[1]
-    imputer = AutoencoderImputer(add_indicator=True, **FAST).fit(X_missing)
+    imputer = AutoencoderImputer(add_indicator=True, **IMPUTER).fit(X_missing)
     out = imputer.transform(X_missing)
     indicator = MissingIndicator().fit_transform(X_missing)
     assert out.shape == (len(X_missing), 8 + indicator.shape[1])
@@ -102,26 +101,26 @@ def test_works_in_a_pipeline_before_a_classifier():
     X = rng.normal(size=(300, 6))
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
     X[rng.random(X.shape) < 0.1] = np.nan
-    pipe = make_pipeline(AutoencoderImputer(**FAST), LogisticRegression())
+    pipe = make_pipeline(AutoencoderImputer(**IMPUTER), LogisticRegression())
     assert pipe.fit(X, y).score(X, y) > 0.8
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_output_dtype_follows_input(low_rank, dtype):
     X_missing = low_rank[1].astype(dtype)
-    assert AutoencoderImputer(**FAST).fit_transform(X_missing).dtype == dtype
+    assert AutoencoderImputer(**IMPUTER).fit_transform(X_missing).dtype == dtype
 
 
 def test_fit_without_missing_values_then_impute(low_rank):
     X, X_missing = low_rank
-    imputer = AutoencoderImputer(**FAST).fit(X)
+    imputer = AutoencoderImputer(**IMPUTER).fit(X)
     assert np.isfinite(imputer.transform(X_missing)).all()
 
 
 def test_a_feature_never_observed_is_filled(low_rank):
     X_missing = low_rank[1].copy()
     X_missing[:, 3] = np.nan
-    filled = AutoencoderImputer(**FAST).fit_transform(X_missing)
+    filled = AutoencoderImputer(**IMPUTER).fit_transform(X_missing)
     assert np.isfinite(filled).all()
 
 
@@ -136,7 +135,7 @@ def test_masking_is_the_default_training_noise(imputer):
     ids=["mask", "callable", "gaussian", "none"],
 )
 def test_training_counts_the_entries_the_noise_masks(low_rank, noise, masked_targets):
-    imputer = AutoencoderImputer(noise=noise, **{**FAST, "max_iter": 1})
+    imputer = AutoencoderImputer(noise=noise, **{**IMPUTER, "max_iter": 1})
     imputer.fit(low_rank[1])
     net = imputer.net_
     assert net.iterator_train__corruption.masked_targets is masked_targets
@@ -146,7 +145,7 @@ def test_training_counts_the_entries_the_noise_masks(low_rank, noise, masked_tar
 def test_reconstruction_r2_measures_the_entries_the_imputer_fills(low_rank):
     # Rank-2 rows: a hidden entry follows from the others, so filling it is
     # nearly exact, while the output for visible entries is never trained.
-    imputer = AutoencoderImputer(**{**FAST, "max_iter": 60}).fit(low_rank[1])
+    imputer = AutoencoderImputer(**{**IMPUTER, "max_iter": 60}).fit(low_rank[1])
     assert imputer.reconstruction_r2_ > 0.8
 
 
@@ -192,7 +191,10 @@ def test_min_value_and_max_value_per_feature(imputer, low_rank, name):
 )
 def test_bad_limits_are_refused_before_training(imputer, low_rank, limits, message):
     # Also on a refit: the failed fit leaves the estimator unfitted.
-    for candidate in (AutoencoderImputer(**FAST), pickle.loads(pickle.dumps(imputer))):
+    for candidate in (
+        AutoencoderImputer(**IMPUTER),
+        pickle.loads(pickle.dumps(imputer)),
+    ):
         candidate.set_params(callbacks=[FailWhenTrainingStarts()], **limits)
         with pytest.raises(ValueError, match=message):
             candidate.fit(low_rank[1])
@@ -258,7 +260,7 @@ def test_local_layers_fill_a_pixel_from_its_neighbours():
 )
 def test_bad_local_layers_are_refused_before_training(low_rank, params, message):
     imputer = AutoencoderImputer(
-        local_layers=2, callbacks=[FailWhenTrainingStarts()], **FAST, **params
+        local_layers=2, callbacks=[FailWhenTrainingStarts()], **IMPUTER, **params
     )
     with pytest.raises(ValueError, match=f"local_layers=2 .*{message}"):
         imputer.fit(low_rank[1])

@@ -5,6 +5,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from _params import FEW_EPOCHS
 from numpy.testing import assert_array_equal
 from sklearn.datasets import load_digits
 from torch import nn
@@ -21,11 +22,10 @@ from sk_autoencoder._network import (
     principal_axes,
 )
 
-FAST = {"max_iter": 3, "random_state": 0}
-
 
 @pytest.fixture(scope="module")
-def digits():
+def images():
+    """400 digits as rows of 8 x 8 pixels, scaled to [0, 1]."""
     return load_digits().data[:400] / 16.0
 
 
@@ -50,13 +50,13 @@ class TinyAutoencoder(nn.Module):
 
 
 @pytest.mark.parametrize("image_shape", [(8, 8), (1, 8, 8), [8, 8]])
-def test_image_shape_selects_a_convolutional_network(digits, image_shape):
+def test_image_shape_selects_a_convolutional_network(images, image_shape):
     ae = AutoencoderTransformer(
-        4, image_shape=image_shape, hidden_layer_sizes=(4, 8), **FAST
-    ).fit(digits)
+        4, image_shape=image_shape, hidden_layer_sizes=(4, 8), **FEW_EPOCHS
+    ).fit(images)
     assert isinstance(ae.net_.module_, ConvAutoencoder)
-    assert ae.transform(digits).shape == (len(digits), 4)
-    assert ae.inverse_transform(ae.transform(digits)).shape == digits.shape
+    assert ae.transform(images).shape == (len(images), 4)
+    assert ae.inverse_transform(ae.transform(images)).shape == images.shape
 
 
 @pytest.mark.parametrize("hidden_layer_sizes", [(), (8,), (8, 4)])
@@ -181,13 +181,13 @@ def test_a_deep_local_path_keeps_its_signal():
 
 
 @pytest.mark.parametrize("image_shape", [None, (8, 8)])
-def test_imputer_networks_read_which_entries_are_missing(digits, image_shape):
-    holes = digits.copy()
+def test_imputer_networks_read_which_entries_are_missing(images, image_shape):
+    holes = images.copy()
     holes[:, 27:29] = np.nan
-    imputer = AutoencoderImputer(image_shape=image_shape, **FAST).fit(holes)
+    imputer = AutoencoderImputer(image_shape=image_shape, **FEW_EPOCHS).fit(holes)
     assert imputer.net_.module_.missing_indicator
-    transformer = AutoencoderTransformer(4, image_shape=image_shape, **FAST)
-    assert not transformer.fit(digits).net_.module_.missing_indicator
+    transformer = AutoencoderTransformer(4, image_shape=image_shape, **FEW_EPOCHS)
+    assert not transformer.fit(images).net_.module_.missing_indicator
 
 
 class NoNaNAutoencoder(TinyAutoencoder):
@@ -198,16 +198,16 @@ class NoNaNAutoencoder(TinyAutoencoder):
         return super().encode(x)
 
 
-def test_imputer_gives_a_module_of_your_own_missing_entries_as_the_mean(digits):
-    holes = digits.copy()
+def test_imputer_gives_a_module_of_your_own_missing_entries_as_the_mean(images):
+    holes = images.copy()
     holes[::3, 27:29] = np.nan
-    imputer = AutoencoderImputer(3, module=NoNaNAutoencoder, **FAST).fit(holes)
+    imputer = AutoencoderImputer(3, module=NoNaNAutoencoder, **FEW_EPOCHS).fit(holes)
     assert np.isfinite(imputer.transform(holes)).all()
 
 
-def test_images_with_channels(digits):
-    rgb = np.repeat(digits[:, None, :], 3, axis=1).reshape(len(digits), -1)
-    ae = AutoencoderTransformer(4, image_shape=(3, 8, 8), **FAST).fit(rgb)
+def test_images_with_channels(images):
+    rgb = np.repeat(images[:, None, :], 3, axis=1).reshape(len(images), -1)
+    ae = AutoencoderTransformer(4, image_shape=(3, 8, 8), **FEW_EPOCHS).fit(rgb)
     assert ae.inverse_transform(ae.transform(rgb)).shape == rgb.shape
 
 
@@ -221,59 +221,61 @@ def test_images_with_channels(digits):
         ((0, 8), r"in positive ints"),
     ],
 )
-def test_bad_image_shape_is_refused_before_training(digits, image_shape, match):
-    ae = AutoencoderTransformer(4, image_shape=image_shape, **FAST)
+def test_bad_image_shape_is_refused_before_training(images, image_shape, match):
+    ae = AutoencoderTransformer(4, image_shape=image_shape, **FEW_EPOCHS)
     with pytest.raises(ValueError, match=match):
-        ae.fit(digits)
+        ae.fit(images)
     assert not hasattr(ae, "net_")
 
 
-def test_image_shape_needs_a_convolution(digits):
-    ae = AutoencoderTransformer(4, image_shape=(8, 8), hidden_layer_sizes=(), **FAST)
+def test_image_shape_needs_a_convolution(images):
+    ae = AutoencoderTransformer(
+        4, image_shape=(8, 8), hidden_layer_sizes=(), **FEW_EPOCHS
+    )
     with pytest.raises(ValueError, match="give at least one"):
-        ae.fit(digits)
+        ae.fit(images)
 
 
 @pytest.mark.parametrize(
     "estimator", [AutoencoderTransformer, AutoencoderOutlierDetector]
 )
-def test_image_shape_reaches_every_estimator(digits, estimator):
-    fitted = estimator(n_components=4, image_shape=(8, 8), **FAST).fit(digits)
+def test_image_shape_reaches_every_estimator(images, estimator):
+    fitted = estimator(n_components=4, image_shape=(8, 8), **FEW_EPOCHS).fit(images)
     assert isinstance(fitted.net_.module_, ConvAutoencoder)
 
 
-def test_imputer_fills_images_with_a_convolutional_network(digits):
-    holes = digits.copy()
+def test_imputer_fills_images_with_a_convolutional_network(images):
+    holes = images.copy()
     holes[:, 27:29] = np.nan
-    imputer = AutoencoderImputer(image_shape=(8, 8), **FAST).fit(holes)
+    imputer = AutoencoderImputer(image_shape=(8, 8), **FEW_EPOCHS).fit(holes)
     assert isinstance(imputer.net_.module_, ConvAutoencoder)
     assert np.isfinite(imputer.transform(holes)).all()
 
 
-def test_custom_module_is_trained_with_its_params(digits):
+def test_custom_module_is_trained_with_its_params(images):
     ae = AutoencoderTransformer(
-        3, module=TinyAutoencoder, module_params={"scale": 2.0}, **FAST
-    ).fit(digits)
+        3, module=TinyAutoencoder, module_params={"scale": 2.0}, **FEW_EPOCHS
+    ).fit(images)
     module = ae.net_.module_
     assert isinstance(module, TinyAutoencoder) and module.scale == 2.0
     assert ae.n_iter_ == 3 and ae.loss_curve_[-1] < ae.loss_curve_[0]
-    codes = ae.transform(digits)
-    assert codes.shape == (len(digits), 3) and np.abs(codes).max() <= 2.0
+    codes = ae.transform(images)
+    assert codes.shape == (len(images), 3) and np.abs(codes).max() <= 2.0
 
 
-def test_custom_module_is_seeded_and_pickles(digits):
-    params = {"module": TinyAutoencoder, **FAST}
-    ae = AutoencoderTransformer(3, **params).fit(digits)
-    again = AutoencoderTransformer(3, **params).fit(digits)
-    assert_array_equal(ae.transform(digits), again.transform(digits))
+def test_custom_module_is_seeded_and_pickles(images):
+    params = {"module": TinyAutoencoder, **FEW_EPOCHS}
+    ae = AutoencoderTransformer(3, **params).fit(images)
+    again = AutoencoderTransformer(3, **params).fit(images)
+    assert_array_equal(ae.transform(images), again.transform(images))
     restored = pickle.loads(pickle.dumps(ae))
-    assert_array_equal(restored.transform(digits), ae.transform(digits))
-    assert_array_equal(restored.score_samples(digits), ae.score_samples(digits))
+    assert_array_equal(restored.transform(images), ae.transform(images))
+    assert_array_equal(restored.score_samples(images), ae.score_samples(images))
 
 
-def test_custom_module_scores_rows_in_the_detector(digits):
-    detector = AutoencoderOutlierDetector(3, module=TinyAutoencoder, **FAST)
-    assert set(np.unique(detector.fit(digits).predict(digits))) <= {-1, 1}
+def test_custom_module_scores_rows_in_the_detector(images):
+    detector = AutoencoderOutlierDetector(3, module=TinyAutoencoder, **FEW_EPOCHS)
+    assert set(np.unique(detector.fit(images).predict(images))) <= {-1, 1}
 
 
 class NoDecode(nn.Module):
@@ -303,9 +305,9 @@ class ReconstructionOnly(TinyAutoencoder):
     ],
 )
 def test_module_contract_is_checked_before_training(
-    digits, module, params, error, match
+    images, module, params, error, match
 ):
-    ae = AutoencoderTransformer(3, module=module, **params, **FAST)
+    ae = AutoencoderTransformer(3, module=module, **params, **FEW_EPOCHS)
     with pytest.raises(error, match=match):
-        ae.fit(digits)
+        ae.fit(images)
     assert not hasattr(ae, "net_")

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from _params import DETECTOR
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.ensemble import IsolationForest
 from sklearn.neighbors import NearestNeighbors
@@ -10,8 +11,6 @@ from threadpoolctl import threadpool_info
 
 from sk_autoencoder import AutoencoderOutlierDetector, AutoencoderTransformer, _outlier
 from sk_autoencoder._skorch import ReconstructionLoss
-
-FAST = {"hidden_layer_sizes": (16,), "max_iter": 10, "random_state": 0}
 
 
 def planted_rows(n_features, seed=0):
@@ -30,23 +29,7 @@ def planted():
 
 @pytest.fixture(scope="module")
 def detector(planted):
-    return AutoencoderOutlierDetector(2, **FAST).fit(planted[0])
-
-
-def test_predict_returns_plus_and_minus_one_ints(detector, planted):
-    labels = detector.predict(planted[0])
-    assert labels.dtype.kind == "i"
-    assert set(np.unique(labels)) <= {-1, 1}
-
-
-def test_decision_function_is_score_samples_minus_offset(detector, planted):
-    X = planted[0]
-    assert_allclose(
-        detector.decision_function(X), detector.score_samples(X) - detector.offset_
-    )
-    assert_array_equal(
-        detector.predict(X), np.where(detector.decision_function(X) < 0, -1, 1)
-    )
+    return AutoencoderOutlierDetector(2, **DETECTOR).fit(planted[0])
 
 
 def test_scores_are_higher_for_normal_rows(detector, planted):
@@ -59,7 +42,9 @@ def test_scores_are_higher_for_normal_rows(detector, planted):
 @pytest.mark.parametrize("contamination", [0.01, 0.05, 0.2])
 def test_float_contamination_flags_that_fraction(planted, contamination):
     X = planted[0]
-    detector = AutoencoderOutlierDetector(2, contamination=contamination, **FAST).fit(X)
+    detector = AutoencoderOutlierDetector(
+        2, contamination=contamination, **DETECTOR
+    ).fit(X)
     iforest = IsolationForest(contamination=contamination, random_state=0).fit(X)
     n_flagged = np.sum(detector.predict(X) == -1)
     assert n_flagged == np.sum(iforest.predict(X) == -1)
@@ -76,15 +61,9 @@ def test_auto_contamination_is_tukeys_outer_fence(detector, planted):
     assert flagged[y == 1].mean() < 0.2
 
 
-def test_fit_predict_matches_fit_then_predict(planted):
-    X = planted[0]
-    labels = AutoencoderOutlierDetector(2, **FAST).fit_predict(X)
-    assert_array_equal(labels, AutoencoderOutlierDetector(2, **FAST).fit(X).predict(X))
-
-
 def test_reconstruction_errors_explain_scores(planted):
     X = planted[0]
-    detector = AutoencoderOutlierDetector(2, n_neighbors=None, **FAST).fit(X)
+    detector = AutoencoderOutlierDetector(2, n_neighbors=None, **DETECTOR).fit(X)
     errors = detector.reconstruction_errors(X)
     assert errors.shape == X.shape
     assert_allclose(-errors.mean(axis=1), detector.score_samples(X), rtol=1e-6)
@@ -101,7 +80,7 @@ def test_outlyingness_is_the_larger_of_error_and_neighbour_distance(n_features, 
     X = planted_rows(n_features)
     if twins:
         X = np.vstack([X, X + 1e-8])
-    detector = AutoencoderOutlierDetector(2, **FAST).fit(X)
+    detector = AutoencoderOutlierDetector(2, **DETECTOR).fit(X)
     outlyingness = -detector.score_samples(X)
     errors = detector.reconstruction_errors(X).mean(axis=1)
     # The distance, computed here on its own: every training row is kept
@@ -130,7 +109,7 @@ def test_neighbour_distance_flags_a_row_in_a_gap_of_the_data():
     position = np.r_[rng.normal(-3, 0.2, 300), rng.normal(3, 0.2, 300)]
     X = np.c_[position, 2 * position] + 0.01 * rng.normal(size=(600, 2))
     gap = np.array([[0.0, 0.0]])
-    params = {**FAST, "n_components": 1, "noise": None}
+    params = {**DETECTOR, "n_components": 1, "noise": None}
     with_distance = AutoencoderOutlierDetector(**params).fit(X)
     error_only = AutoencoderOutlierDetector(n_neighbors=None, **params).fit(X)
     assert error_only.predict(gap)[0] == 1
@@ -165,7 +144,7 @@ def test_detector_trains_the_transformers_network(planted):
     # One shared core: with the same parameters both estimators fit the
     # very same network.
     X = planted[0]
-    params = {**FAST, "n_components": 2, "standardize": True}
+    params = {**DETECTOR, "n_components": 2, "standardize": True}
     detector = AutoencoderOutlierDetector(
         support_fraction=1.0, noise=None, noise_level=0.1, **params
     ).fit(X)
@@ -174,7 +153,7 @@ def test_detector_trains_the_transformers_network(planted):
 
 
 def test_auto_code_width_is_half_the_features(planted):
-    detector = AutoencoderOutlierDetector(**FAST).fit(planted[0])
+    detector = AutoencoderOutlierDetector(**DETECTOR).fit(planted[0])
     assert detector.n_components_ == 3
 
 
@@ -184,7 +163,7 @@ def test_codes_are_clipped_when_scoring(planted):
     # (Trained without noise: a denoising network already rebuilds such a
     # row badly, and this test isolates the clipping.)
     X = planted[0][:500]
-    detector = AutoencoderOutlierDetector(2, noise=None, n_neighbors=None, **FAST)
+    detector = AutoencoderOutlierDetector(2, noise=None, n_neighbors=None, **DETECTOR)
     detector.fit(X)
     far = 50 * X[np.argmax(np.linalg.norm(X, axis=1))][None, :]
     unclipped = detector.inverse_transform(detector.transform(far))
@@ -204,13 +183,15 @@ def test_support_fraction_trims_the_worst_rebuilt_rows_from_the_loss():
 
 
 def test_support_fraction_reaches_the_training_loss(planted):
-    detector = AutoencoderOutlierDetector(support_fraction=0.6, **FAST).fit(planted[0])
+    detector = AutoencoderOutlierDetector(support_fraction=0.6, **DETECTOR).fit(
+        planted[0]
+    )
     assert detector.net_.criterion_.support_fraction == 0.6
 
 
 def test_partial_fit_keeps_threshold_and_bounds_matched_to_the_network(planted):
     X = planted[0]
-    detector = AutoencoderOutlierDetector(2, **FAST)
+    detector = AutoencoderOutlierDetector(2, **DETECTOR)
     for chunk in np.array_split(np.random.default_rng(0).permutation(X), 3):
         detector.partial_fit(chunk)
         # The bounds and threshold are those a fit on this chunk would set
@@ -225,13 +206,13 @@ def test_partial_fit_keeps_threshold_and_bounds_matched_to_the_network(planted):
 
 
 def test_default_detector_trains_on_noisy_copies(planted):
-    detector = AutoencoderOutlierDetector(**FAST).fit(planted[0])
+    detector = AutoencoderOutlierDetector(**DETECTOR).fit(planted[0])
     assert detector.net_.iterator_train__corruption.noise == "gaussian"
     assert detector.net_.iterator_train__corruption.level == 1.0
 
 
 def test_n_neighbors_is_capped_by_the_training_rows(planted):
-    detector = AutoencoderOutlierDetector(2, n_neighbors=10, **FAST)
+    detector = AutoencoderOutlierDetector(2, n_neighbors=10, **DETECTOR)
     detector.fit(planted[0][:5])
     # Four neighbours used, plus the row itself, dropped when scored.
     assert detector.neighbors_.n_neighbors == 5
@@ -240,7 +221,7 @@ def test_n_neighbors_is_capped_by_the_training_rows(planted):
 
 @pytest.mark.parametrize("n_neighbors", [0, -1, 2.5])
 def test_bad_n_neighbors_raises_before_training(planted, n_neighbors):
-    detector = AutoencoderOutlierDetector(n_neighbors=n_neighbors, **FAST)
+    detector = AutoencoderOutlierDetector(n_neighbors=n_neighbors, **DETECTOR)
     with pytest.raises(ValueError, match="n_neighbors"):
         detector.fit(planted[0])
     assert not hasattr(detector, "net_")
@@ -248,14 +229,14 @@ def test_bad_n_neighbors_raises_before_training(planted, n_neighbors):
 
 def test_neighbour_distance_searches_at_most_1024_training_rows():
     X = np.random.default_rng(0).normal(size=(3000, 4))
-    detector = AutoencoderOutlierDetector(2, **{**FAST, "max_iter": 1}).fit(X)
+    detector = AutoencoderOutlierDetector(2, **{**DETECTOR, "max_iter": 1}).fit(X)
     assert detector.neighbors_.n_samples_fit_ == 1024
 
 
 @pytest.mark.parametrize(("n_jobs", "threads"), [(None, 1), (2, 2)])
 def test_neighbour_search_runs_on_n_jobs_threads(planted, monkeypatch, n_jobs, threads):
     X = planted[0]
-    detector = AutoencoderOutlierDetector(2, n_jobs=n_jobs, **FAST).fit(X)
+    detector = AutoencoderOutlierDetector(2, n_jobs=n_jobs, **DETECTOR).fit(X)
     search, seen = detector.neighbors_.kneighbors, []
 
     def recording_search(*args, **kwargs):
@@ -274,7 +255,7 @@ def test_training_rows_are_not_their_own_neighbours(planted):
     # would not hold for new data. With one neighbour that would zero the
     # neighbour distance of every kept row.
     X = planted[0]
-    detector = AutoencoderOutlierDetector(2, n_neighbors=1, **FAST).fit(X)
+    detector = AutoencoderOutlierDetector(2, n_neighbors=1, **DETECTOR).fit(X)
     outlyingness = -detector.score_samples(X)
     errors = detector.reconstruction_errors(X).mean(axis=1)
     assert np.sum(outlyingness > errors * (1 + 1e-5)) > 0.1 * len(X)
@@ -284,7 +265,7 @@ def test_distances_that_say_nothing_are_not_used():
     # Every row repeated: each kept row has a twin at distance 0, so all
     # neighbour distances are 0 and scores are the reconstruction errors.
     X = np.repeat(np.random.default_rng(0).normal(size=(20, 4)), 15, axis=0)
-    detector = AutoencoderOutlierDetector(2, **FAST).fit(X)
+    detector = AutoencoderOutlierDetector(2, **DETECTOR).fit(X)
     assert detector.neighbors_ is None
     errors = detector.reconstruction_errors(X).mean(axis=1)
     assert_allclose(-detector.score_samples(X), errors, rtol=1e-6)

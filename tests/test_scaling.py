@@ -10,6 +10,7 @@ import joblib
 import numpy as np
 import pytest
 import torch
+from _params import QUICK
 from numpy.testing import assert_array_equal
 from scipy.stats import loguniform, randint
 from sklearn.datasets import load_digits
@@ -22,14 +23,7 @@ from skorch.callbacks import Callback
 
 from sk_autoencoder import AutoencoderOutlierDetector, AutoencoderTransformer
 
-FAST = {"hidden_layer_sizes": (16,), "max_iter": 3, "random_state": 0}
 NO_DASK = "the Dask tests need the dask extra: pip install -e '.[test,dask]'"
-
-
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X[:300], y[:300]
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +67,7 @@ def run_search(kind, X, y, n_jobs=None):
     # rows, and restoring that start would make every candidate PCA.
     pipe = make_pipeline(
         StandardScaler(),
-        AutoencoderTransformer(4, **FAST, early_stopping=False),
+        AutoencoderTransformer(4, **QUICK, early_stopping=False),
         LogisticRegression(max_iter=1000),
     )
     search = SEARCHES[kind](pipe).set_params(n_jobs=n_jobs).fit(X, y)
@@ -140,7 +134,7 @@ def torch_threads_in_fit(n_jobs, outside=2):
     try:
         X = np.random.default_rng(0).normal(size=(50, 4))
         ae = AutoencoderTransformer(
-            2, **FAST, n_jobs=n_jobs, callbacks=[RecordThreads()]
+            2, **QUICK, n_jobs=n_jobs, callbacks=[RecordThreads()]
         ).fit(X)
     finally:
         torch.set_num_threads(previous)
@@ -266,8 +260,8 @@ def test_dask_ml_incremental_is_partial_fit_over_the_blocks(
 def fitted(digits):
     X = digits[0]
     return [
-        AutoencoderTransformer(4, **FAST).fit(X),
-        AutoencoderOutlierDetector(**FAST).fit(X),
+        AutoencoderTransformer(4, **QUICK).fit(X),
+        AutoencoderOutlierDetector(**QUICK).fit(X),
     ]
 
 

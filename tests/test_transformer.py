@@ -7,9 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 import torch
+from _params import SHORT
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
-from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
@@ -21,18 +21,10 @@ from skorch.exceptions import DeviceWarning
 
 from sk_autoencoder import AutoencoderTransformer
 
-FAST = {"hidden_layer_sizes": (16,), "max_iter": 5, "random_state": 0}
-
-
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X[:300], y[:300]
-
 
 def test_pipeline_swap_for_pca(digits):
     X, y = digits
-    for reducer in (PCA(4), AutoencoderTransformer(4, **FAST)):
+    for reducer in (PCA(4), AutoencoderTransformer(4, **SHORT)):
         pipe = make_pipeline(StandardScaler(), reducer, LogisticRegression())
         assert pipe.fit(X, y).score(X, y) > 0.5
 
@@ -40,7 +32,7 @@ def test_pipeline_swap_for_pca(digits):
 def test_grid_search_tunes_without_labels(digits):
     X, _ = digits
     search = GridSearchCV(
-        AutoencoderTransformer(**FAST), {"n_components": [1, 8]}, cv=2
+        AutoencoderTransformer(**SHORT), {"n_components": [1, 8]}, cv=2
     )
     search.fit(X)
     assert search.best_params_ == {"n_components": 8}
@@ -52,7 +44,7 @@ def test_grid_search_tunes_without_labels(digits):
 )
 def test_output_dtype_follows_input(digits, dtype, expected):
     X = digits[0].astype(dtype)
-    ae = AutoencoderTransformer(3, **FAST).fit(X)
+    ae = AutoencoderTransformer(3, **SHORT).fit(X)
     Z = ae.transform(X)
     assert Z.dtype == expected
     assert ae.inverse_transform(Z).dtype == expected
@@ -61,7 +53,7 @@ def test_output_dtype_follows_input(digits, dtype, expected):
 
 def test_float32_and_float64_inputs_give_the_same_codes(digits):
     X = digits[0]
-    ae = AutoencoderTransformer(3, **FAST).fit(X)
+    ae = AutoencoderTransformer(3, **SHORT).fit(X)
     assert_allclose(ae.transform(X.astype(np.float32)), ae.transform(X), rtol=1e-6)
 
 
@@ -69,13 +61,13 @@ def test_inverse_transform_returns_original_units():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 4)) * [1, 10, 100, 1e4] + [0, -5, 1e3, 1e6]
     for standardize in (False, True):
-        ae = AutoencoderTransformer(4, standardize=standardize, **FAST).fit(X)
+        ae = AutoencoderTransformer(4, standardize=standardize, **SHORT).fit(X)
         assert_allclose(ae.inverse_transform(ae.transform(X)), X, rtol=1e-3, atol=0.05)
 
 
 def test_score_samples_is_negative_scaled_mse(digits):
     X = digits[0]
-    ae = AutoencoderTransformer(3, **FAST).fit(X)
+    ae = AutoencoderTransformer(3, **SHORT).fit(X)
     X_rebuilt = ae.inverse_transform(ae.transform(X))
     expected = -np.mean(((X_rebuilt - X) / ae.scale_) ** 2, axis=1)
     assert_allclose(ae.score_samples(X), expected, rtol=1e-4, atol=1e-6)
@@ -108,7 +100,7 @@ def test_training_improves_on_pca(digits):
 
 def test_same_random_state_is_bit_identical(digits):
     X = digits[0]
-    ae = AutoencoderTransformer(3, **FAST)
+    ae = AutoencoderTransformer(3, **SHORT)
     reference = ae.fit(X).transform(X)
     assert_array_equal(ae.fit(X).transform(X), reference)
     assert_array_equal(clone(ae).fit(X).transform(X), reference)
@@ -121,7 +113,7 @@ def test_same_random_state_is_bit_identical(digits):
 
 def test_different_random_state_differs(digits):
     X = digits[0]
-    params = {**FAST, "early_stopping": False}
+    params = {**SHORT, "early_stopping": False}
     Z0 = AutoencoderTransformer(3, **params).fit_transform(X)
     Z1 = AutoencoderTransformer(3, **{**params, "random_state": 1}).fit_transform(X)
     assert not np.array_equal(Z0, Z1)
@@ -133,20 +125,20 @@ def test_fit_leaves_global_state_unchanged(digits, random_state):
     numpy_state = np.random.get_state()
     torch_state = torch.get_rng_state()
     threads = torch.get_num_threads()
-    AutoencoderTransformer(3, **{**FAST, "random_state": random_state}).fit(X)
+    AutoencoderTransformer(3, **{**SHORT, "random_state": random_state}).fit(X)
     assert_array_equal(np.random.get_state()[1], numpy_state[1])
     assert torch.equal(torch.get_rng_state(), torch_state)
     assert torch.get_num_threads() == threads
 
 
 def test_verbose_0_prints_nothing(digits, capsys):
-    AutoencoderTransformer(3, **FAST).fit(digits[0])
+    AutoencoderTransformer(3, **SHORT).fit(digits[0])
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
 
 
 def test_verbose_1_prints_one_line_per_epoch(digits, capsys):
-    ae = AutoencoderTransformer(3, **{**FAST, "verbose": 1}).fit(digits[0])
+    ae = AutoencoderTransformer(3, **{**SHORT, "verbose": 1}).fit(digits[0])
     out = capsys.readouterr().out
     assert re.search(r"epoch\s+train_loss\s+valid_loss\s+dur", out)
     epoch_lines = [line for line in out.splitlines() if re.match(r"\s+\d+\s", line)]
@@ -155,7 +147,7 @@ def test_verbose_1_prints_one_line_per_epoch(digits, capsys):
 
 def test_verbose_2_shows_progress_bars_over_batches(digits, capsys):
     X = digits[0]
-    ae = AutoencoderTransformer(3, **{**FAST, "max_iter": 2, "verbose": 2}).fit(X)
+    ae = AutoencoderTransformer(3, **{**SHORT, "max_iter": 2, "verbose": 2}).fit(X)
     capsys.readouterr()
     ae.transform(np.vstack([X] * 3))  # two inference batches
     assert "batches" in capsys.readouterr().err
@@ -163,14 +155,14 @@ def test_verbose_2_shows_progress_bars_over_batches(digits, capsys):
 
 def test_device_auto_trains_on_the_cpu_without_a_gpu(digits, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    ae = AutoencoderTransformer(3, **{**FAST, "device": "auto"}).fit(digits[0])
+    ae = AutoencoderTransformer(3, **{**SHORT, "device": "auto"}).fit(digits[0])
     assert ae.net_.device == "cpu"
     assert ae.device == "auto"
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_device_cuda_trains_and_infers_on_the_gpu(digits):
-    ae = AutoencoderTransformer(3, **{**FAST, "device": "cuda"}).fit(digits[0])
+    ae = AutoencoderTransformer(3, **{**SHORT, "device": "cuda"}).fit(digits[0])
     assert next(ae.net_.module_.parameters()).is_cuda
     assert ae.transform(digits[0]).shape == (len(digits[0]), 3)
 
@@ -180,7 +172,7 @@ def test_model_saved_from_a_gpu_loads_and_runs_without_one(digits):
     # fitted with device="cuda" is; unpickling where torch sees no GPU
     # must map it to the CPU rather than fail.
     X = digits[0]
-    ae = AutoencoderTransformer(3, **{**FAST, "device": "cuda"})
+    ae = AutoencoderTransformer(3, **{**SHORT, "device": "cuda"})
     ae.set_params(device="cpu").fit(X)
     expected = ae.transform(X)
     ae.set_params(device="cuda")
@@ -206,7 +198,7 @@ def test_model_saved_from_a_gpu_loads_and_runs_without_one(digits):
     ],
 )
 def test_bad_parameters_raise_before_training(digits, params, error, match):
-    ae = AutoencoderTransformer(**{**FAST, **params})
+    ae = AutoencoderTransformer(**{**SHORT, **params})
     with pytest.raises(error, match=match):
         ae.fit(digits[0])
     assert not hasattr(ae, "net_")
@@ -214,21 +206,21 @@ def test_bad_parameters_raise_before_training(digits, params, error, match):
 
 def test_fitted_attributes(digits):
     X = digits[0]
-    ae = AutoencoderTransformer(3, **FAST).fit(X)
+    ae = AutoencoderTransformer(3, **SHORT).fit(X)
     assert ae.n_features_in_ == 64
     assert ae.n_components_ == 3
-    assert len(ae.loss_curve_) == ae.n_iter_ <= FAST["max_iter"]
+    assert len(ae.loss_curve_) == ae.n_iter_ <= SHORT["max_iter"]
     assert len(ae.validation_scores_) == ae.n_iter_
     assert ae.best_validation_score_ == max(ae.validation_scores_)
     assert ae.net_.module_ is not None
-    no_stopping = AutoencoderTransformer(3, early_stopping=False, **FAST).fit(X)
+    no_stopping = AutoencoderTransformer(3, early_stopping=False, **SHORT).fit(X)
     assert no_stopping.validation_scores_ is None
 
 
 def test_feature_names(digits):
     pd = pytest.importorskip("pandas")
     X = pd.DataFrame(digits[0], columns=[f"pixel{i}" for i in range(64)])
-    ae = AutoencoderTransformer(3, **FAST).fit(X)
+    ae = AutoencoderTransformer(3, **SHORT).fit(X)
     assert_array_equal(ae.feature_names_in_, X.columns)
     assert_array_equal(
         ae.get_feature_names_out(),
@@ -238,14 +230,6 @@ def test_feature_names(digits):
             "autoencodertransformer2",
         ],
     )
-
-
-@pytest.mark.parametrize("output", ["pandas", "polars"])
-def test_set_output(digits, output):
-    pytest.importorskip(output)
-    ae = AutoencoderTransformer(3, **FAST).set_output(transform=output)
-    Z = ae.fit_transform(digits[0])
-    assert list(Z.columns) == list(ae.get_feature_names_out())
 
 
 def test_partial_fit_initializes_then_trains_one_epoch_per_call(digits):
@@ -274,7 +258,7 @@ class CountEpochs(Callback):
 
 def test_callbacks_are_cloned_before_use(digits):
     callback = CountEpochs()
-    ae = AutoencoderTransformer(3, **{**FAST, "callbacks": [callback]}).fit(digits[0])
+    ae = AutoencoderTransformer(3, **{**SHORT, "callbacks": [callback]}).fit(digits[0])
     assert not hasattr(callback, "epochs_")
     used = dict(ae.net_.callbacks_)["CountEpochs"]
     assert used is not callback
@@ -282,19 +266,19 @@ def test_callbacks_are_cloned_before_use(digits):
 
 
 def test_inverse_transform_checks_code_width(digits):
-    ae = AutoencoderTransformer(3, **FAST).fit(digits[0])
+    ae = AutoencoderTransformer(3, **SHORT).fit(digits[0])
     with pytest.raises(ValueError, match="n_components_=3"):
         ae.inverse_transform(np.zeros((2, 4)))
 
 
 def test_network_computes_in_float32(digits):
-    ae = AutoencoderTransformer(3, **FAST).fit(digits[0])
+    ae = AutoencoderTransformer(3, **SHORT).fit(digits[0])
     assert {p.dtype for p in ae.net_.module_.parameters()} == {torch.float32}
 
 
 def test_pickle_carries_no_training_data_and_training_continues():
     X = np.random.default_rng(0).normal(size=(5000, 64))
-    ae = AutoencoderTransformer(4, **FAST).fit(X)
+    ae = AutoencoderTransformer(4, **SHORT).fit(X)
     blob = pickle.dumps(ae)
     assert len(blob) < X.nbytes / 10
     restored = pickle.loads(blob)

@@ -1,0 +1,38 @@
+"""Training parameters the tests share, one set per need.
+
+Small networks and few epochs keep the suite fast. How few depends on what
+a test asserts: a test of the API needs a fitted model, not a good one,
+while a test that the detector finds planted outliers needs 10 epochs and
+one that the imputer fills better than the mean needs 30. Each set keeps
+the values its tests' thresholds were measured with; change one and rerun
+the tests that use it.
+
+Imported as ``_params``: pytest puts ``tests/`` on ``sys.path`` (the
+folder is not a package).
+"""
+
+# scikit-learn's estimator checks: the contract, not quality. No
+# random_state: the checks set it where they compare fits.
+CHECKS = {"hidden_layer_sizes": (8,), "max_iter": 3}
+
+# Bad input, failing training, threads: what the network learns does not
+# matter, only that each run is the same.
+TINY = {**CHECKS, "random_state": 0}
+
+# The built-in convolutional networks and networks of the user's own: each
+# test gives the widths its network needs, or keeps the default ones.
+FEW_EPOCHS = {"max_iter": 3, "random_state": 0}
+
+# Parallel searches, torch threads and persistence: results that must be
+# identical, not good.
+QUICK = {"hidden_layer_sizes": (16,), "max_iter": 3, "random_state": 0}
+
+# A model that has learned something: a classifier on its codes scores,
+# a search prefers the wider code, noise changes what is learned.
+SHORT = {"hidden_layer_sizes": (16,), "max_iter": 5, "random_state": 0}
+
+# Long enough for the detector to tell the planted outliers apart.
+DETECTOR = {"hidden_layer_sizes": (16,), "max_iter": 10, "random_state": 0}
+
+# Long enough for the imputer to fill better than the column mean.
+IMPUTER = {"hidden_layer_sizes": (16,), "max_iter": 30, "random_state": 0}
