@@ -1,4 +1,4 @@
-"""Training parameters the tests share, one set per need.
+"""Training parameters (and a callback) the tests share, one set per need.
 
 Small networks and few epochs keep the suite fast. How few depends on what
 a test asserts: a test of the API needs a fitted model, not a good one,
@@ -10,6 +10,8 @@ the tests that use it.
 Imported as ``_params``: pytest puts ``tests/`` on ``sys.path`` (the
 folder is not a package).
 """
+
+from skorch.callbacks import Callback
 
 # scikit-learn's estimator checks: the contract, not quality. No
 # random_state: the checks set it where they compare fits.
@@ -36,3 +38,10 @@ DETECTOR = {"hidden_layer_sizes": (16,), "max_iter": 10, "random_state": 0}
 
 # Long enough for the imputer to fill better than the column mean.
 IMPUTER = {"hidden_layer_sizes": (16,), "max_iter": 30, "random_state": 0}
+
+
+class FailWhenTrainingStarts(Callback):
+    """Proves that an error came before training: training raises this."""
+
+    def on_train_begin(self, net, **kwargs):
+        raise RuntimeError("training started")

@@ -5,24 +5,16 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from _params import IMPUTER
+from _params import IMPUTER, FailWhenTrainingStarts
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
 from sklearn.impute import MissingIndicator, SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
-from skorch.callbacks import Callback
 
 from sk_autoencoder import AutoencoderImputer
 from sk_autoencoder._network import ConvAutoencoder, MLPAutoencoder
 from sk_autoencoder._skorch import ReconstructionLoss
-
-
-class FailWhenTrainingStarts(Callback):
-    """Proves that an error came before training: training raises this."""
-
-    def on_train_begin(self, net, **kwargs):
-        raise RuntimeError("training started")
 
 
 @pytest.fixture(scope="module")
