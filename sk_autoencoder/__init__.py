@@ -5,4 +5,4 @@ from ._outlier import AutoencoderOutlierDetector
 from ._transformer import AutoencoderTransformer
 
 __all__ = ["AutoencoderImputer", "AutoencoderOutlierDetector", "AutoencoderTransformer"]
-__version__ = "0.1.0.dev0"
+__version__ = "0.1.0"
