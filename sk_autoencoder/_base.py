@@ -589,7 +589,7 @@ class BaseAutoencoder(BaseEstimator):
             ]
 
         def error(x):
-            x = scaler.transform(x, np.float64)
+            x = scaler.transform(x, torch.float64)
             code = module.encode(x)
             if code_bounds is not None:
                 code = torch.clamp(code, *code_bounds)

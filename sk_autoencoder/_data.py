@@ -26,27 +26,22 @@ class Scaler:
         self.scale = scale
         self.device = device
         self.fill_missing = fill_missing
+        self._mean = torch.as_tensor(mean, dtype=torch.float64)
+        self._scale = torch.as_tensor(scale, dtype=torch.float64)
 
-    def transform_array(self, X, dtype=np.float64):
-        """Rows in the input's units, scaled, as an array of ``dtype``.
+    def transform_array(self, X):
+        """Rows in the input's units, scaled, as a float64 array."""
+        scaled = np.subtract(X, self.mean, dtype=np.float64)
+        scaled /= self.scale
+        return scaled
 
-        To float32 a thousand rows at a time, so that their float64
-        temporary stays in the processor's cache.
+    def transform(self, X, dtype=torch.float32):
+        """Rows in the input's units (an array), scaled, as a tensor.
+
+        One float64 copy of the rows is scaled in place, then converted.
         """
-        if dtype == np.float64:
-            scaled = np.subtract(X, self.mean, dtype=np.float64)
-            scaled /= self.scale
-            return scaled
-        out = np.empty(X.shape, dtype=dtype)
-        for start in range(0, len(X), 1024):
-            part = np.subtract(X[start : start + 1024], self.mean, dtype=np.float64)
-            part /= self.scale
-            out[start : start + 1024] = part
-        return out
-
-    def transform(self, X, dtype=np.float32):
-        """Rows in the input's units (an array), scaled, as a tensor."""
-        x = torch.from_numpy(self.transform_array(X, dtype)).to(self.device)
+        x = torch.tensor(X, dtype=torch.float64).sub_(self._mean).div_(self._scale)
+        x = x.to(device=self.device, dtype=dtype)
         return x.nan_to_num(nan=0.0) if self.fill_missing else x
 
     def inverse_transform(self, x, dtype):
