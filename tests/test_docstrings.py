@@ -1,0 +1,37 @@
+"""numpydoc validation of the public API, as scikit-learn and
+imbalanced-learn run it on theirs."""
+
+import inspect
+
+import pytest
+
+import sk_autoencoder
+
+numpydoc_validation = pytest.importorskip("numpydoc.validate")
+
+# Checks scikit-learn's own docstring test leaves out for methods: an
+# extended summary, See Also and Examples on every method, and the
+# "self : object" return style that numpydoc reads as a missing type.
+METHOD_IGNORE = {"ES01", "SA01", "EX01", "RT02", "GL08"}
+
+
+def public_objects():
+    for class_name in sk_autoencoder.__all__:
+        cls = getattr(sk_autoencoder, class_name)
+        yield f"sk_autoencoder.{class_name}", set()
+        for name, member in inspect.getmembers(cls):
+            if name.startswith("_") or not callable(member):
+                continue
+            if not (inspect.isfunction(member) or inspect.ismethod(member)):
+                continue
+            yield f"sk_autoencoder.{class_name}.{name}", METHOD_IGNORE
+
+
+@pytest.mark.parametrize(("name", "ignore"), list(public_objects()))
+def test_docstring_follows_numpydoc(name, ignore):
+    errors = [
+        f"{code}: {message}"
+        for code, message in numpydoc_validation.validate(name)["errors"]
+        if code not in ignore
+    ]
+    assert not errors, "\n".join(errors)
