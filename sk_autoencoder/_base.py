@@ -81,6 +81,14 @@ class BaseAutoencoder(BaseEstimator):
     none of them by name.
     """
 
+    # The HTML diagram of an estimator links to its page of the API reference
+    # (doc/api.rst generates one page per public estimator under generated/).
+    _doc_link_module = "sk_autoencoder"
+    _doc_link_template = (
+        "https://sk-autoencoder.readthedocs.io/en/stable/generated/"
+        "{estimator_module}.{estimator_name}.html"
+    )
+
     _parameter_constraints = {
         "hidden_layer_sizes": ["array-like"],
         "activation": [StrOptions(set(ACTIVATIONS))],

@@ -2,8 +2,11 @@
 imbalanced-learn run it on theirs."""
 
 import inspect
+import re
+from pathlib import Path
 
 import pytest
+from sklearn.base import BaseEstimator
 
 import sk_autoencoder
 
@@ -35,3 +38,22 @@ def test_docstring_follows_numpydoc(name, ignore):
         if code not in ignore
     ]
     assert not errors, "\n".join(errors)
+
+
+ESTIMATORS = [
+    name
+    for name in sk_autoencoder.__all__
+    if inspect.isclass(cls := getattr(sk_autoencoder, name))
+    and issubclass(cls, BaseEstimator)
+]
+
+
+@pytest.mark.parametrize("class_name", ESTIMATORS)
+def test_html_diagram_links_to_the_estimators_api_page(class_name):
+    estimator = getattr(sk_autoencoder, class_name)()
+    link = estimator._get_doc_link()
+    assert link.endswith(f"/generated/sk_autoencoder.{class_name}.html")
+    assert f'href="{link}"' in estimator._repr_html_()
+    # The page the link names is one doc/api.rst generates.
+    api = (Path(__file__).resolve().parents[1] / "doc" / "api.rst").read_text()
+    assert re.search(rf"^ +{class_name}$", api, flags=re.MULTILINE)
