@@ -9,6 +9,7 @@ import pytest
 from sklearn.base import BaseEstimator
 
 import sk_autoencoder
+import sk_autoencoder.onnx
 
 numpydoc_validation = pytest.importorskip("numpydoc.validate")
 
@@ -28,6 +29,10 @@ def public_objects():
             if not (inspect.isfunction(member) or inspect.ismethod(member)):
                 continue
             yield f"sk_autoencoder.{class_name}.{name}", METHOD_IGNORE
+    # Modules of public functions, importable without their extras.
+    for module in (sk_autoencoder.onnx,):
+        for name in module.__all__:
+            yield f"{module.__name__}.{name}", set()
 
 
 @pytest.mark.parametrize(("name", "ignore"), list(public_objects()))
