@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator
 
 import sk_autoencoder
 import sk_autoencoder.onnx
+import sk_autoencoder.persistence
 
 numpydoc_validation = pytest.importorskip("numpydoc.validate")
 
@@ -30,7 +31,7 @@ def public_objects():
                 continue
             yield f"sk_autoencoder.{class_name}.{name}", METHOD_IGNORE
     # Modules of public functions, importable without their extras.
-    for module in (sk_autoencoder.onnx,):
+    for module in (sk_autoencoder.onnx, sk_autoencoder.persistence):
         for name in module.__all__:
             yield f"{module.__name__}.{name}", set()
 

@@ -1,0 +1,175 @@
+"""The safe saved-model format: no pickle on load, the same outputs."""
+
+import json
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from _params import QUICK
+from numpy.testing import assert_array_equal
+
+from sk_autoencoder import (
+    AutoencoderImputer,
+    AutoencoderOutlierDetector,
+    AutoencoderTransformer,
+)
+from sk_autoencoder._network import MLPAutoencoder
+
+safetensors_numpy = pytest.importorskip("safetensors.numpy")
+
+from sk_autoencoder.persistence import FORMAT_NAME, load, save  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def rows():
+    """Training rows, held-out rows, and copies with entries missing."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 3)) @ rng.normal(size=(3, 8)) + 5.0
+    X_missing = np.where(rng.random(X.shape) < 0.15, np.nan, X)
+    return X[:300], X[300:], X_missing[:300], X_missing[300:]
+
+
+@pytest.fixture
+def no_pickle(monkeypatch):
+    """Make every use of pickle, and torch.load, fail."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("pickle was used")
+
+    class RefusingUnpickler(pickle.Unpickler):
+        __init__ = refuse
+
+    for name in ("load", "loads"):
+        monkeypatch.setattr(pickle, name, refuse)
+    monkeypatch.setattr(pickle, "Unpickler", RefusingUnpickler)
+    monkeypatch.setattr(torch, "load", refuse)
+
+
+def outputs(estimator, X):
+    """Every inference output of ``estimator`` on ``X``, by name."""
+    if isinstance(estimator, AutoencoderImputer):
+        return {"transform": estimator.transform(X)}
+    codes = estimator.transform(X)
+    found = {
+        "transform": codes,
+        "transform_float32": estimator.transform(X.astype(np.float32)),
+        "inverse_transform": estimator.inverse_transform(codes),
+        "score_samples": estimator.score_samples(X),
+    }
+    if isinstance(estimator, AutoencoderOutlierDetector):
+        found["decision_function"] = estimator.decision_function(X)
+        found["predict"] = estimator.predict(X)
+        found["reconstruction_errors"] = estimator.reconstruction_errors(X)
+    return found
+
+
+def fitted(name, rows):
+    X, _, X_missing, _ = rows
+    if name == "transformer":
+        return AutoencoderTransformer(3, **QUICK).fit(X)
+    if name == "detector":
+        return AutoencoderOutlierDetector(**QUICK).fit(X)
+    return AutoencoderImputer(add_indicator=True, min_value=0.0, **QUICK).fit(X_missing)
+
+
+@pytest.mark.parametrize("name", ["transformer", "detector", "imputer"])
+def test_safe_format_loads_without_pickle_and_gives_identical_outputs(
+    name, rows, tmp_path, no_pickle
+):
+    estimator = fitted(name, rows)
+    X_test = rows[3] if name == "imputer" else rows[1]
+    path = tmp_path / "model.safetensors"
+    save(estimator, path)
+    loaded = load(path)
+    assert type(loaded) is type(estimator)
+    assert loaded.get_params().keys() == estimator.get_params().keys()
+    expected, actual = outputs(estimator, X_test), outputs(loaded, X_test)
+    for key, value in expected.items():
+        assert actual[key].dtype == value.dtype, key
+        assert_array_equal(actual[key], value, err_msg=key)
+    for key in ("mean_", "scale_", "n_components_", "n_iter_", "loss_curve_"):
+        assert_array_equal(getattr(loaded, key), getattr(estimator, key))
+    assert loaded.net_.device == "cpu"
+
+
+def test_detector_neighbour_term_survives_the_safe_format(rows, tmp_path):
+    detector = fitted("detector", rows)
+    assert detector.neighbors_ is not None
+    save(detector, tmp_path / "detector.safetensors")
+    loaded = load(tmp_path / "detector.safetensors")
+    assert loaded.offset_ == detector.offset_
+    assert loaded._distance_to_error_ == detector._distance_to_error_
+    assert_array_equal(loaded._kept_rows_, detector._kept_rows_)
+    assert loaded.neighbors_.get_params() == detector.neighbors_.get_params()
+
+
+def test_safe_format_keeps_feature_names(rows, tmp_path):
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(rows[0], columns=[f"f{i}" for i in range(rows[0].shape[1])])
+    ae = AutoencoderTransformer(2, **QUICK).fit(X)
+    save(ae, tmp_path / "named.safetensors")
+    loaded = load(tmp_path / "named.safetensors")
+    assert_array_equal(loaded.feature_names_in_, ae.feature_names_in_)
+    assert_array_equal(loaded.transform(X), ae.transform(X))
+
+
+def test_model_for_a_gpu_loads_on_the_cpu(rows, tmp_path):
+    ae = fitted("transformer", rows)
+    # As fitted on a GPU: its parameter asks for one, which this machine
+    # need not have.
+    ae.set_params(device="cuda")
+    save(ae, tmp_path / "gpu.safetensors")
+    loaded = load(tmp_path / "gpu.safetensors")
+    assert loaded.device == "cuda"
+    assert loaded.net_.device == "cpu"
+    ae.set_params(device="cpu")
+    assert_array_equal(loaded.transform(rows[1]), ae.transform(rows[1]))
+
+
+def test_file_of_a_newer_format_version_is_refused(rows, tmp_path):
+    path = tmp_path / "model.safetensors"
+    save(fitted("transformer", rows), path)
+    tensors = safetensors_numpy.load_file(path)
+    with open(path, "rb") as file:
+        length = int.from_bytes(file.read(8), "little")
+        header = json.loads(file.read(length))["__metadata__"]
+    saved = json.loads(header[FORMAT_NAME])
+    saved["format_version"] += 1
+    header[FORMAT_NAME] = json.dumps(saved)
+    safetensors_numpy.save_file(tensors, path, metadata=header)
+    with pytest.raises(ValueError, match="newer than the 1 this sk_autoencoder"):
+        load(path)
+
+
+def test_file_not_written_by_save_is_refused(tmp_path):
+    path = tmp_path / "other.safetensors"
+    safetensors_numpy.save_file({"weight": np.zeros(3)}, path)
+    with pytest.raises(ValueError, match="was not written by"):
+        load(path)
+
+
+class WiderNetwork(MLPAutoencoder):
+    """A network of the user's own."""
+
+
+def test_network_of_your_own_is_refused(rows, tmp_path):
+    ae = AutoencoderTransformer(2, module=WiderNetwork, **QUICK).fit(rows[0])
+    with pytest.raises(ValueError, match=r"module=.*cannot be saved in the safe"):
+        save(ae, tmp_path / "custom.safetensors")
+
+
+def test_callable_noise_is_refused(rows, tmp_path):
+    ae = fitted("transformer", rows).set_params(noise=np.copy)
+    with pytest.raises(ValueError, match=r"noise=.*cannot be saved"):
+        save(ae, tmp_path / "noise.safetensors")
+
+
+def test_loaded_estimator_continues_training(rows, tmp_path):
+    ae = fitted("transformer", rows)
+    save(ae, tmp_path / "model.safetensors")
+    loaded = load(tmp_path / "model.safetensors")
+    before = loaded.transform(rows[1])
+    loaded.partial_fit(rows[0])
+    assert loaded.n_iter_ == ae.n_iter_ + 1
+    assert not np.array_equal(loaded.transform(rows[1]), before)
