@@ -1,25 +1,25 @@
-"""Denoising digits: noisy input, PCA, and a denoising autoencoder.
+"""
+=================================================
+Denoising digits: PCA and a denoising autoencoder
+=================================================
 
-Fits PCA and a denoising AutoencoderTransformer on 70 % of scikit-learn's
-digits scaled to [0, 1]; corrupts the held-out 30 % with Gaussian noise of
-sigma 0.2 and 0.4, clipped to [0, 1] (``add_noise``). The autoencoder is
-trained to rebuild clean digits from copies with that same corruption
-(``noise=add_noise``: the corruption you expect, as a function). Prints
-the PSNR of each
-reconstruction and draws clean / noisy / PCA / autoencoder rows for a few
-held-out digits. PCA gets its best number of components on the test set
-(an upper bound for PCA). Writes docs/images/denoising.png. About a minute
-on two cores.
+A denoising autoencoder is trained to rebuild clean rows from corrupted
+copies of them, so that, fed a noisy row, it returns a clean one. This
+example fits :class:`~sklearn.decomposition.PCA` and a denoising
+:class:`~sk_autoencoder.AutoencoderTransformer` on clean digits, corrupts
+held-out digits with Gaussian noise of two strengths, and compares the
+reconstructions by their PSNR (peak signal-to-noise ratio, in dB: higher is
+closer to the clean digit).
 
-    python examples/denoising.py
+The autoencoder gains about 2 dB over PCA at both noise levels, although
+PCA gets the number of components that is best on the test set itself.
+The gain has conditions: the network is trained for the corruption it
+will see, and a wide network trained for hundreds of epochs costs far more
+than PCA's fits.
 """
 
 from functools import partial
-from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
@@ -28,9 +28,18 @@ from sklearn.model_selection import train_test_split
 
 from sk_autoencoder import AutoencoderTransformer
 
-ROOT = Path(__file__).resolve().parents[1]
 SIGMAS = (0.2, 0.4)
 N_SHOWN = 8
+
+# %%
+# The corruption, and the score
+# -----------------------------
+#
+# Pixels are scaled to [0, 1]. The noise adds Gaussian noise of standard
+# deviation ``sigma`` to every pixel and clips the result back to [0, 1].
+# The same function, with the ``sigma`` of the test, is given to the
+# autoencoder as its ``noise``: a callable noise tells it exactly which
+# corruption to undo, the clipping included.
 
 
 def add_noise(X, rng, sigma):
@@ -40,6 +49,17 @@ def add_noise(X, rng, sigma):
 
 def psnr(estimate, truth):
     return 10 * np.log10(1.0 / np.mean((estimate - truth) ** 2))
+
+
+# %%
+# PCA, given its best chance
+# --------------------------
+#
+# PCA denoises by projecting a noisy digit on its first ``k`` components,
+# fitted on clean digits. Too few components lose the digit, too many keep
+# the noise. Every ``k`` is tried and the one with the best PSNR *on the
+# test set* is kept: an upper bound for PCA that no real use reaches, since
+# it looks at the clean test digits.
 
 
 def best_pca(X_train, noisy, X_test):
@@ -53,51 +73,72 @@ def best_pca(X_train, noisy, X_test):
     return best
 
 
-def main():
-    X = load_digits().data / 16.0
-    X_train, X_test = train_test_split(X, test_size=0.3, random_state=0)
-    rng = np.random.default_rng(0)
+# %%
+# Fitting and denoising
+# ---------------------
+#
+# Both are fitted on 70 % of the digits, clean; the other 30 % are
+# corrupted with each ``sigma`` in turn. The autoencoder is wide (1,024
+# hidden units, a 64-number code as wide as the input) and trained with
+# small batches for up to 300 epochs with early stopping. For each noise
+# level the figure shows four rows of eight held-out digits: clean, noisy,
+# PCA's reconstruction and the autoencoder's, each labelled with its PSNR
+# over the whole test set.
 
-    fig, axes = plt.subplots(
-        2 * 4, N_SHOWN, figsize=(N_SHOWN * 1.1, 2 * 4 * 1.2), squeeze=False
+X = load_digits().data / 16.0
+X_train, X_test = train_test_split(X, test_size=0.3, random_state=0)
+rng = np.random.default_rng(0)
+
+fig, axes = plt.subplots(
+    2 * 4, N_SHOWN, figsize=(N_SHOWN * 1.1, 2 * 4 * 1.2), squeeze=False
+)
+print(f"{'sigma':>5}  {'noisy':>6}  {'PCA (best k)':>14}  {'autoencoder':>11}")
+for block, sigma in enumerate(SIGMAS):
+    noisy = add_noise(X_test, rng, sigma)
+    k, pca_rebuilt = best_pca(X_train, noisy, X_test)
+    ae = AutoencoderTransformer(
+        64,
+        hidden_layer_sizes=(1024,),
+        batch_size=32,
+        max_iter=300,
+        n_iter_no_change=30,
+        noise=partial(add_noise, sigma=sigma),
+        random_state=0,
+    ).fit(X_train)
+    denoised = np.clip(ae.inverse_transform(ae.transform(noisy)), 0, 1)
+    print(
+        f"{sigma:>5}  {psnr(noisy, X_test):6.2f}  "
+        f"{psnr(pca_rebuilt, X_test):8.2f} (k={k:<2})  "
+        f"{psnr(denoised, X_test):11.2f}   dB"
     )
-    print(f"{'sigma':>5}  {'noisy':>6}  {'PCA (best k)':>14}  {'autoencoder':>11}")
-    for block, sigma in enumerate(SIGMAS):
-        noisy = add_noise(X_test, rng, sigma)
-        k, pca_rebuilt = best_pca(X_train, noisy, X_test)
-        ae = AutoencoderTransformer(
-            64,
-            hidden_layer_sizes=(1024,),
-            batch_size=32,
-            max_iter=300,
-            n_iter_no_change=30,
-            noise=partial(add_noise, sigma=sigma),
-            random_state=0,
-        ).fit(X_train)
-        denoised = np.clip(ae.inverse_transform(ae.transform(noisy)), 0, 1)
-        print(
-            f"{sigma:>5}  {psnr(noisy, X_test):6.2f}  "
-            f"{psnr(pca_rebuilt, X_test):8.2f} (k={k:<2})  "
-            f"{psnr(denoised, X_test):11.2f}   dB"
-        )
-        rows = {
-            "clean": X_test,
-            f"noisy sigma={sigma}\n{psnr(noisy, X_test):.1f} dB": noisy,
-            f"PCA k={k}\n{psnr(pca_rebuilt, X_test):.1f} dB": pca_rebuilt,
-            f"autoencoder\n{psnr(denoised, X_test):.1f} dB": denoised,
-        }
-        for r, (label, images) in enumerate(rows.items()):
-            for c in range(N_SHOWN):
-                ax = axes[4 * block + r, c]
-                ax.imshow(images[c].reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
-                ax.set(xticks=[], yticks=[])
-            axes[4 * block + r, 0].set_ylabel(label, fontsize=8)
-    fig.suptitle("Denoising held-out digits (PSNR over the whole test set)")
-    fig.tight_layout()
-    out = ROOT / "docs" / "images" / "denoising.png"
-    fig.savefig(out, dpi=110)
-    print(f"wrote {out.relative_to(ROOT)}")
+    rows = {
+        "clean": X_test,
+        f"noisy sigma={sigma}\n{psnr(noisy, X_test):.1f} dB": noisy,
+        f"PCA k={k}\n{psnr(pca_rebuilt, X_test):.1f} dB": pca_rebuilt,
+        f"autoencoder\n{psnr(denoised, X_test):.1f} dB": denoised,
+    }
+    for r, (label, images) in enumerate(rows.items()):
+        for c in range(N_SHOWN):
+            ax = axes[4 * block + r, c]
+            ax.imshow(images[c].reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
+            ax.set(xticks=[], yticks=[])
+        axes[4 * block + r, 0].set_ylabel(label, fontsize=8)
+fig.suptitle("Denoising held-out digits (PSNR over the whole test set)")
+fig.tight_layout()
+plt.show()
 
-
-if __name__ == "__main__":
-    main()
+# %%
+# What the numbers say
+# --------------------
+#
+# At both noise levels the autoencoder's reconstructions are about 2 dB
+# closer to the clean digits than PCA's best, and PCA's best ``k`` shrinks
+# as the noise grows: with more noise, fewer components are worth keeping.
+# Over three seeds the benchmark measures a gain of +2.44 and +2.07 dB
+# (``doc/quality.md``).
+#
+# The limits: the autoencoder here was told the corruption, as a function.
+# With the built-in ``noise="gaussian"``, which does not know that pixels
+# are clipped, the benchmark's gain drops to +2.34 and +1.80 dB. And this wide
+# network, trained for up to 300 epochs on batches of 32, takes most of
+# this example's run time, where each of PCA's 63 fits takes milliseconds.

@@ -1,76 +1,108 @@
-"""Training and validation loss per epoch, and the epoch early stopping keeps.
+"""
+================================================================
+Training and validation loss, and the epoch early stopping keeps
+================================================================
 
-Fits a wide AutoencoderTransformer(n_components=8) on 500 of scikit-learn's
-digits, enough to overfit, with early stopping (10 % of the rows held out;
-patience raised from 10 to 30 epochs so that the rise of the validation
-loss shows) and plots ``loss_curve_`` (training loss) and
-``-validation_scores_`` (validation loss) per epoch, marking the epoch
-whose weights are restored at the end. Writes docs/images/loss_curve.png.
-A few seconds on two cores.
+Early stopping (``early_stopping=True``, the default) holds out
+``validation_fraction`` of the rows, stops after ``n_iter_no_change``
+epochs without an improvement of the validation loss by ``tol``, and
+restores the weights of the best epoch. This example fits a wide
+:class:`~sk_autoencoder.AutoencoderTransformer` to 500 of scikit-learn's
+digits, enough to overfit them, and plots ``loss_curve_`` (the training
+loss) and ``-validation_scores_`` (the validation loss) per epoch, marking
+the epoch whose weights are kept.
 
-    python examples/loss_curve.py
+It shows the limit of a wide network on few rows: past some epoch, the
+training loss keeps falling while the validation loss rises; the epochs
+after the best one are paid for and thrown away.
 """
 
-from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
 
 from sk_autoencoder import AutoencoderTransformer
 
-ROOT = Path(__file__).resolve().parents[1]
+# %%
+# An autoencoder that can overfit
+# -------------------------------
+#
+# 256 hidden units for 64 pixels and only 500 images, 10 % of which
+# (``validation_fraction``, default) are held out for early stopping. The
+# patience ``n_iter_no_change`` is raised from its default 10 to 30 epochs,
+# so that the rise of the validation loss after its best epoch shows in the
+# plot.
 
+X = load_digits().data[:500]
+ae = AutoencoderTransformer(
+    8,
+    hidden_layer_sizes=(256,),
+    learning_rate_init=3e-3,
+    max_iter=400,
+    n_iter_no_change=30,
+    random_state=0,
+).fit(X)
 
-def main():
-    X = load_digits().data[:500]
-    ae = AutoencoderTransformer(
-        8,
-        hidden_layer_sizes=(256,),
-        learning_rate_init=3e-3,
-        max_iter=400,
-        n_iter_no_change=30,
-        random_state=0,
-    ).fit(X)
-    epochs = np.arange(1, ae.n_iter_ + 1)
-    validation_loss = -np.asarray(ae.validation_scores_)
-    # skorch's EarlyStopping records the epoch whose weights it restores
-    # (0: none beat the starting point, the PCA solution).
-    best = dict(ae.net_.callbacks_)["early_stopping"].best_epoch_
+# %%
+# The loss curves
+# ---------------
+#
+# ``loss_curve_`` and ``validation_scores_`` hold one number per epoch, as
+# in :class:`~sklearn.neural_network.MLPRegressor`;
+# ``validation_scores_`` are scores (higher is better), so their negation
+# is the validation loss. skorch's ``EarlyStopping`` callback, reachable
+# through the fitted network ``net_``, records the epoch whose weights it
+# restored (0 would mean that no epoch beat the starting point, the PCA
+# solution). The shaded epochs did not improve the validation loss.
 
-    fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(epochs, ae.loss_curve_, label="training loss (loss_curve_)")
-    ax.plot(epochs, validation_loss, label="validation loss (-validation_scores_)")
-    if best:
-        ax.plot(
-            best,
-            validation_loss[best - 1],
-            "o",
-            color="black",
-            label=f"restored weights: epoch {best}",
-        )
-    ax.axvspan(best, ae.n_iter_, color="tab:gray", alpha=0.15, lw=0)
-    ax.set(
-        title="AutoencoderTransformer(8) on 500 digits, early stopping",
-        xlabel="epoch",
-        ylabel="mean squared error (scaled units)",
-        yscale="log",
+epochs = np.arange(1, ae.n_iter_ + 1)
+validation_loss = -np.asarray(ae.validation_scores_)
+best = dict(ae.net_.callbacks_)["early_stopping"].best_epoch_
+
+fig, ax = plt.subplots(figsize=(7, 4))
+ax.plot(epochs, ae.loss_curve_, label="training loss (loss_curve_)")
+ax.plot(epochs, validation_loss, label="validation loss (-validation_scores_)")
+if best:
+    ax.plot(
+        best,
+        validation_loss[best - 1],
+        "o",
+        color="black",
+        label=f"restored weights: epoch {best}",
     )
-    ax.legend()
-    fig.tight_layout()
-    out = ROOT / "docs" / "images" / "loss_curve.png"
-    fig.savefig(out, dpi=110)
-    print(
-        f"{ae.n_iter_} epochs; best validation loss {validation_loss.min():.4f} "
-        f"at epoch {best}, whose weights are kept; the last "
-        f"{ae.n_iter_ - best} epochs (shaded) did not improve it by tol; "
-        f"training loss at the end {ae.loss_curve_[-1]:.4f}."
-    )
-    print(f"wrote {out}")
+ax.axvspan(best, ae.n_iter_, color="tab:gray", alpha=0.15, lw=0)
+ax.set(
+    title="AutoencoderTransformer(8) on 500 digits, early stopping",
+    xlabel="epoch",
+    ylabel="mean squared error (scaled units)",
+    yscale="log",
+)
+ax.legend()
+fig.tight_layout()
+plt.show()
 
+print(
+    f"{ae.n_iter_} epochs; best validation loss {validation_loss.min():.4f} "
+    f"at epoch {best}, whose weights are kept; the last "
+    f"{ae.n_iter_ - best} epochs (shaded) did not improve it by tol; "
+    f"training loss at the end {ae.loss_curve_[-1]:.4f}."
+)
 
-if __name__ == "__main__":
-    main()
+# %%
+# Reading the plot
+# ----------------
+#
+# The two losses fall together at first. Then the training loss keeps
+# falling while the validation loss levels off and rises: the network has
+# started to learn the 450 training images rather than digits. Early
+# stopping stops ``n_iter_no_change`` epochs after the best one and
+# restores its weights, so the fitted model is the one at the marked
+# epoch, not the overfitted last one; ``ae.n_iter_`` counts all the epochs
+# run, the discarded ones included.
+#
+# Early stopping limits the damage; it does not undo the cause. Its
+# validation rows (10 % here, 50 images) are taken from the training data,
+# and the best epoch is chosen on this small sample. With
+# ``early_stopping=False`` nothing is held out: training stops when the
+# training loss stalls in the same way, or after ``max_iter`` epochs, and
+# keeps the last weights, overfitted or not.
