@@ -632,7 +632,7 @@ class EncoderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_components_)
+        X_new : ndarray of shape (n_samples, n_components)
             The codes, in the dtype of ``X`` (float32 or float64).
         """
         return self._encode(self._validate_inference_input(X))
@@ -642,12 +642,12 @@ class EncoderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_components_)
+        X : array-like of shape (n_samples, n_components)
             Codes, as returned by ``transform``.
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features_in_)
+        X_original : ndarray of shape (n_samples, n_features)
             The reconstruction, in the dtype of ``X`` (float32 or float64).
         """
         check_is_fitted(self)

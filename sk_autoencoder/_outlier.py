@@ -250,7 +250,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     offset_ : float
         The threshold: ``decision_function = score_samples - offset_``.
 
-    code_lower_, code_upper_ : ndarray of shape (n_components_,)
+    code_lower_, code_upper_ : ndarray of shape (`n_components_`,)
         The bounds that codes are clipped to when scoring.
 
     neighbors_ : NearestNeighbors or None
@@ -290,7 +290,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     n_features_in_ : int
         Number of features seen during ``fit``.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit``, when ``X`` has string column
         names.
 

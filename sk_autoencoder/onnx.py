@@ -385,8 +385,8 @@ def inverse_transform_to_onnx(estimator, dtype=np.float32, opset=DEFAULT_OPSET):
 
     skl2onnx converts the forward direction of a transformer only, so the
     decoder gets a model of its own: input ``Z``, codes of shape
-    (n_samples, n_components_); output ``X``, the reconstruction in the
-    original units, of shape (n_samples, n_features_in_), in ``dtype``.
+    ``(n_samples, n_components_)``; output ``X``, the reconstruction in the
+    original units, of shape ``(n_samples, n_features_in_)``, in ``dtype``.
 
     Parameters
     ----------
