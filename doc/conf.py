@@ -15,6 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).parent))  # for "conf.GalleryOrder"
 
 import sk_autoencoder  # noqa: E402
 
@@ -53,6 +54,30 @@ myst_enable_extensions = ["colon_fence", "dollarmath"]
 myst_heading_anchors = 3
 
 # -- The gallery -------------------------------------------------------------
+class GalleryOrder:
+    """The quickstart first, then the examples in the user guide's order."""
+
+    ORDER = (
+        "quickstart",
+        "plot_embedding",
+        "plot_choosing_size",
+        "plot_loss_curve",
+        "plot_compression",
+        "plot_roc_curves",
+        "plot_time_series_anomalies",
+        "plot_denoising",
+        "plot_inpainting",
+    )
+
+    def __init__(self, src_dir):
+        self.src_dir = src_dir
+
+    def __call__(self, filename):
+        stem = Path(filename).stem
+        rank = self.ORDER.index(stem) if stem in self.ORDER else len(self.ORDER)
+        return (rank, stem)
+
+
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": "auto_examples",
@@ -63,7 +88,7 @@ sphinx_gallery_conf = {
     "doc_module": ("sk_autoencoder",),
     "backreferences_dir": "generated/backreferences",
     "reference_url": {"sk_autoencoder": None},
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "conf.GalleryOrder",
     "remove_config_comments": True,
     # Re-running an unchanged example is skipped (checksums under auto_examples).
     "run_stale_examples": False,
@@ -75,17 +100,22 @@ sphinx_gallery_conf = {
 # -- HTML --------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
 html_title = f"sk-autoencoder {release}"
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]
 html_theme_options = {
     "navbar_align": "left",
+    "header_links_before_dropdown": 5,
+    "navbar_persistent": ["search-button"],
     "show_toc_level": 2,
     "navigation_with_keys": False,
     "secondary_sidebar_items": ["page-toc"],
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
-html_sidebars = {"index": [], "getting_started": [], "changelog": []}
+html_sidebars = {"index": [], "getting_started": [], "quality": [], "changelog": []}
 html_show_sourcelink = False
+# The page's table of contents names a method ``fit``, not ``Class.fit``.
+toc_object_entries_show_parents = "hide"
 
 # Threads: the examples fix torch's thread count themselves; keep BLAS quiet.
 os.environ.setdefault("OMP_NUM_THREADS", "2")
