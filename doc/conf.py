@@ -53,6 +53,7 @@ numpydoc_xref_param_type = False
 myst_enable_extensions = ["colon_fence", "dollarmath"]
 myst_heading_anchors = 3
 
+
 # -- The gallery -------------------------------------------------------------
 class GalleryOrder:
     """The quickstart first, then the examples in the user guide's order."""
