@@ -46,13 +46,16 @@ def check_finite_float32(X, allow_nan=False, estimator=None):
     The network computes in float32: a larger value would become inf there
     and every output NaN. This replaces scikit-learn's finiteness check, and
     gives its messages, in fewer passes over ``X`` (a sum for float32, a max
-    and a min otherwise), none of them a copy. It runs whatever scikit-learn's
-    ``assume_finite`` says: NaN would silently spoil the fit.
+    and a min otherwise), none of them a copy; a float32 sum that overflows
+    only sends ``X`` on to the max and the min. It runs whatever
+    scikit-learn's ``assume_finite`` says: NaN would silently spoil the fit.
     """
-    if not X.size or (
-        X.dtype == np.float32 and np.isfinite(np.sum(X, dtype=np.float64))
-    ):
+    if not X.size:
         return X
+    if X.dtype == np.float32:
+        with np.errstate(over="ignore"):
+            if np.isfinite(np.sum(X)):
+                return X
     if allow_nan:
         largest = max(np.fmax.reduce(X, axis=None), -np.fmin.reduce(X, axis=None))
     else:

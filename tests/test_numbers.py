@@ -11,6 +11,7 @@ from sk_autoencoder import (
     AutoencoderOutlierDetector,
     AutoencoderTransformer,
 )
+from sk_autoencoder._data import fit_scaler
 
 PARAMS = {"hidden_layer_sizes": (16,), "max_iter": 30, "random_state": 0}
 
@@ -35,6 +36,20 @@ def test_large_offsets_keep_their_detail(low_rank, offset):
     shifted = AutoencoderTransformer(2, **PARAMS).fit(train + offset)
     error = held_out_error(shifted, test + offset)
     assert error < 1.1 * held_out_error(plain, test)
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e4, -3e5, 1e7])
+def test_float32_rows_are_scaled_as_exactly_as_in_float64(offset):
+    # float32 rows are scaled in float32, the mean subtracted in two parts;
+    # subtracting its float32 rounding alone would shift every row by up to
+    # half a float32 step of the offset, 0.005 of the spread at 1e4.
+    rng = np.random.default_rng(0)
+    X = (offset + 0.1 * rng.normal(size=(500, 3))).astype(np.float32)
+    scaler, _ = fit_scaler(X, standardize=True)
+    exact = (X.astype(np.float64) - scaler.mean) / scaler.scale
+    scaled = scaler.transform(X).numpy()
+    assert scaled.dtype == np.float32
+    np.testing.assert_allclose(scaled, exact, rtol=0, atol=8 * np.finfo(np.float32).eps)
 
 
 def test_imputer_keeps_the_detail_of_features_with_a_large_offset(low_rank):
