@@ -17,6 +17,7 @@ from sklearn.utils.estimator_checks import (
 )
 
 from sk_autoencoder import (
+    AutoencoderEmbedding,
     AutoencoderImputer,
     AutoencoderOutlierDetector,
     AutoencoderTransformer,
@@ -27,10 +28,12 @@ ESTIMATORS = [
     AutoencoderOutlierDetector(**CHECKS),
     AutoencoderImputer(**CHECKS),
     AutoencoderImputer(add_indicator=True, **CHECKS),
+    AutoencoderEmbedding(hidden_layer_sizes=(8,), max_iter=3),
     # And as a user gets them.
     AutoencoderTransformer(),
     AutoencoderOutlierDetector(),
     AutoencoderImputer(),
+    AutoencoderEmbedding(),
 ]
 
 # Expected failures, each with its reason; empty means every check passes.

@@ -1,0 +1,378 @@
+"""AutoencoderEmbedding: 2-D maps that keep neighbourhoods, as UMAP's do,
+from an encoder with a decoder."""
+
+import copy
+import math
+import time
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+
+from ._base import MAX_REPORTED_ROWS, BaseAutoencoder, EncoderMixin
+from ._data import fit_scaler
+from ._network import MLPAutoencoder, principal_axes
+from ._skorch import adam
+from ._umap import cross_entropy, curve_params, fuzzy_graph
+from ._utils import (
+    Interval,
+    _fit_context,
+    evenly_spread,
+    n_threads,
+    seeded_torch,
+    torch_threads,
+)
+
+# Edges per update (each with its two rows), and negative samples per edge.
+EDGE_BATCH = 1024
+NEGATIVE_SAMPLES = 5
+
+# The default budget: this many passes over the graph's edges, within
+# these bounds on the number of updates.
+EDGE_PASSES = 30
+MIN_UPDATES = 100
+MAX_UPDATES = 5000
+
+# Adam's first learning rate, decayed linearly to zero over the updates.
+LEARNING_RATE = 3e-3
+
+# Weight of the reconstruction error (mean squared, in scaled units) next
+# to the neighbourhood cross-entropy.
+RECONSTRUCTION_WEIGHT = 1.0
+
+# Updates per entry of loss_curve_.
+UPDATES_PER_REPORT = 100
+
+
+class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
+    """Low-dimensional maps that keep neighbourhoods, with an inverse.
+
+    An autoencoder whose code is trained to keep the neighbourhoods of the
+    training rows as UMAP [1]_ does, and whose decoder is trained to rebuild
+    the rows from the code: a parametric UMAP [2]_ with a decoder.
+    ``transform`` runs the encoder, so new rows are mapped in one pass of
+    the network; ``inverse_transform`` runs the decoder, so any point of
+    the map can be turned back into a row.
+
+    Training builds UMAP's fuzzy neighbour graph of the training rows:
+    each row's ``n_neighbors`` nearest rows (exact, by scikit-learn's
+    :class:`~sklearn.neighbors.NearestNeighbors`, in the scaled units), with
+    UMAP's weights, the two directions of each edge joined as a fuzzy
+    union. Each update samples a batch of edges in proportion to their
+    weights and minimizes UMAP's cross-entropy between the graph and the
+    codes (the two ends of each edge attract, random pairs from the batch
+    repel; the similarity of two codes at distance ``d`` is
+    ``1 / (1 + a d^(2b))``, with ``a, b`` fitted to ``min_dist``) plus the
+    mean squared reconstruction error of the batch. The encoder and the
+    decoder each have a linear path that starts at the PCA solution and an
+    MLP correction through ``hidden_layer_sizes`` that starts at zero.
+
+    Rows are centred and divided by one common scale (the root mean
+    variance), which keeps their Euclidean distances, and so their
+    neighbours, as they are in the input; standardize the features first
+    (for example with :class:`~sklearn.preprocessing.StandardScaler` in a
+    pipeline) when their units differ.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Dimension of the map: the width of the code.
+
+    n_neighbors : int, default=15
+        Size of the neighbourhoods the map keeps, the row itself counted,
+        as in UMAP: smaller values keep finer local structure, larger ones
+        more of the global layout. Capped at the number of rows.
+
+    min_dist : float, default=0.1
+        How tightly the map packs close rows, as in UMAP: the distance in
+        the map below which codes count as fully similar. Smaller values
+        give tighter clusters.
+
+    hidden_layer_sizes : array-like of int, default=(64,)
+        Widths of the encoder's hidden layers; the decoder mirrors them.
+
+    max_iter : int or None, default=None
+        Number of updates (batches of 1,024 edges) to train for. None
+        derives it from the size of the graph: 30 passes over its edges,
+        at least 100 and at most 5,000 updates.
+
+    n_jobs : int, default=None
+        Number of threads for the neighbour search and for inference
+        (training uses one). None means 1; -1 means all CPUs.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialization, the sampling of edges and of negative
+        samples. An int gives bit-identical fits for the same data and
+        ``n_jobs`` on the CPU. The global NumPy and torch random states are
+        left as they were.
+
+    verbose : int, default=0
+        1 prints the mean loss of every tenth of the updates, 2 also a
+        progress bar over the batches of inference. 0 prints nothing.
+
+    device : str, default="cpu"
+        The torch device to train and infer on, such as ``"cuda"``;
+        ``"auto"`` uses the GPU when torch sees one. Fitting refuses a
+        device that this machine does not have, before training.
+
+    Attributes
+    ----------
+    n_components_ : int
+        Width of the code: ``n_components``.
+
+    n_neighbors_ : int
+        Size of the neighbourhoods used: ``n_neighbors``, capped at the
+        number of rows.
+
+    a_ : float
+        The ``a`` of the similarity curve, fitted to ``min_dist``.
+
+    b_ : float
+        The ``b`` of the similarity curve, fitted to ``min_dist``.
+
+    reconstruction_r2_ : float
+        Reconstruction R^2 of the fitted model, ``1 - SSE / SST`` in
+        scaled units, on (at most 10,000 of) the training rows.
+
+    code_sparsity_ : float
+        Fraction of code entries below 1e-3 in absolute value, on the rows
+        that ``reconstruction_r2_`` is computed on.
+
+    mean_ : ndarray of shape (n_features,)
+        Per-feature mean of the training data.
+
+    scale_ : ndarray of shape (n_features,)
+        The common scale that the centred data is divided by, repeated per
+        feature.
+
+    net_ : skorch.NeuralNet
+        The trained network; ``net_.module_`` is the torch module.
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during ``fit``, when ``X`` has string column
+        names.
+
+    n_iter_ : int
+        Number of updates run.
+
+    loss_curve_ : list of float
+        Mean training loss (cross-entropy plus reconstruction error) of
+        each 100 updates.
+
+    See Also
+    --------
+    sklearn.manifold.TSNE : T-distributed Stochastic Neighbor Embedding,
+        without a transform for new rows.
+    sklearn.manifold.Isomap : Embedding by geodesic distances.
+    sklearn.decomposition.PCA : Linear dimensionality reduction.
+    AutoencoderTransformer : Autoencoder trained on reconstruction alone.
+
+    Notes
+    -----
+    The neighbour search is exact and its cost grows with the square of
+    the number of rows (a tree search for few features is faster); on two
+    cores 100,000 rows take about a minute. Training costs a fixed number
+    of updates, whatever the number of rows.
+
+    The fitted model holds the network only, not the training rows or the
+    graph. ``transform`` and ``inverse_transform`` return the dtype of
+    their input (float32 or float64); ``score_samples`` is computed in
+    float64.
+
+    References
+    ----------
+    .. [1] McInnes, L., Healy, J. & Melville, J. (2018). UMAP: Uniform
+       Manifold Approximation and Projection for dimension reduction.
+       arXiv:1802.03426.
+    .. [2] Sainburg, T., McInnes, L. & Gentner, T. Q. (2021). Parametric
+       UMAP embeddings for representation and semisupervised learning.
+       Neural Computation, 33(11), 2881-2907.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sk_autoencoder import AutoencoderEmbedding
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> embedding = AutoencoderEmbedding(max_iter=50, random_state=0)
+    >>> embedding.fit_transform(X).shape
+    (1797, 2)
+    >>> embedding.inverse_transform(embedding.transform(X[:3])).shape
+    (3, 64)
+    """
+
+    _parameter_constraints = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "n_neighbors": [Interval(Integral, 2, None, closed="left")],
+        "min_dist": [Interval(Real, 0, None, closed="left")],
+        "hidden_layer_sizes": ["array-like"],
+        "max_iter": [Interval(Integral, 1, None, closed="left"), None],
+        "n_jobs": BaseAutoencoder._parameter_constraints["n_jobs"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "device": [str],
+    }
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        n_neighbors=15,
+        min_dist=0.1,
+        hidden_layer_sizes=(64,),
+        max_iter=None,
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+        device="cpu",
+    ):
+        self.n_components = n_components
+        self.n_neighbors = n_neighbors
+        self.min_dist = min_dist
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.max_iter = max_iter
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+        self.device = device
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the map to ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X)
+
+    def _check_params(self, X):
+        if X.shape[0] < 2:
+            raise ValueError(
+                f"n_samples={X.shape[0]}: a map of neighbourhoods needs at "
+                "least 2 rows."
+            )
+        self._check_hidden_layer_sizes()
+        self._device()
+
+    def _fit_network(self, X, seed):
+        n_samples, n_features = X.shape
+        scaler, scaled_cov = fit_scaler(X, standardize=False)
+        self.mean_, self.scale_ = scaler.mean, scaler.scale
+        self.n_components_ = self.n_components
+        self.n_neighbors_ = min(self.n_neighbors, n_samples)
+        self.a_, self.b_ = curve_params(self.min_dist)
+        scaled = scaler.transform_array(X).astype(np.float32)
+        with torch_threads(n_threads(self.n_jobs)):
+            heads, tails, weights = fuzzy_graph(
+                scaled, self.n_neighbors_, n_jobs=self.n_jobs
+            )
+        batch = min(EDGE_BATCH, len(weights))
+        n_updates = self.max_iter or int(
+            np.clip(EDGE_PASSES * len(weights) / batch, MIN_UPDATES, MAX_UPDATES)
+        )
+        self.net_ = NeuralNet(
+            module=MLPAutoencoder,
+            module__n_features=n_features,
+            module__n_components=self.n_components,
+            module__hidden_layer_sizes=self._check_hidden_layer_sizes(),
+            criterion=torch.nn.MSELoss,
+            lr=LEARNING_RATE,
+            **adam(),
+            max_epochs=n_updates,
+            batch_size=batch,
+            train_split=None,
+            callbacks__print_log=None,
+            device=self._device(),
+        )
+        with torch_threads(n_threads(self.n_jobs)), seeded_torch(seed):
+            self.net_.initialize()
+        self.net_.module_.start_from_pca(principal_axes(scaled_cov, self.n_components))
+        # One thread: the updates of a small network are mostly fixed
+        # costs, and on two cores a second thread made them many times
+        # slower.
+        with torch_threads(1):
+            self._train_on_graph(scaled, heads, tails, weights, n_updates, seed)
+        self.net_.module_.eval()
+        return X[evenly_spread(np.arange(n_samples), MAX_REPORTED_ROWS)]
+
+    def _encode(self, X):
+        # In float64, by a float64 copy of the encoder: float32 matrix
+        # products round differently for different batch sizes, and a row's
+        # place in the map should not depend on the rows mapped with it.
+        encoder = copy.deepcopy(self.net_.module_.encoder).double()
+        scaler = self._scaler()
+        return self._map(
+            X,
+            lambda x: encoder(scaler.transform(x, torch.float64)),
+            self.n_components_,
+        )
+
+    def _train_on_graph(self, scaled, heads, tails, weights, n_updates, seed):
+        """Adam on the cross-entropy plus the reconstruction error, one
+        batch of edges (sampled in proportion to their weights) per update."""
+        device = self.net_.device
+        module, optimizer = self.net_.module_, self.net_.optimizer_
+        X = torch.from_numpy(scaled).to(device)
+        heads = torch.from_numpy(heads).to(device)
+        tails = torch.from_numpy(tails).to(device)
+        cumulative = torch.from_numpy(np.cumsum(weights))
+        generator = torch.Generator().manual_seed(seed)
+        schedule = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda update: 1 - update / n_updates
+        )
+        batch = self.net_.batch_size
+        module.train()
+        losses, start = [], time.perf_counter()
+        for update in range(n_updates):
+            uniform = torch.rand(batch, generator=generator, dtype=torch.float64)
+            edges = torch.searchsorted(cumulative, uniform * cumulative[-1])
+            edges = edges.clamp_(max=len(cumulative) - 1).to(device)
+            # Negatives are rows of the batch, drawn for each edge's head.
+            negatives = torch.randint(
+                2 * batch, (NEGATIVE_SAMPLES * batch,), generator=generator
+            ).to(device)
+            x = torch.cat([X[heads[edges]], X[tails[edges]]])
+            code = module.encode(x)
+            head_code, tail_code = code[:batch], code[batch:]
+            attract = ((head_code - tail_code) ** 2).sum(dim=1)
+            repel = (
+                (head_code.repeat(NEGATIVE_SAMPLES, 1) - code[negatives]) ** 2
+            ).sum(dim=1)
+            loss = cross_entropy(
+                attract, repel, self.a_, self.b_
+            ) + RECONSTRUCTION_WEIGHT * self.net_.criterion_(module.decode(code), x)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            losses.append(loss.detach())
+            if update % UPDATES_PER_REPORT == 0 and not math.isfinite(loss.item()):
+                raise ValueError(
+                    f"Training diverged: the loss became {loss.item()} "
+                    f"at update {update}. Check X for extreme values."
+                )
+            if self.verbose and (update + 1) % max(1, n_updates // 10) == 0:
+                recent = torch.stack(losses[-max(1, n_updates // 10) :]).mean()
+                print(
+                    f"update {update + 1}/{n_updates}  loss {recent.item():.4f}  "
+                    f"{time.perf_counter() - start:.1f} s"
+                )
+        curve = torch.stack(losses).cpu().numpy().astype(np.float64)
+        self.n_iter_ = n_updates
+        self.loss_curve_ = [
+            float(curve[i : i + UPDATES_PER_REPORT].mean())
+            for i in range(0, n_updates, UPDATES_PER_REPORT)
+        ]
