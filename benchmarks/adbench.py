@@ -202,8 +202,11 @@ def evaluate(method, seed, params, time_limit, X_train, X_test, y_test):
         "fit_seconds": time.perf_counter() - start,
         "timed_out": not finished,
     }
-    if finished:
-        scores = model.score_samples(X_test)
+    scores = model.score_samples(X_test) if finished else None
+    # A method whose scores are not all finite (it happens to PyOD's ones on
+    # some datasets) counts as chance, as a fit over the time limit does.
+    record["failed"] = finished and not np.isfinite(scores).all()
+    if finished and not record["failed"]:
         record["roc_auc"] = roc_auc_score(y_test, -scores)
         record["ap"] = average_precision_score(y_test, -scores)
         flagged = model.predict(X_test) == -1 if hasattr(model, "predict") else None
@@ -264,6 +267,7 @@ def summarize(records, methods):
                 *threshold,
                 f"{sum(r['fit_seconds'] for r in own):.1f}",
                 str(sum(r["timed_out"] for r in own)),
+                str(sum(r["failed"] for r in own)),
             ]
         )
     summary_rows.sort(key=lambda row: -float(row[1]))
@@ -279,6 +283,7 @@ def summarize(records, methods):
         "predict F1",
         "total fit s",
         "fits over the time limit",
+        "fits with non-finite scores",
     ]
     return markdown_table(header, summary_rows), detail
 
