@@ -159,8 +159,8 @@ def save(estimator, path):
     name = type(estimator).__name__
     if _estimator_classes().get(name) is not type(estimator):
         raise TypeError(
-            f"save writes the estimators of sk_autoencoder, got {name}; "
-            "use pickle or joblib for others."
+            f"save writes {', '.join(_estimator_classes())}; got {name}. "
+            "Use pickle or joblib for others."
         )
     check_is_fitted(estimator)
     if estimator.module is not None:

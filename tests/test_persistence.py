@@ -173,3 +173,20 @@ def test_loaded_estimator_continues_training(rows, tmp_path):
     loaded.partial_fit(rows[0])
     assert loaded.n_iter_ == ae.n_iter_ + 1
     assert not np.array_equal(loaded.transform(rows[1]), before)
+
+
+def test_save_refuses_an_estimator_it_cannot_rebuild(rows, tmp_path):
+    from sklearn.decomposition import PCA
+
+    from sk_autoencoder import AutoencoderEmbedding
+
+    X_train = rows[0]
+    others = [
+        PCA(2).fit(X_train),
+        AutoencoderEmbedding(max_iter=100, random_state=0).fit(X_train),
+    ]
+    for estimator in others:
+        name = type(estimator).__name__
+        with pytest.raises(TypeError, match=f"AutoencoderImputer; got {name}"):
+            save(estimator, tmp_path / "model.safetensors")
+    assert not (tmp_path / "model.safetensors").exists()
