@@ -16,11 +16,9 @@ from ._utils import Interval, StrOptions, _fit_context, evenly_spread, n_threads
 MAX_REFERENCE_ROWS = 1024
 
 # contamination="auto" flags rows beyond Q3 + AUTO_FENCE * (Q3 - Q1) of the
-# training rows' outlyingness. Chosen by the F1 of predict on ADBench's
-# odd-numbered datasets (0.247, against 0.202 for Tukey's outer fence of 3;
-# 0.5 scored 0.260 but flags 12-14 % of clean Gaussian rows, 1 flags 5-7 %);
-# held out, on the even-numbered ones: 0.290 against 0.231
-# (benchmarks/results/threshold.md).
+# training rows' outlyingness: chosen by the F1 of predict on a development
+# half of the benchmark datasets, and by the share of clean rows it flags
+# (benchmarks/threshold.py; the figures are in doc/outlier_detection.md).
 AUTO_FENCE = 1.0
 
 # Rows scaled (a float64 copy) and searched at a time when scoring.
