@@ -19,7 +19,7 @@ class Scaler:
     spread keeps its detail: float64 rows in float64; float32 rows in
     float32, the mean subtracted in two parts (its float32 rounding, then
     the remainder), which leaves them as exact as float64 would, up to the
-    float32 rounding of the result, at a third of the memory traffic. The
+    float32 rounding of the result, with less memory traffic. The
     mean is added back in float64. With ``fill_missing``, NaN entries
     (missing values) become 0, their feature's mean, in scaled units.
     """
