@@ -127,7 +127,11 @@ class _Impute(_Scaled):
 
     def __init__(self, imputer):
         super().__init__(imputer)
-        self.missing_values = float(imputer.missing_values)
+        self.nan_marks_missing = bool(np.isnan(float(imputer.missing_values)))
+        # A float64 buffer, compared in the input's dtype as NumPy does: a
+        # Python float would be written as a float32 constant, which a
+        # float64 entry equal to the marker never matches.
+        self.register_buffer("missing_values", _float64(imputer.missing_values))
         # A module of your own gets the missing entries as 0 (see the
         # imputer's _scaler); the built-in ones read them as NaN.
         self.fill_missing = not getattr(self.module, "missing_indicator", False)
@@ -140,8 +144,8 @@ class _Impute(_Scaled):
             self.register_buffer("features", features)
 
     def forward(self, X):
-        if not np.isnan(self.missing_values):
-            X = torch.where(X == self.missing_values, torch.nan, X)
+        if not self.nan_marks_missing:
+            X = torch.where(X == self.missing_values.to(X.dtype), torch.nan, X)
         missing = torch.isnan(X)
         x = self.scaled(X).float()
         if self.fill_missing:

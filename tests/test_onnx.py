@@ -126,6 +126,21 @@ def test_imputer_onnx_matches_transform(rows, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_imputer_onnx_fills_entries_marked_by_a_number(rows, dtype):
+    # A marker that float32 cannot hold exactly: every entry equal to it in
+    # the input's dtype is missing, as NumPy compares them.
+    (_, _, X_missing), (_, _, X_test) = rows
+    marker = 0.1
+    imputer = AutoencoderImputer(missing_values=marker, **QUICK)
+    imputer.fit(np.nan_to_num(X_missing, nan=marker))
+    batch = np.nan_to_num(X_test[:500], nan=marker).astype(dtype)
+    (imputed,) = run(to_onnx(imputer, batch[:1]), batch)
+    expected = imputer.transform(batch)
+    assert not np.any(expected == batch.dtype.type(marker))
+    assert_float32_close(imputed, expected)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_pipeline_with_transformer_and_classifier_converts(rows, dtype):
     (X, y, _), (X_test, _, _) = rows
     pipe = make_pipeline(
