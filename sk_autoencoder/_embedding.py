@@ -2,7 +2,6 @@
 from an encoder with a decoder."""
 
 import copy
-import math
 import time
 from numbers import Integral, Real
 
@@ -86,8 +85,9 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
 
     min_dist : float, default=0.1
         How tightly the map packs close rows, as in UMAP: the distance in
-        the map below which codes count as fully similar. Smaller values
-        give tighter clusters.
+        the map below which codes count as fully similar, between 0 and 1
+        (UMAP's ``spread``, fixed here at 1). Smaller values give tighter
+        clusters.
 
     hidden_layer_sizes : array-like of int, default=(64,)
         Widths of the encoder's hidden layers; the decoder mirrors them.
@@ -174,9 +174,9 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
     Notes
     -----
     The neighbour search is exact and its cost grows with the square of
-    the number of rows (a tree search for few features is faster); on two
-    cores 100,000 rows take about a minute. Training costs a fixed number
-    of updates, whatever the number of rows.
+    the number of rows (a tree search for few features is faster; see the
+    benchmarks for its time). Training costs a fixed number of updates,
+    whatever the number of rows.
 
     The fitted model holds the network only, not the training rows or the
     graph. ``transform`` and ``inverse_transform`` return the dtype of
@@ -207,7 +207,7 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
     _parameter_constraints = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "n_neighbors": [Interval(Integral, 2, None, closed="left")],
-        "min_dist": [Interval(Real, 0, None, closed="left")],
+        "min_dist": [Interval(Real, 0, 1, closed="left")],
         "hidden_layer_sizes": ["array-like"],
         "max_iter": [Interval(Integral, 1, None, closed="left"), None],
         "n_jobs": BaseAutoencoder._parameter_constraints["n_jobs"],
@@ -301,8 +301,7 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
             self.net_.initialize()
         self.net_.module_.start_from_pca(principal_axes(scaled_cov, self.n_components))
         # One thread: the updates of a small network are mostly fixed
-        # costs, and on two cores a second thread made them many times
-        # slower.
+        # costs, which a second thread only adds to.
         with torch_threads(1):
             self._train_on_graph(scaled, heads, tails, weights, n_updates, seed)
         self.net_.module_.eval()
@@ -359,11 +358,6 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
             optimizer.step()
             schedule.step()
             losses.append(loss.detach())
-            if update % UPDATES_PER_REPORT == 0 and not math.isfinite(loss.item()):
-                raise ValueError(
-                    f"Training diverged: the loss became {loss.item()} "
-                    f"at update {update}. Check X for extreme values."
-                )
             if self.verbose and (update + 1) % max(1, n_updates // 10) == 0:
                 recent = torch.stack(losses[-max(1, n_updates // 10) :]).mean()
                 print(
@@ -371,6 +365,12 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
                     f"{time.perf_counter() - start:.1f} s"
                 )
         curve = torch.stack(losses).cpu().numpy().astype(np.float64)
+        if not np.isfinite(curve).all():
+            update = int(np.flatnonzero(~np.isfinite(curve))[0])
+            raise ValueError(
+                f"Training diverged: the loss became {curve[update]} at update "
+                f"{update}. Check X for extreme values."
+            )
         self.n_iter_ = n_updates
         self.loss_curve_ = [
             float(curve[i : i + UPDATES_PER_REPORT].mean())

@@ -81,8 +81,8 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         outlyingness (``-score_samples``) lies beyond a fence of the
         training rows' in the manner of Tukey's box plot [3]_,
         ``Q3 + (Q3 - Q1)``: a robust rule that needs no guess of the outlier
-        rate, and that flags about 5 % of the rows of clean Gaussian data.
-        See the benchmarks for its precision and recall.
+        rate. The user guide gives the share of clean rows it flags and its
+        precision and recall on the benchmarks.
 
     code_quantile : float in [0, 0.5], default=0.1
         Codes are clipped to the ``[code_quantile, 1 - code_quantile]``
