@@ -10,8 +10,10 @@ The anchors are the unsupervised detectors a user would otherwise pick:
 IsolationForest (scikit-learn) and, through PyOD (the ``benchmark``
 extra), MCD, COPOD, ECOD, HBOS, CBLOF, OCSVM, kNN, PCA, LOF and VAE. A fit
 that runs over ``--time-limit`` seconds is stopped and counted as chance
-(ROC-AUC 0.5, AP the share of anomalies, nothing flagged); the summary
-says how often. Beside the means, the summary gives each method's average
+(ROC-AUC 0.5, AP the share of anomalies, nothing flagged), as is one that
+raises or gives scores that are not all finite; the summary says how
+often. The limit is an alarm, which waits for a running C call (libsvm's,
+in OCSVM) to return before it stops the fit. Beside the means, the summary gives each method's average
 rank by ROC-AUC over the datasets, the datasets where ours has the higher
 ROC-AUC, the two-sided Wilcoxon signed-rank p-value of ours against it
 (per-dataset means), and the precision, recall and F1 of ``predict`` with
@@ -195,24 +197,31 @@ def evaluate(method, seed, params, time_limit, X_train, X_test, y_test):
     warm_up(method, params)
     model = make(method, seed, params)
     start = time.perf_counter()
-    finished = fit_within(model, X_train, time_limit)
+    try:
+        finished = fit_within(model, X_train, time_limit)
+        error = None
+    except Exception as exception:  # a method's own failure, counted below
+        finished, error = True, exception
     record = {
         "method": method,
         "seed": seed,
         "fit_seconds": time.perf_counter() - start,
         "timed_out": not finished,
     }
-    scores = model.score_samples(X_test) if finished else None
-    # A method whose scores are not all finite (it happens to PyOD's ones on
-    # some datasets) counts as chance, as a fit over the time limit does.
-    record["failed"] = finished and not np.isfinite(scores).all()
+    scores = model.score_samples(X_test) if finished and error is None else None
+    # A fit that raised, or whose scores are not all finite (PyOD's PCA on
+    # 5_campaign), counts as chance, as a fit over the time limit does.
+    record["failed"] = error is not None or (
+        scores is not None and not np.isfinite(scores).all()
+    )
+    has_predict = hasattr(model, "predict")
     if finished and not record["failed"]:
         record["roc_auc"] = roc_auc_score(y_test, -scores)
         record["ap"] = average_precision_score(y_test, -scores)
-        flagged = model.predict(X_test) == -1 if hasattr(model, "predict") else None
+        flagged = model.predict(X_test) == -1 if has_predict else None
     else:
         record["roc_auc"], record["ap"] = 0.5, float(np.mean(y_test))
-        flagged = np.zeros(len(y_test), dtype=bool)
+        flagged = np.zeros(len(y_test), dtype=bool) if has_predict else None
     if flagged is not None:
         record["precision"] = precision_score(y_test, flagged, zero_division=0)
         record["recall"] = recall_score(y_test, flagged)
