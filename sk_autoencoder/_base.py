@@ -269,6 +269,24 @@ class BaseAutoencoder(BaseEstimator):
         rows = (valid if valid is not None else train).indices
         return X[evenly_spread(rows, MAX_REPORTED_ROWS)]
 
+    def _training_config(self, seed, device, callbacks=()):
+        """The :class:`TrainingConfig` this estimator's parameters say."""
+        return TrainingConfig(
+            max_epochs=self.max_iter,
+            batch_size=200 if self.batch_size == "auto" else self.batch_size,
+            learning_rate=self.learning_rate_init,
+            weight_decay=self.alpha,
+            n_iter_no_change=self.n_iter_no_change,
+            tol=self.tol,
+            seed=seed,
+            verbose=self.verbose,
+            device=device,
+            callbacks=list(callbacks),
+            corruption=self._corruption(),
+            support_fraction=self._support_fraction(),
+            sparsity=self.sparsity,
+        )
+
     def _initialize(self, X, validation, n_components, seed):
         """Set the scaling, build ``net_``, start it from PCA.
 
@@ -314,21 +332,7 @@ class BaseAutoencoder(BaseEstimator):
                 train.indices[:2], self.noise, np.random.default_rng(0)
             )
 
-        config = TrainingConfig(
-            max_epochs=self.max_iter,
-            batch_size=200 if self.batch_size == "auto" else self.batch_size,
-            learning_rate=self.learning_rate_init,
-            weight_decay=self.alpha,
-            n_iter_no_change=self.n_iter_no_change,
-            tol=self.tol,
-            seed=seed,
-            verbose=self.verbose,
-            device=self._device(),
-            callbacks=self._cloned_callbacks(),
-            corruption=self._corruption(),
-            support_fraction=self._support_fraction(),
-            sparsity=self.sparsity,
-        )
+        config = self._training_config(seed, self._device(), self._cloned_callbacks())
         module_params = {
             "n_features": n_features,
             "n_components": n_components,

@@ -11,6 +11,7 @@ Needs the ``safe`` extra (``pip install "sk-autoencoder[safe]"``), imported
 when a function here runs.
 """
 
+import dataclasses
 import json
 import platform
 
@@ -326,7 +327,7 @@ def _rebuilt_net(estimator, network, weights):
     from skorch.history import History
 
     from ._data import ScaledRows, Scaler
-    from ._skorch import TrainingConfig, build_net
+    from ._skorch import build_net
     from ._utils import seeded_torch
 
     module = _module_classes().get(network["module"])
@@ -335,19 +336,10 @@ def _rebuilt_net(estimator, network, weights):
     module_params = {
         key: _decode(value) for key, value in network["module_params"].items()
     }
-    config = TrainingConfig(
-        max_epochs=estimator.max_iter,
+    # The saved batch size: fit may have capped the parameter's.
+    config = dataclasses.replace(
+        estimator._training_config(network["seed"], "cpu"),
         batch_size=network["batch_size"],
-        learning_rate=estimator.learning_rate_init,
-        weight_decay=estimator.alpha,
-        n_iter_no_change=estimator.n_iter_no_change,
-        tol=estimator.tol,
-        seed=network["seed"],
-        verbose=estimator.verbose,
-        device="cpu",
-        corruption=estimator._corruption(),
-        support_fraction=estimator._support_fraction(),
-        sparsity=estimator.sparsity,
     )
     # No training rows: a placeholder that gives the net its batch size.
     rows = ScaledRows(
