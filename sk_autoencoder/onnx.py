@@ -49,7 +49,7 @@ class _Scaled(nn.Module):
 
 
 class _Transform(_Scaled):
-    """``transform`` of the transformer and the detector: the code."""
+    """``transform`` of the transformer and the embedding: the code."""
 
     def forward(self, X):
         return self.module.encode(self.scaled(X).float()).to(X.dtype)
@@ -319,6 +319,7 @@ def register_converters():
     """
     from skl2onnx import update_registered_converter
 
+    from ._embedding import AutoencoderEmbedding
     from ._imputer import AutoencoderImputer
     from ._outlier import AutoencoderOutlierDetector
     from ._transformer import AutoencoderTransformer
@@ -327,6 +328,7 @@ def register_converters():
         AutoencoderTransformer,
         AutoencoderOutlierDetector,
         AutoencoderImputer,
+        AutoencoderEmbedding,
     ):
         update_registered_converter(
             estimator,
@@ -394,8 +396,9 @@ def inverse_transform_to_onnx(estimator, dtype=np.float32, opset=DEFAULT_OPSET):
 
     Parameters
     ----------
-    estimator : AutoencoderTransformer or AutoencoderOutlierDetector
-        A fitted estimator with ``inverse_transform``.
+    estimator : estimator with ``inverse_transform``
+        A fitted AutoencoderTransformer, AutoencoderOutlierDetector or
+        AutoencoderEmbedding.
     dtype : {np.float32, np.float64}, default=np.float32
         The dtype of the codes and of the reconstruction.
     opset : int, default=18

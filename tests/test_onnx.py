@@ -83,6 +83,19 @@ def test_transformer_onnx_matches_transform(rows, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_embedding_onnx_matches_transform_and_inverse_transform(rows, dtype):
+    from sk_autoencoder import AutoencoderEmbedding
+
+    (X, _, _), (X_test, _, _) = rows
+    embedding = AutoencoderEmbedding(max_iter=200, random_state=0).fit(X)
+    batch = X_test.astype(dtype)
+    (codes,) = run(to_onnx(embedding, batch[:1]), batch)
+    assert_float32_close(codes, embedding.transform(batch))
+    (rebuilt,) = run(inverse_transform_to_onnx(embedding, dtype), codes)
+    assert_float32_close(rebuilt, embedding.inverse_transform(codes))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_inverse_transform_onnx_matches_inverse_transform(rows, dtype):
     (X, _, _), (X_test, _, _) = rows
     ae = AutoencoderTransformer(4, **QUICK).fit(X)
