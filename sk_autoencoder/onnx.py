@@ -166,6 +166,11 @@ def _float64(values):
 def _graph(wrapper, dtype, n_features, opset, names=("X", "Y")):
     """The ONNX model of ``wrapper`` for ``dtype`` rows of ``n_features``,
     any number of them; ``names`` are the input's and the first output's."""
+    if opset < MIN_OPSET:
+        raise ValueError(
+            f"target_opset={opset} is too old: torch.onnx.export writes opset "
+            f"{MIN_OPSET} and later. Pass target_opset={MIN_OPSET} or higher."
+        )
     from torch.export import Dim
 
     example = torch.from_numpy(np.zeros((2, n_features), dtype=dtype))
@@ -223,11 +228,6 @@ def _estimator_graph(estimator, dtype, opset):
     from ._imputer import AutoencoderImputer
     from ._outlier import AutoencoderOutlierDetector
 
-    if opset < MIN_OPSET:
-        raise ValueError(
-            f"target_opset={opset} is too old: torch.onnx.export writes opset "
-            f"{MIN_OPSET} and later. Pass target_opset={MIN_OPSET} or higher."
-        )
     if isinstance(estimator, AutoencoderOutlierDetector):
         wrapper = _Detect(estimator)
     elif isinstance(estimator, AutoencoderImputer):
@@ -386,7 +386,7 @@ def to_onnx(estimator, X, target_opset=DEFAULT_OPSET, **kwargs):
     return skl2onnx.to_onnx(estimator, X[:1], target_opset=target_opset, **kwargs)
 
 
-def inverse_transform_to_onnx(estimator, dtype=np.float32, opset=DEFAULT_OPSET):
+def inverse_transform_to_onnx(estimator, dtype=np.float32, target_opset=DEFAULT_OPSET):
     """The ONNX model of an estimator's ``inverse_transform``.
 
     skl2onnx converts the forward direction of a transformer only, so the
@@ -401,7 +401,7 @@ def inverse_transform_to_onnx(estimator, dtype=np.float32, opset=DEFAULT_OPSET):
         AutoencoderEmbedding.
     dtype : {np.float32, np.float64}, default=np.float32
         The dtype of the codes and of the reconstruction.
-    opset : int, default=18
+    target_opset : int, default=18
         The ONNX opset; at least 18.
 
     Returns
@@ -434,10 +434,7 @@ def inverse_transform_to_onnx(estimator, dtype=np.float32, opset=DEFAULT_OPSET):
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64, got {dtype}.")
-    if opset < MIN_OPSET:
-        raise ValueError(
-            f"opset={opset} is too old: torch.onnx.export writes opset "
-            f"{MIN_OPSET} and later."
-        )
     wrapper = _InverseTransform(estimator)
-    return _graph(wrapper, dtype, estimator.n_components_, opset, names=("Z", "X"))
+    return _graph(
+        wrapper, dtype, estimator.n_components_, target_opset, names=("Z", "X")
+    )

@@ -193,6 +193,8 @@ def test_opset_before_18_is_refused(rows):
     ae = AutoencoderTransformer(2, **QUICK).fit(X)
     with pytest.raises(ValueError, match="target_opset=15 is too old"):
         to_onnx(ae, X[:1], target_opset=15)
+    with pytest.raises(ValueError, match="target_opset=15 is too old"):
+        inverse_transform_to_onnx(ae, target_opset=15)
 
 
 def test_inverse_transform_onnx_needs_an_inverse(rows):
