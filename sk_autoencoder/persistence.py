@@ -290,11 +290,18 @@ def load(path):
             f"{path} holds an unknown estimator {header.get('estimator')!r}."
         )
     estimator = cls(**{key: _decode(value) for key, value in header["params"].items()})
-    for key, value in header["attributes"].items():
-        setattr(estimator, key, _decode(value))
-    for key, value in tensors.items():
-        if key.startswith("attr.") and not key.startswith("attr._limits_."):
-            setattr(estimator, key[len("attr.") :], value)
+    arrays = {
+        key[len("attr.") :]: value
+        for key, value in tensors.items()
+        if key.startswith("attr.") and not key.startswith("attr._limits_.")
+    }
+    attributes = {key: _decode(value) for key, value in header["attributes"].items()}
+    # Only fitted attributes, as save writes them: never a method or a
+    # parameter replaced by a value from the file.
+    for key, value in {**attributes, **arrays}.items():
+        if not key.endswith("_") or key.endswith("__"):
+            raise ValueError(f"{path} holds {key!r}, which is not a fitted attribute.")
+        setattr(estimator, key, value)
     if "attr._limits_.low" in tensors:
         estimator._limits_ = (
             tensors["attr._limits_.low"],

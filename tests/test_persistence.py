@@ -142,6 +142,22 @@ def test_file_of_a_newer_format_version_is_refused(rows, tmp_path):
         load(path)
 
 
+@pytest.mark.parametrize("name", ["transform", "n_components", "__class__"])
+def test_file_setting_other_than_fitted_attributes_is_refused(rows, tmp_path, name):
+    path = tmp_path / "model.safetensors"
+    save(fitted("transformer", rows), path)
+    tensors = safetensors_numpy.load_file(path)
+    with open(path, "rb") as file:
+        length = int.from_bytes(file.read(8), "little")
+        header = json.loads(file.read(length))["__metadata__"]
+    saved = json.loads(header[FORMAT_NAME])
+    saved["attributes"][name] = 0
+    header[FORMAT_NAME] = json.dumps(saved)
+    safetensors_numpy.save_file(tensors, path, metadata=header)
+    with pytest.raises(ValueError, match=f"'{name}', which is not a fitted"):
+        load(path)
+
+
 def test_file_not_written_by_save_is_refused(tmp_path):
     path = tmp_path / "other.safetensors"
     safetensors_numpy.save_file({"weight": np.zeros(3)}, path)
