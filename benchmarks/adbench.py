@@ -13,11 +13,12 @@ that runs over ``--time-limit`` seconds is stopped and counted as chance
 (ROC-AUC 0.5, AP the share of anomalies, nothing flagged), as is one that
 raises or gives scores that are not all finite; the summary says how
 often. The limit is an alarm, which waits for a running C call (libsvm's,
-in OCSVM) to return before it stops the fit. Beside the means, the summary gives each method's average
-rank by ROC-AUC over the datasets, the datasets where ours has the higher
-ROC-AUC, the two-sided Wilcoxon signed-rank p-value of ours against it
-(per-dataset means), and the precision, recall and F1 of ``predict`` with
-the method's own default threshold (ours and IsolationForest
+in OCSVM) to return before it stops the fit. Beside the means, the
+summary gives each method's average rank by ROC-AUC over the datasets,
+the datasets where ours has the higher ROC-AUC, the two-sided Wilcoxon
+signed-rank p-value of ours against it (per-dataset means), and the
+precision, recall and F1 of ``predict`` with the method's own default
+threshold (ours and IsolationForest
 ``contamination="auto"``, PyOD's contamination 0.1).
 
 ``pca_error`` (PCA's reconstruction error with a code of half the

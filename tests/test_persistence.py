@@ -127,33 +127,35 @@ def test_model_for_a_gpu_loads_on_the_cpu(rows, tmp_path):
     assert_array_equal(loaded.transform(rows[1]), ae.transform(rows[1]))
 
 
-def test_file_of_a_newer_format_version_is_refused(rows, tmp_path):
-    path = tmp_path / "model.safetensors"
+def saved_with_header_edited(rows, path, edit):
+    """Save a fitted transformer to ``path``, then ``edit`` its JSON header."""
     save(fitted("transformer", rows), path)
     tensors = safetensors_numpy.load_file(path)
     with open(path, "rb") as file:
         length = int.from_bytes(file.read(8), "little")
         header = json.loads(file.read(length))["__metadata__"]
     saved = json.loads(header[FORMAT_NAME])
-    saved["format_version"] += 1
+    edit(saved)
     header[FORMAT_NAME] = json.dumps(saved)
     safetensors_numpy.save_file(tensors, path, metadata=header)
+    return path
+
+
+def test_file_of_a_newer_format_version_is_refused(rows, tmp_path):
+    def newer(saved):
+        saved["format_version"] += 1
+
+    path = saved_with_header_edited(rows, tmp_path / "model.safetensors", newer)
     with pytest.raises(ValueError, match="newer than the 1 this sk_autoencoder"):
         load(path)
 
 
 @pytest.mark.parametrize("name", ["transform", "n_components", "__class__"])
 def test_file_setting_other_than_fitted_attributes_is_refused(rows, tmp_path, name):
-    path = tmp_path / "model.safetensors"
-    save(fitted("transformer", rows), path)
-    tensors = safetensors_numpy.load_file(path)
-    with open(path, "rb") as file:
-        length = int.from_bytes(file.read(8), "little")
-        header = json.loads(file.read(length))["__metadata__"]
-    saved = json.loads(header[FORMAT_NAME])
-    saved["attributes"][name] = 0
-    header[FORMAT_NAME] = json.dumps(saved)
-    safetensors_numpy.save_file(tensors, path, metadata=header)
+    def add_attribute(saved):
+        saved["attributes"][name] = 0
+
+    path = saved_with_header_edited(rows, tmp_path / "model.safetensors", add_attribute)
     with pytest.raises(ValueError, match=f"'{name}', which is not a fitted"):
         load(path)
 
