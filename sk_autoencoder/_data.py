@@ -33,9 +33,11 @@ class Scaler:
         self._scale = torch.as_tensor(scale, dtype=torch.float64)
         mean = np.asarray(mean, dtype=np.float64)
         self._mean_float32 = mean.astype(np.float32)
-        rest = mean - self._mean_float32
-        self._mean_rest = torch.as_tensor(rest, dtype=torch.float32)
-        self._scale_float32 = self._scale.to(torch.float32)
+        # What is left of the mean after its float32 rounding, scaled: the
+        # float32 path adds it while it scales, in one op.
+        rest = (self._mean_float32 - mean) / np.asarray(scale, dtype=np.float64)
+        self._rest_scaled = torch.as_tensor(rest, dtype=torch.float32)
+        self._inverse_scale = (1.0 / self._scale).to(torch.float32)
 
     def transform_array(self, X):
         """Rows in the input's units, scaled, as a float64 array."""
@@ -51,7 +53,7 @@ class Scaler:
         """
         if X.dtype == np.float32 and dtype == torch.float32:
             x = torch.from_numpy(np.subtract(X, self._mean_float32))
-            x = x.sub_(self._mean_rest).div_(self._scale_float32)
+            x = torch.addcmul(self._rest_scaled, x, self._inverse_scale, out=x)
         else:
             x = torch.tensor(X, dtype=torch.float64)
             x = x.sub_(self._mean).div_(self._scale).to(dtype)
