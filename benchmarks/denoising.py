@@ -8,7 +8,7 @@ some parts, or of another split, writes denoising_<parts>[_splitN].md):
   of PCA fitted on the clean training images with the best k chosen on the
   test set (1 ... 63), and of two denoising AutoencoderTransformers fitted
   on the clean training images: one with the built-in ``noise="gaussian"``
-  (``noise_level`` = sigma in scaled units, unclipped), one whose ``noise``
+  (``noise_level`` = sigma, in pixel units, unclipped), one whose ``noise``
   is the benchmark's own corruption (the callable ``clipped_gaussian``).
   Mean over seeds (noise draw and random_state).
 - inpaint: the same split; a random 3 x 3 block of each held-out digit is
@@ -107,11 +107,10 @@ def psnr(estimate, truth):
 
 def denoise(seeds, split):
     X_train, X_test = digits_split(split)
-    common_scale = np.sqrt(np.var(X_train, axis=0).mean())
     rows = []
     for sigma in SIGMAS:
         noises = {
-            "gaussian": {"noise": "gaussian", "noise_level": sigma / common_scale},
+            "gaussian": {"noise": "gaussian", "noise_level": sigma},
             "corruption": {"noise": partial(clipped_gaussian, sigma=sigma)},
         }
         scores = {"noisy": [], "pca": [], "k": [], "seconds": []}

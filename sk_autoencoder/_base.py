@@ -107,9 +107,6 @@ class BaseAutoencoder(BaseEstimator):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "standardize": ["boolean"],
-        "sparsity": [Interval(Real, 0, None, closed="left")],
-        "noise": [StrOptions({"gaussian", "mask"}), callable, None],
-        "noise_level": [Interval(Real, 0, None, closed="left")],
         "image_shape": ["array-like", None],
         "module": [callable, None],
         "module_params": [dict, None],
@@ -155,8 +152,13 @@ class BaseAutoencoder(BaseEstimator):
         return {}
 
     def _corruption(self):
-        """How training inputs are corrupted (see :class:`Corruption`)."""
-        return Corruption(self.noise, self.noise_level)
+        """How training inputs are corrupted (see :class:`Corruption`);
+        called once the scaling (``mean_``, ``scale_``) is set."""
+        return Corruption()
+
+    def _sparsity(self):
+        """Weight of the L1 penalty on the codes (see ``ReconstructionLoss``)."""
+        return 0.0
 
     def _support_fraction(self):
         """Share of each batch, the rows rebuilt best, that the loss counts."""
@@ -284,7 +286,7 @@ class BaseAutoencoder(BaseEstimator):
             callbacks=list(callbacks),
             corruption=self._corruption(),
             support_fraction=self._support_fraction(),
-            sparsity=self.sparsity,
+            sparsity=self._sparsity(),
         )
 
     def _initialize(self, X, validation, n_components, seed):
@@ -294,18 +296,17 @@ class BaseAutoencoder(BaseEstimator):
         """
         n_samples, n_features = X.shape
         module, module_params = self._module_and_params(n_features)
-        if self.noise == "mask" and self.noise_level >= 1:
-            raise ValueError(
-                f"noise_level={self.noise_level} must be below 1 with "
-                "noise='mask': it is the fraction of entries masked."
-            )
-        if n_components > n_features and self.sparsity == 0:
+        if n_components > n_features and self._sparsity() == 0:
+            fix = "Lower n_components."
+            if "sparsity" in self.get_params():
+                fix = (
+                    "Set sparsity > 0 (for example 1e-3) for an overcomplete "
+                    "code, or lower n_components."
+                )
             raise ValueError(
                 f"n_components={n_components} must be at most "
                 f"n_features={n_features}: a code wider than the input learns "
-                "nothing but a copy unless it is kept sparse. Set sparsity > 0 "
-                "(for example 1e-3) for an overcomplete code, or lower "
-                "n_components."
+                f"nothing but a copy unless it is kept sparse. {fix}"
             )
         indices = np.random.default_rng(seed).permutation(n_samples)
         n_valid = 0
@@ -326,13 +327,12 @@ class BaseAutoencoder(BaseEstimator):
 
         train = rows(indices[n_valid:])
         valid = rows(indices[:n_valid]) if n_valid else None
-        if callable(self.noise):
+        config = self._training_config(seed, self._device(), self._cloned_callbacks())
+        if callable(config.corruption.noise):
             # A wrong shape fails here, before any training.
             train.corrupted_batch(
-                train.indices[:2], self.noise, np.random.default_rng(0)
+                train.indices[:2], config.corruption.noise, np.random.default_rng(0)
             )
-
-        config = self._training_config(seed, self._device(), self._cloned_callbacks())
         module_params = {
             "n_features": n_features,
             "n_components": n_components,

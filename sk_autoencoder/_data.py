@@ -29,8 +29,8 @@ class Scaler:
         self.scale = scale
         self.device = device
         self.fill_missing = fill_missing
-        self._mean = torch.as_tensor(mean, dtype=torch.float64)
-        self._scale = torch.as_tensor(scale, dtype=torch.float64)
+        self._mean = torch.tensor(mean, dtype=torch.float64)
+        self._scale = torch.tensor(scale, dtype=torch.float64)
         mean = np.asarray(mean, dtype=np.float64)
         self._mean_float32 = mean.astype(np.float32)
         # What is left of the mean after its float32 rounding, scaled: the

@@ -23,6 +23,9 @@ from ._utils import (
     torch_threads,
 )
 
+# Share of the observed entries that noise="mask" masks in each batch.
+MASKED_FRACTION = 0.2
+
 
 class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     """Imputation of missing values by an autoencoder's reconstruction.
@@ -44,8 +47,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     n_components : int or "auto", default="auto"
         Width of the code. ``"auto"`` uses half the number of features (at
         least 1), narrow enough that the network must learn how the
-        features depend on each other. At most the number of features,
-        unless ``sparsity > 0``.
+        features depend on each other. At most the number of features.
 
     missing_values : int, float, np.nan or pd.NA, default=np.nan
         The placeholder for missing values; every occurrence is imputed.
@@ -125,41 +127,22 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         gets scale 1. The default differs from the transformer's so that
         features in small units are filled as carefully as the others.
 
-    sparsity : float, default=0.0
-        Weight of an L1 penalty on the code activations (their absolute
-        values summed per row, averaged over rows) added to the
-        reconstruction loss. It makes codes sparse, and with it
-        ``n_components`` may exceed the number of features (an overcomplete
-        code); without it such a request is refused.
-
-    noise : {"mask", "gaussian"}, callable or None, default="mask"
-        Corrupt the training inputs, anew for every batch, and train the
-        network to rebuild the clean rows: a denoising autoencoder [2]_.
-        ``"mask"`` masks a random ``noise_level`` share of the observed
-        entries; ``"gaussian"`` adds noise of standard deviation
-        ``noise_level`` in scaled units (see ``standardize``). A callable
-        ``noise(X_batch, rng)`` is the corruption you expect, in the input's
-        units: it gets a copy of a batch of rows (missing entries NaN) and a
-        :class:`numpy.random.Generator` (seeded from ``random_state``) and
-        returns the corrupted rows, same shape (checked on two rows before
-        training), finite but for NaN entries; the entries it sets to NaN
-        are masked, for holes shaped like the ones you expect. Use a
-        module-level function or a :func:`functools.partial` so that the
-        estimator pickles. Only training corrupts (the validation rows too,
-        the same way in every epoch, so that their losses compare);
-        ``transform`` sees inputs as given. The meaning of the loss differs
-        from the other estimators': with ``"mask"`` or a callable, the loss
-        counts the masked entries only (a batch that masks none counts all
-        its observed entries), which teaches the network to fill in entries
-        it does not see; with ``"gaussian"`` or None, all the observed
-        entries.
-
-    noise_level : float, default=0.2
-        Share of the entries masked (below 1), or the standard deviation of
-        the Gaussian noise in scaled units; unused when ``noise`` is None or
-        a callable. The default differs from the transformer's: a fifth of
-        the observed entries masked gives the loss entries to learn from
-        while most of each row stays visible to fill them from.
+    noise : "mask" or callable, default="mask"
+        Which observed entries training masks, anew for every batch, for
+        the network to fill in: the masking noise of a denoising
+        autoencoder [2]_. ``"mask"`` masks a random fifth of the observed
+        entries, which leaves most of each row visible to fill them from.
+        A callable ``noise(X_batch, rng)`` masks holes shaped like the ones
+        you expect: it gets a copy of a batch of rows in the input's units
+        (missing entries NaN) and a :class:`numpy.random.Generator` (seeded
+        from ``random_state``) and returns the rows with the entries to
+        mask set to NaN, same shape (checked on two rows before training),
+        finite elsewhere. Use a module-level function or a
+        :func:`functools.partial` so that the estimator pickles. Only
+        training masks (the validation rows too, the same way in every
+        epoch, so that their losses compare); ``transform`` sees inputs as
+        given. The loss counts the masked entries only (a batch that masks
+        none counts all its observed entries).
 
     image_shape : tuple of int or None, default=None
         ``(height, width)`` or ``(channels, height, width)`` when each row
@@ -179,9 +162,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         Deeper paths can fill better, through capacity more than reach, but
         train slower (each layer convolves the whole image) and overfit
         sooner; the default ``alpha`` is too strong for them (see the
-        inpainting setting of the benchmarks). Needs ``noise="mask"`` with
-        ``noise_level > 0``, or a callable noise: a path around the code
-        that is never shown a masked entry learns to copy what it sees.
+        inpainting setting of the benchmarks).
 
     module : torch.nn.Module class or None, default=None
         A network of your own instead of the built-in ones, built as
@@ -243,10 +224,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     reconstruction_r2_ : float
         Held-out R^2, in scaled units, of the entries the network fills, on
         the validation rows (the training rows when ``early_stopping`` is
-        False), at most 10,000 of them, evenly spread: with ``noise="mask"``
-        or a callable, of the observed entries that one fixed draw of the
-        noise masks; otherwise of the reconstruction of all the observed
-        entries.
+        False), at most 10,000 of them, evenly spread: of the observed
+        entries that one fixed draw of the noise masks.
 
     code_sparsity_ : float
         Fraction of code entries below 1e-3 in absolute value, on the rows
@@ -275,8 +254,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
     loss_curve_ : list of float
         Training loss of each epoch: the mean squared reconstruction error
-        in scaled units over the entries the loss counts (see ``noise``),
-        plus the ``sparsity`` penalty.
+        in scaled units over the entries the loss counts (see ``noise``).
 
     validation_scores_ : list of float or None
         Negative validation loss of each epoch, when ``early_stopping`` is
@@ -341,6 +319,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         "min_value": [None, Interval(Real, None, None, closed="both"), "array-like"],
         "max_value": [None, Interval(Real, None, None, closed="both"), "array-like"],
         "local_layers": [Interval(Integral, 0, None, closed="left")],
+        "noise": [StrOptions({"mask"}), callable],
     }
 
     def __init__(
@@ -362,9 +341,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         n_iter_no_change=10,
         tol=1e-4,
         standardize=True,
-        sparsity=0.0,
         noise="mask",
-        noise_level=0.2,
         image_shape=None,
         local_layers=0,
         module=None,
@@ -387,9 +364,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.standardize = standardize
-        self.sparsity = sparsity
         self.noise = noise
-        self.noise_level = noise_level
         self.image_shape = image_shape
         self.module = module
         self.module_params = module_params
@@ -510,16 +485,6 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
                     "built-in network for images; set image_shape (and leave "
                     "module None), or local_layers=0."
                 )
-            if not self._trains_on_masked() or (
-                self.noise == "mask" and self.noise_level == 0
-            ):
-                raise ValueError(
-                    f"local_layers={self.local_layers} needs noise='mask' (with "
-                    "noise_level > 0) or a callable noise, got "
-                    f"noise={self.noise!r}, noise_level={self.noise_level!r}: a "
-                    "path around the code that is never shown a masked entry "
-                    "learns to copy what it sees, not to fill in."
-                )
 
     def _network_params(self):
         # The built-in networks read which entries are missing.
@@ -531,23 +496,20 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     def _corruption(self):
         return Corruption(
             self.noise,
-            self.noise_level,
+            MASKED_FRACTION,
             # A module of your own gets 0 (the feature's mean) for the
             # entries to fill in, as the module contract promises.
             fill_masked=self.module is not None,
-            masked_targets=self._trains_on_masked(),
+            masked_targets=True,
         )
 
     def _reconstruction_r2(self, X):
         """R^2 of the entries the network fills, in scaled units.
 
-        When training counts only the masked entries, of the entries that
-        one fixed draw of the noise masks in ``X``: what training optimized
-        and ``transform`` uses. Otherwise of all the observed entries.
+        Of the entries that one fixed draw of the noise masks in ``X``:
+        what training optimized and ``transform`` uses.
         """
         corruption = self._corruption()
-        if not corruption.masked_targets:
-            corruption = Corruption(fill_masked=corruption.fill_masked)
         rows = ScaledRows(X, np.arange(len(X)), self._scaler("cpu"), missing=True)
         batches = BatchIterator(
             rows, INFERENCE_BATCH_SIZE, corruption=corruption, fixed_noise=True
@@ -585,10 +547,6 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             self.indicator_ = indicator.set_output(transform="default").fit(X)
 
     # Helpers of the imputer alone.
-
-    def _trains_on_masked(self):
-        """Whether training counts only the entries the noise masks."""
-        return self.noise == "mask" or callable(self.noise)
 
     def _reconstruct(self, X):
         """Rebuild ``X`` (with NaN) through the network, in its units."""

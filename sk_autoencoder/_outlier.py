@@ -8,6 +8,7 @@ from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import ThreadpoolController
 
 from ._base import BaseAutoencoder, EncoderMixin
+from ._data import Corruption
 from ._utils import Interval, StrOptions, _fit_context, evenly_spread, n_threads
 
 # Training rows kept for the neighbour distance. Scoring searches them for
@@ -20,6 +21,19 @@ MAX_REFERENCE_ROWS = 1024
 # half of the benchmark datasets, and by the share of clean rows it flags
 # (benchmarks/threshold.py; the figures are in doc/outlier_detection.md).
 AUTO_FENCE = 1.0
+
+# Codes are clipped to these quantiles of the training codes (and one
+# minus it) when scoring: wide enough that normal rows keep their codes.
+CODE_QUANTILE = 0.1
+
+# Share of each training batch the loss counts, the rows rebuilt best: the
+# rest, the likeliest outliers, are not learnt.
+SUPPORT_FRACTION = 0.75
+
+# Standard deviation of the training noise, in the scaled units the
+# network sees: with standardize=True, one standard deviation of each
+# feature, noise on the scale of the data itself.
+NOISE_LEVEL = 1.0
 
 # Rows scaled (a float64 copy) and searched at a time when scoring.
 SEARCH_BATCH_ROWS = 8192
@@ -45,9 +59,8 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     Plain reconstruction error is blind to rows that lie far out along the
     directions the code describes: the decoder rebuilds them as well as any
     other. So when scoring, each code is first clipped to the range that
-    the training codes occupy (their ``code_quantile`` and
-    ``1 - code_quantile`` quantiles): a row far from the training data in
-    any direction then gets a large error.
+    the training codes occupy (their 10 % and 90 % quantiles): a row far
+    from the training data in any direction then gets a large error.
 
     Reconstruction error also misses rows that lie on the data's surface
     but where few training rows are: the decoder rebuilds them well. So
@@ -60,11 +73,14 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     as outlying as the worse of the two says. Scoring then costs a
     nearest-neighbour search among those rows for every row.
 
-    By default the network is trained as a denoising autoencoder [2]_: it
-    rebuilds each training row from a copy with Gaussian noise of unit
-    standard deviation (in standardized units) added. It then learns to
-    pull rows back onto the data rather than to copy them, so rows off the
-    data are rebuilt worse.
+    The network is trained as a denoising autoencoder [2]_: it rebuilds
+    each training row from a copy with Gaussian noise of one standard
+    deviation of each feature added (in the scaled units of
+    ``standardize``). It then learns to pull rows back onto the data rather
+    than to copy them, so rows off the data are rebuilt worse. Its loss is
+    trimmed: only the three quarters of each batch that are rebuilt best
+    count, so that the network does not learn to rebuild the outliers mixed
+    into the training data.
 
     Parameters
     ----------
@@ -72,7 +88,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         Width of the code. ``"auto"`` uses half the number of features
         (at least 1), which is narrow enough that anomalies are not rebuilt
         and wide enough that normal rows are. At most the number of
-        features, unless ``sparsity > 0``.
+        features.
 
     contamination : "auto" or float, default="auto"
         The share of outliers expected in the training data; it sets the
@@ -84,26 +100,12 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         rate. The user guide gives the share of clean rows it flags and its
         precision and recall on the benchmarks.
 
-    code_quantile : float in [0, 0.5], default=0.1
-        Codes are clipped to the ``[code_quantile, 1 - code_quantile]``
-        quantiles of the training codes before decoding in
-        ``score_samples``, ``decision_function``, ``predict`` and
-        ``reconstruction_errors``. 0 clips to the training minimum and
-        maximum. ``transform`` returns codes unclipped.
-
     n_neighbors : int or None, default=10
         Number of nearest training rows whose mean distance scores how
         isolated a row is (see above), which catches rows that the decoder
         rebuilds well but that lie where few training rows are. None scores
         by reconstruction error alone, and faster. See the benchmarks for
         what the distance adds.
-
-    support_fraction : float in (0, 1], default=0.75
-        Share of each training batch that the loss counts: the rows rebuilt
-        best. The rest, the rows most likely to be outliers, are left out,
-        so the network does not learn to rebuild the outliers mixed into
-        the training data. The validation loss is trimmed the same way. 1
-        uses every row, as :class:`AutoencoderTransformer` does.
 
     hidden_layer_sizes : array-like of int, default=(64,)
         Widths of the encoder's hidden layers; the decoder mirrors them.
@@ -136,7 +138,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         weights (the PCA start) included, so the model never ends worse on
         those rows than it began. If False, train on every row, stop when
         the training loss stalls in the same way, and keep the last
-        weights. Both losses are trimmed as ``support_fraction`` says.
+        weights. Both losses are trimmed (see above).
 
     validation_fraction : float, default=0.1
         Fraction of the rows held out when ``early_stopping`` is True: at
@@ -160,42 +162,6 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         weighs features as PCA does, in the original units. A constant
         feature gets scale 1. The default differs from the transformer's so
         that features in large units do not drown the others in the scores.
-
-    sparsity : float, default=0.0
-        Weight of an L1 penalty on the code activations (their absolute
-        values summed per row, averaged over rows) added to the
-        reconstruction loss. It makes codes sparse, and with it
-        ``n_components`` may exceed the number of features (an overcomplete
-        code); without it such a request is refused.
-
-    noise : {"gaussian", "mask"}, callable or None, default="gaussian"
-        Corrupt the training inputs, anew for every batch, and train the
-        network to rebuild the clean rows: a denoising autoencoder [2]_.
-        ``"gaussian"`` adds noise of standard deviation ``noise_level`` in
-        scaled units (see ``standardize``); ``"mask"`` masks a random
-        ``noise_level`` share of the entries, which enter the network as
-        their feature's mean. A callable ``noise(X_batch, rng)`` is the
-        corruption you expect at prediction time, in the input's units: it
-        gets a copy of a batch of rows and a :class:`numpy.random.Generator`
-        (seeded from ``random_state``) and returns the corrupted rows, same
-        shape (checked on two rows before training), finite but for NaN
-        entries, which are masked. Use a module-level function or a
-        :func:`functools.partial` so that the estimator pickles. Only
-        training corrupts (the validation rows too, the same way in every
-        epoch, so that their losses compare): ``score_samples``,
-        ``decision_function``, ``predict``, ``reconstruction_errors`` and
-        ``transform`` see inputs as given. None trains on the rows as given.
-        The default differs from the transformer's because a denoising
-        network rebuilds rows off the data worse; it can rebuild better the
-        anomalies that break the features' dependence but not their ranges,
-        for which None may detect more (see the benchmarks).
-
-    noise_level : float, default=1.0
-        Standard deviation of the Gaussian noise in scaled units, or share
-        of the entries masked (below 1); unused when ``noise`` is None or a
-        callable. The default differs from the transformer's: with
-        ``standardize=True`` it is one standard deviation of each feature,
-        noise on the scale of the data itself.
 
     image_shape : tuple of int or None, default=None
         ``(height, width)`` or ``(channels, height, width)`` when each row
@@ -307,8 +273,8 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
 
     loss_curve_ : list of float
         Training loss of each epoch: the mean squared reconstruction error
-        in scaled units over the rows each batch counts (see
-        ``support_fraction``), plus the ``sparsity`` penalty.
+        in scaled units over the rows each batch counts (the trimmed loss,
+        see above).
 
     validation_scores_ : list of float or None
         Negative validation loss of each epoch, when rows were held out
@@ -371,9 +337,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
             Interval(Integral, 1, None, closed="left"),
         ],
         "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
-        "code_quantile": [Interval(Real, 0, 0.5, closed="both")],
         "n_neighbors": [Interval(Integral, 1, None, closed="left"), None],
-        "support_fraction": [Interval(Real, 0, 1, closed="right")],
     }
 
     def __init__(
@@ -381,9 +345,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         n_components="auto",
         *,
         contamination="auto",
-        code_quantile=0.1,
         n_neighbors=10,
-        support_fraction=0.75,
         hidden_layer_sizes=(64,),
         activation="relu",
         alpha=1e-4,
@@ -395,9 +357,6 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         n_iter_no_change=10,
         tol=1e-4,
         standardize=True,
-        sparsity=0.0,
-        noise="gaussian",
-        noise_level=1.0,
         image_shape=None,
         module=None,
         module_params=None,
@@ -419,9 +378,6 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.standardize = standardize
-        self.sparsity = sparsity
-        self.noise = noise
-        self.noise_level = noise_level
         self.image_shape = image_shape
         self.module = module
         self.module_params = module_params
@@ -431,9 +387,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         self.device = device
         self.callbacks = callbacks
         self.contamination = contamination
-        self.code_quantile = code_quantile
         self.n_neighbors = n_neighbors
-        self.support_fraction = support_fraction
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -462,10 +416,10 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         start from its rows; they stay fixed afterwards, so later chunks
         are scaled the same way. Later calls, also after ``fit``, continue
         training the network as it is, one plain epoch each: no rows are
-        held out and nothing stops early. Every call shuffles (and, with
-        ``noise``, corrupts) its rows anew, reproducibly for an int
-        ``random_state``. ``n_components`` must give the same width as at
-        the first call; call ``fit`` to start over with another width.
+        held out and nothing stops early. Every call shuffles and corrupts
+        its rows anew, reproducibly for an int ``random_state``.
+        ``n_components`` must give the same width as at the first call;
+        call ``fit`` to start over with another width.
 
         The code bounds, the kept training rows of the neighbour distance
         and the threshold ``offset_`` are set anew from each call's rows,
@@ -490,14 +444,17 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         return self._partial_fit(X)
 
     def _support_fraction(self):
-        return self.support_fraction
+        return SUPPORT_FRACTION
+
+    def _corruption(self):
+        return Corruption("gaussian", NOISE_LEVEL)
 
     def _fit_after_training(self, X):
         """Set the code bounds, the neighbour search and ``offset_`` from the
         training rows ``X``."""
         codes = self._encode(X)
         self.code_lower_, self.code_upper_ = np.quantile(
-            codes, [self.code_quantile, 1.0 - self.code_quantile], axis=0
+            codes, [CODE_QUANTILE, 1.0 - CODE_QUANTILE], axis=0
         )
         errors = self._clipped_error(X)
         self.neighbors_ = self._kept_rows_ = self._distance_to_error_ = None
@@ -579,8 +536,8 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         """Opposite of each row's outlyingness: higher means more normal.
 
         The outlyingness is the mean squared reconstruction error (in the
-        scaled units, see ``standardize``, with codes clipped as
-        ``code_quantile`` says), or, when larger, the mean distance from
+        scaled units, see ``standardize``, with codes clipped to the
+        training codes' range, see above), or, when larger, the mean distance from
         the row to its ``n_neighbors`` nearest kept training rows (in the
         same scaled units), put on the errors' scale.
 

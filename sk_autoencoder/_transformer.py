@@ -1,12 +1,14 @@
 """AutoencoderTransformer: a nonlinear drop-in for PCA."""
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
+import torch
 
 from ._base import BaseAutoencoder, EncoderMixin
+from ._data import Corruption
 from ._skorch import was_interrupted
-from ._utils import Interval, RealNotInt, _fit_context
+from ._utils import Interval, RealNotInt, StrOptions, _fit_context
 
 
 class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
@@ -103,9 +105,10 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         Corrupt the training inputs, anew for every batch, and train the
         network to rebuild the clean rows: a denoising autoencoder [2]_.
         ``"gaussian"`` adds noise of standard deviation ``noise_level`` in
-        scaled units (see ``standardize``); ``"mask"`` masks a random
-        ``noise_level`` share of the entries, which enter the network as
-        their feature's mean. A callable ``noise(X_batch, rng)`` is the
+        the units of ``X`` (the same in every feature, whatever
+        ``standardize`` says); ``"mask"`` masks a random ``noise_level``
+        share of the entries, which enter the network as their feature's
+        mean. A callable ``noise(X_batch, rng)`` is the
         corruption you expect at prediction time, in the input's units: it
         gets a copy of a batch of rows and a :class:`numpy.random.Generator`
         (seeded from ``random_state``) and returns the corrupted rows, same
@@ -120,9 +123,10 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         reduction.
 
     noise_level : float, default=0.1
-        Standard deviation of the Gaussian noise in scaled units, or share
-        of the entries masked (below 1); unused when ``noise`` is None or a
-        callable.
+        With ``noise="gaussian"``, the standard deviation of the noise in
+        the units of ``X``: the noise you expect in the data, if you know
+        it. With ``noise="mask"``, the share of the entries masked (below
+        1). Unused when ``noise`` is None or a callable.
 
     image_shape : tuple of int or None, default=None
         ``(height, width)`` or ``(channels, height, width)`` when each row
@@ -286,6 +290,9 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
             Interval(Integral, 1, None, closed="left"),
             Interval(RealNotInt, 0, 1, closed="neither"),
         ],
+        "sparsity": [Interval(Real, 0, None, closed="left")],
+        "noise": [StrOptions({"gaussian", "mask"}), callable, None],
+        "noise_level": [Interval(Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -408,6 +415,23 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
             Negative mean squared reconstruction error.
         """
         return float(np.mean(self.score_samples(X)))
+
+    def _check_params(self, X):
+        if self.noise == "mask" and self.noise_level >= 1:
+            raise ValueError(
+                f"noise_level={self.noise_level} must be below 1 with "
+                "noise='mask': it is the fraction of entries masked."
+            )
+
+    def _corruption(self):
+        level = self.noise_level
+        if self.noise == "gaussian":
+            # From the data's units to the network's: per feature.
+            level = torch.as_tensor(level / self.scale_, dtype=torch.float32)
+        return Corruption(self.noise, level)
+
+    def _sparsity(self):
+        return self.sparsity
 
     def _fit_network(self, X, seed):
         if isinstance(self.n_components, Integral):

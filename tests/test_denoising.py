@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 from _params import SHORT
-from numpy.testing import assert_array_equal
+from numpy.testing import assert_allclose, assert_array_equal
 from skorch.callbacks import Callback
 
 from sk_autoencoder import AutoencoderTransformer
@@ -121,7 +121,7 @@ def test_denoising_autoencoder_rebuilds_closer_to_the_clean_rows(curved):
         4,
         hidden_layer_sizes=(64,),
         noise="gaussian",
-        noise_level=0.5 / np.sqrt(np.var(X, axis=0).mean()),
+        noise_level=0.5,
         max_iter=60,
         random_state=0,
     ).fit(X)
@@ -276,3 +276,37 @@ def test_each_partial_fit_call_draws_new_shuffles_and_noise(curved):
     assert len(first) == 3
     assert not torch.equal(first[1], first[2])  # the same rows, seen anew
     assert all(torch.equal(a, b) for a, b in zip(first, inputs(0), strict=True))
+
+
+class FirstBatch(Callback):
+    """Records the (input, target) of the first training batch."""
+
+    def initialize(self):
+        self.batch = None
+        return self
+
+    def on_batch_begin(self, net, batch=None, training=None, **kwargs):
+        if training and self.batch is None:
+            self.batch = [part.clone() for part in batch]
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+def test_gaussian_noise_level_is_in_the_units_of_X(standardize):
+    # Features in units a hundredfold apart get noise of the same standard
+    # deviation in those units, whatever the scaling the network sees.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 3)) * [1.0, 10.0, 100.0]
+    ae = AutoencoderTransformer(
+        2,
+        noise="gaussian",
+        noise_level=0.5,
+        standardize=standardize,
+        batch_size=2000,
+        early_stopping=False,
+        max_iter=1,
+        callbacks=[FirstBatch()],
+        random_state=0,
+    ).fit(X)
+    x, target = dict(ae.net_.callbacks_)["FirstBatch"].batch
+    noise_in_units_of_X = (x - target).numpy() * ae.scale_
+    assert_allclose(noise_in_units_of_X.std(axis=0), 0.5, rtol=0.05)

@@ -44,11 +44,14 @@ def test_overcomplete_code_is_refused_without_sparsity(X):
     assert not hasattr(ae, "net_")
 
 
-@pytest.mark.parametrize(
-    "estimator", [AutoencoderTransformer, AutoencoderOutlierDetector]
-)
-def test_overcomplete_code_is_accepted_with_sparsity(X, estimator):
-    ae = estimator(80, sparsity=1e-2, **{**PARAMS, "max_iter": 5}).fit(X)
+def test_overcomplete_code_is_refused_where_sparsity_is_no_parameter(X):
+    detector = AutoencoderOutlierDetector(80, **PARAMS)
+    with pytest.raises(ValueError, match=r"n_components=80 .* Lower n_components"):
+        detector.fit(X)
+
+
+def test_overcomplete_code_is_accepted_with_sparsity(X):
+    ae = AutoencoderTransformer(80, sparsity=1e-2, **{**PARAMS, "max_iter": 5}).fit(X)
     assert ae.transform(X[:5]).shape == (5, 80)
     assert ae.inverse_transform(ae.transform(X[:5])).shape == (5, 64)
     assert 0.0 <= ae.code_sparsity_ <= 1.0
