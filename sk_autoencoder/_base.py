@@ -35,6 +35,23 @@ from ._utils import (
 # Rows on which reconstruction_r2_ and code_sparsity_ are measured, at most.
 MAX_REPORTED_ROWS = 10_000
 
+# The training budget that "auto" derives from the number of training rows
+# (see BaseAutoencoder._budget), counted in updates so that small and large
+# data both train sensibly: the most updates of a fit, the updates without
+# improvement before it stops, and the batch sizes' range, which gives
+# small data at least about AUTO_MIN_BATCHES updates per epoch.
+AUTO_MAX_UPDATES = 20_000
+AUTO_PATIENCE_UPDATES = 1_000
+AUTO_MIN_BATCHES = 32
+AUTO_BATCH_RANGE = (32, 200)
+# Epochs at most and patience in epochs, at least and at most, whatever the
+# updates say: tiny data must not train for thousands of epochs.
+AUTO_MAX_EPOCHS = 1_000
+AUTO_PATIENCE_RANGE = (2, 50)
+# The hidden width "auto" gives, per feature, and its range.
+AUTO_WIDTH_PER_FEATURE = 4
+AUTO_WIDTH_RANGE = (64, 1024)
+
 # The largest magnitude the network's float32 arithmetic holds.
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -93,7 +110,7 @@ class BaseAutoencoder(BaseEstimator):
     )
 
     _parameter_constraints = {
-        "hidden_layer_sizes": ["array-like"],
+        "hidden_layer_sizes": [StrOptions({"auto"}), "array-like"],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
@@ -101,10 +118,13 @@ class BaseAutoencoder(BaseEstimator):
             Interval(Integral, 1, None, closed="left"),
         ],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "tol": [Interval(Real, 0, None, closed="left")],
         "standardize": ["boolean"],
         "image_shape": ["array-like", None],
@@ -267,18 +287,43 @@ class BaseAutoencoder(BaseEstimator):
         never copied as a whole.
         """
         train, valid = self._initialize(X, self.early_stopping, n_components, seed)
-        self._train(train, epochs=self.max_iter)
+        self._train(train, epochs=self.net_.max_epochs)
         rows = (valid if valid is not None else train).indices
         return X[evenly_spread(rows, MAX_REPORTED_ROWS)]
 
-    def _training_config(self, seed, device, callbacks=()):
-        """The :class:`TrainingConfig` this estimator's parameters say."""
+    def _budget(self, n_train):
+        """Batch size, most epochs and patience (in epochs) for ``n_train``
+        training rows, each as its parameter says or, for "auto", derived.
+
+        "auto" counts in updates: batches of ``n_train / 32`` rows within
+        [32, 200], so small data gets about 32 updates per epoch; at most
+        20,000 updates (and 1,000 epochs); a stop after 1,000 updates
+        without improvement (2 to 50 epochs).
+        """
+        batch_size = self.batch_size
+        if batch_size == "auto":
+            batch_size = int(np.clip(n_train // AUTO_MIN_BATCHES, *AUTO_BATCH_RANGE))
+        batches = -(-max(n_train, 1) // min(batch_size, max(n_train, 1)))
+        max_epochs = self.max_iter
+        if max_epochs == "auto":
+            max_epochs = min(-(-AUTO_MAX_UPDATES // batches), AUTO_MAX_EPOCHS)
+        patience = self.n_iter_no_change
+        if patience == "auto":
+            patience = int(
+                np.clip(-(-AUTO_PATIENCE_UPDATES // batches), *AUTO_PATIENCE_RANGE)
+            )
+        return batch_size, max_epochs, patience
+
+    def _training_config(self, seed, device, n_train, callbacks=()):
+        """The :class:`TrainingConfig` this estimator's parameters say for
+        ``n_train`` training rows."""
+        batch_size, max_epochs, patience = self._budget(n_train)
         return TrainingConfig(
-            max_epochs=self.max_iter,
-            batch_size=200 if self.batch_size == "auto" else self.batch_size,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
             learning_rate=self.learning_rate_init,
             weight_decay=self.alpha,
-            n_iter_no_change=self.n_iter_no_change,
+            n_iter_no_change=patience,
             tol=self.tol,
             seed=seed,
             verbose=self.verbose,
@@ -327,7 +372,9 @@ class BaseAutoencoder(BaseEstimator):
 
         train = rows(indices[n_valid:])
         valid = rows(indices[:n_valid]) if n_valid else None
-        config = self._training_config(seed, self._device(), self._cloned_callbacks())
+        config = self._training_config(
+            seed, self._device(), len(train), self._cloned_callbacks()
+        )
         if callable(config.corruption.noise):
             # A wrong shape fails here, before any training.
             train.corrupted_batch(
@@ -382,7 +429,7 @@ class BaseAutoencoder(BaseEstimator):
                 "too, or use hidden_layer_sizes and activation."
             )
         params = {
-            "hidden_layer_sizes": self._check_hidden_layer_sizes(),
+            "hidden_layer_sizes": self._check_hidden_layer_sizes(n_features),
             "activation": self.activation,
             **self._network_params(),
         }
@@ -506,7 +553,14 @@ class BaseAutoencoder(BaseEstimator):
             return max(1, n_features // 2)
         return self.n_components
 
-    def _check_hidden_layer_sizes(self):
+    def _check_hidden_layer_sizes(self, n_features):
+        """``hidden_layer_sizes`` as a tuple; "auto" gives one layer of four
+        units per feature, within [64, 1024], or 64 channels for images."""
+        if isinstance(self.hidden_layer_sizes, str):
+            if self.image_shape is not None:
+                return (AUTO_WIDTH_RANGE[0],)
+            width = AUTO_WIDTH_PER_FEATURE * n_features
+            return (int(np.clip(width, *AUTO_WIDTH_RANGE)),)
         sizes = np.asarray(self.hidden_layer_sizes).ravel()
         if sizes.size and not (
             np.issubdtype(sizes.dtype, np.integer) and np.all(sizes > 0)

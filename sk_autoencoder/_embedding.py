@@ -264,7 +264,7 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
                 f"n_samples={X.shape[0]}: a map of neighbourhoods needs at "
                 "least 2 rows."
             )
-        self._check_hidden_layer_sizes()
+        self._check_hidden_layer_sizes(X.shape[1])
         self._device()
 
     def _fit_network(self, X, seed):
@@ -287,7 +287,7 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
             module=MLPAutoencoder,
             module__n_features=n_features,
             module__n_components=self.n_components,
-            module__hidden_layer_sizes=self._check_hidden_layer_sizes(),
+            module__hidden_layer_sizes=self._check_hidden_layer_sizes(X.shape[1]),
             criterion=torch.nn.MSELoss,
             lr=LEARNING_RATE,
             **adam(),

@@ -39,10 +39,13 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         leaves the estimator unfitted (see Notes). ``partial_fit`` needs an
         int: a searched size needs all the data at once.
 
-    hidden_layer_sizes : array-like of int, default=(64,)
+    hidden_layer_sizes : array-like of int or "auto", default="auto"
         Widths of the encoder's hidden layers; the decoder mirrors them.
         ``()`` gives a linear autoencoder. With ``image_shape``, the
-        channels of the convolutions instead (at least one).
+        channels of the convolutions instead (at least one). ``"auto"``
+        gives one layer of four units per feature, within [64, 1024]: room
+        for the nonlinear part in proportion to what there is to rebuild
+        (64 channels with ``image_shape``).
 
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
         Nonlinearity of the hidden layers of the built-in networks.
@@ -52,15 +55,20 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         parameter of the network.
 
     batch_size : int or "auto", default="auto"
-        Rows per training batch; ``"auto"`` means 200. Either is capped at
-        the number of training rows (those not held out for validation).
+        Rows per training batch, capped at the number of training rows
+        (those not held out for validation). ``"auto"`` takes a 32nd of the
+        training rows, within [32, 200]: small data then still gets about
+        32 updates per epoch, large data batches of 200.
 
     learning_rate_init : float, default=1e-3
         Adam's learning rate, constant throughout training.
 
-    max_iter : int, default=200
+    max_iter : int or "auto", default="auto"
         Maximum number of epochs (passes over the training rows) of
-        ``fit``.
+        ``fit``. ``"auto"`` budgets updates rather than epochs: as many
+        epochs as make 20,000 updates, at most 1,000, so that 300 rows and
+        300,000 rows both train sensibly (early stopping usually ends
+        training well before).
 
     early_stopping : bool, default=True
         If True, hold out ``validation_fraction`` of the rows, stop when
@@ -76,9 +84,11 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         least one row, and at least one left for training (none when ``X``
         has a single row).
 
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or "auto", default="auto"
         Number of epochs without an improvement of at least ``tol`` before
-        training stops.
+        training stops. ``"auto"`` waits about 1,000 updates, from 2 to 50
+        epochs: long enough for small data, whose epochs are a few updates
+        each, and short for large data.
 
     tol : float, default=1e-4
         Smallest decrease of the monitored loss (the validation loss with
@@ -299,15 +309,15 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         self,
         n_components=2,
         *,
-        hidden_layer_sizes=(64,),
+        hidden_layer_sizes="auto",
         activation="relu",
         alpha=1e-4,
         batch_size="auto",
         learning_rate_init=1e-3,
-        max_iter=200,
+        max_iter="auto",
         early_stopping=True,
         validation_fraction=0.1,
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
         tol=1e-4,
         standardize=False,
         sparsity=0.0,

@@ -345,7 +345,7 @@ def _rebuilt_net(estimator, network, weights):
     }
     # The saved batch size: fit may have capped the parameter's.
     config = dataclasses.replace(
-        estimator._training_config(network["seed"], "cpu"),
+        estimator._training_config(network["seed"], "cpu", network["batch_size"]),
         batch_size=network["batch_size"],
     )
     # No training rows: a placeholder that gives the net its batch size.
