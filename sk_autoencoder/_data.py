@@ -172,8 +172,10 @@ class Corruption:
     """How training inputs are corrupted, and what the network sees of it.
 
     ``noise`` is None, ``"gaussian"`` (noise of standard deviation
-    ``level`` added in scaled units), ``"mask"`` (a ``level`` share of the
-    entries masked, set to NaN) or a callable ``noise(X_batch, rng)`` in
+    ``level`` added in scaled units, per feature when ``level`` is a
+    tensor), ``"mask"`` (a ``level`` share of the entries masked, set to
+    NaN; or, with ``patterns``, each row masked where a random one of
+    these boolean rows is True) or a callable ``noise(X_batch, rng)`` in
     the input's units. Masked entries (and missing ones) enter the network
     as 0, their feature's mean, or as NaN with ``fill_masked=False``, for a
     network that reads which entries are masked. With ``masked_targets``,
@@ -185,17 +187,21 @@ class Corruption:
     level: float = 0.0
     fill_masked: bool = True
     masked_targets: bool = False
+    patterns: torch.Tensor | None = None
 
 
-def corrupt(x, noise, level, generator):
-    """``x`` with Gaussian noise added, or a share of entries masked (NaN).
-
-    NaN entries (missing values) stay NaN.
-    """
-    if noise == "gaussian":
-        x = x + level * torch.randn(x.shape, generator=generator)
-    elif noise == "mask":
-        masked = torch.rand(x.shape, generator=generator) < level
+def corrupt(x, corruption, generator):
+    """``x`` with Gaussian noise added, or entries masked (NaN), as
+    ``corruption`` says. NaN entries (missing values) stay NaN."""
+    if corruption.noise == "gaussian":
+        x = x + corruption.level * torch.randn(x.shape, generator=generator)
+    elif corruption.noise == "mask":
+        patterns = corruption.patterns
+        if patterns is None:
+            masked = torch.rand(x.shape, generator=generator) < corruption.level
+        else:
+            drawn = torch.randint(len(patterns), (len(x),), generator=generator)
+            masked = patterns[drawn]
         x = x.masked_fill(masked, math.nan)
     return x
 
@@ -249,7 +255,7 @@ class BatchIterator:
         if self.fixed_noise:
             self.generator.manual_seed(self.seed)
             self.noise_rng = self._noise_rng()
-        noise, level = self.corruption.noise, self.corruption.level
+        noise = self.corruption.noise
         clean = noise is None and not self.dataset.missing
         for start in range(0, len(indices), self.batch_size):
             rows = indices[start : start + self.batch_size]
@@ -260,7 +266,7 @@ class BatchIterator:
                 if clean:
                     yield target, target
                     continue
-                x = corrupt(target, noise, level, self.generator)
+                x = corrupt(target, self.corruption, self.generator)
             yield self._mask(x, target)
 
     def _mask(self, x, target):

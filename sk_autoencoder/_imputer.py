@@ -17,14 +17,20 @@ from ._utils import (
     StrOptions,
     _check_feature_names_in,
     _fit_context,
+    evenly_spread,
     is_pandas_na,
     is_scalar_nan,
     n_threads,
     torch_threads,
 )
 
-# Share of the observed entries that noise="mask" masks in each batch.
+# Share of the entries that noise="mask" masks when the training data has
+# no missing values to copy the patterns of.
 MASKED_FRACTION = 0.2
+
+# Missingness patterns kept from the training rows, at most: enough to draw
+# from, few enough to keep with the fitted network.
+MAX_PATTERNS = 2_000
 
 
 class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
@@ -32,9 +38,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
     An autoencoder [1]_ (the network and training of
     :class:`AutoencoderTransformer`) that learns to fill in what it does
-    not see: in every batch a random share of the observed entries is
-    masked (``noise="mask"``, the masking noise of a denoising autoencoder
-    [2]_), and the loss is the squared error on the masked entries only,
+    not see: in every batch some of the observed entries are masked,
+    shaped like the holes the data has (``noise="mask"``, the masking noise
+    of a denoising autoencoder [2]_), and the loss is the squared error on the masked entries only,
     the part of the output that ``transform`` uses. Masked and missing
     entries enter the network as their feature's mean, plus one indicator
     input per feature that tells the network which entries it does not
@@ -140,8 +146,12 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     noise : "mask" or callable, default="mask"
         Which observed entries training masks, anew for every batch, for
         the network to fill in: the masking noise of a denoising
-        autoencoder [2]_. ``"mask"`` masks a random fifth of the observed
-        entries, which leaves most of each row visible to fill them from.
+        autoencoder [2]_. ``"mask"`` masks each row where a random row of
+        the training data is missing (its missingness pattern, drawn from
+        at most 2,000 rows spread over the data), so that the network
+        trains on holes like the ones it will fill, in where they fall and
+        how many there are; with no missing values in the training data, a
+        random fifth of the entries.
         A callable ``noise(X_batch, rng)`` masks holes shaped like the ones
         you expect: it gets a copy of a batch of rows in the input's units
         (missing entries NaN) and a :class:`numpy.random.Generator` (seeded
@@ -495,6 +505,10 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
                     "built-in network for images; set image_shape (and leave "
                     "module None), or local_layers=0."
                 )
+        # noise="mask" masks each row as a random training row is missing:
+        # holes like the ones to fill, in where and how many they are.
+        patterns = np.isnan(X[evenly_spread(np.arange(len(X)), MAX_PATTERNS)])
+        self._missing_patterns_ = torch.from_numpy(patterns) if patterns.any() else None
 
     def _network_params(self):
         # The built-in networks read which entries are missing.
@@ -507,6 +521,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         return Corruption(
             self.noise,
             MASKED_FRACTION,
+            patterns=getattr(self, "_missing_patterns_", None),
             # A module of your own gets 0 (the feature's mean) for the
             # entries to fill in, as the module contract promises.
             fill_masked=self.module is not None,
@@ -549,6 +564,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         )
 
     def _fit_after_training(self, X):
+        # The patterns were for training; the network keeps them to train on.
+        vars(self).pop("_missing_patterns_", None)
         self.indicator_ = None
         if self.add_indicator:
             # Arrays out, whatever the global set_output: this estimator's
