@@ -2,6 +2,7 @@
 through which each estimator adds what only it has."""
 
 import copy
+import math
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -300,18 +301,18 @@ class BaseAutoencoder(BaseEstimator):
         20,000 updates (and 1,000 epochs); a stop after 1,000 updates
         without improvement (2 to 50 epochs).
         """
+        n_train = max(n_train, 1)
         batch_size = self.batch_size
         if batch_size == "auto":
             batch_size = int(np.clip(n_train // AUTO_MIN_BATCHES, *AUTO_BATCH_RANGE))
-        batches = -(-max(n_train, 1) // min(batch_size, max(n_train, 1)))
+        batches = math.ceil(n_train / min(batch_size, n_train))
         max_epochs = self.max_iter
         if max_epochs == "auto":
-            max_epochs = min(-(-AUTO_MAX_UPDATES // batches), AUTO_MAX_EPOCHS)
+            max_epochs = min(math.ceil(AUTO_MAX_UPDATES / batches), AUTO_MAX_EPOCHS)
         patience = self.n_iter_no_change
         if patience == "auto":
-            patience = int(
-                np.clip(-(-AUTO_PATIENCE_UPDATES // batches), *AUTO_PATIENCE_RANGE)
-            )
+            epochs = math.ceil(AUTO_PATIENCE_UPDATES / batches)
+            patience = int(np.clip(epochs, *AUTO_PATIENCE_RANGE))
         return batch_size, max_epochs, patience
 
     def _training_config(self, seed, device, n_train, callbacks=()):

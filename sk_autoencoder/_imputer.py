@@ -40,8 +40,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     :class:`AutoencoderTransformer`) that learns to fill in what it does
     not see: in every batch some of the observed entries are masked,
     shaped like the holes the data has (``noise="mask"``, the masking noise
-    of a denoising autoencoder [2]_), and the loss is the squared error on the masked entries only,
-    the part of the output that ``transform`` uses. Masked and missing
+    of a denoising autoencoder [2]_), and the loss is the squared error on
+    the masked entries only, the part of the output that ``transform``
+    uses. Masked and missing
     entries enter the network as their feature's mean, plus one indicator
     input per feature that tells the network which entries it does not
     see. ``transform`` then replaces each missing entry with the network's
