@@ -289,3 +289,23 @@ def test_pickle_carries_no_training_data_and_training_continues():
     assert_array_equal(restored.transform(X), ae.transform(X))
     restored.partial_fit(X[:500])
     assert restored.n_iter_ == ae.n_iter_ + 1
+
+
+@pytest.mark.parametrize(
+    ("n_train", "budget"),
+    [
+        (500, (32, 1_000, 50)),  # 16 batches: the epoch bounds hold
+        (3_200, (100, 625, 32)),  # 32 batches: 20,000 and 1,024 updates
+        (100_000, (200, 40, 2)),  # 500 batches of 200
+    ],
+)
+def test_auto_budget_counts_updates_not_epochs(n_train, budget):
+    # (batch size, most epochs, patience in epochs) for n_train rows.
+    assert AutoencoderTransformer()._budget(n_train) == budget
+
+
+@pytest.mark.parametrize(("n_features", "width"), [(5, 64), (30, 120), (400, 1024)])
+def test_auto_width_is_four_units_per_feature_within_bounds(n_features, width):
+    X = np.random.default_rng(0).normal(size=(40, n_features))
+    ae = AutoencoderTransformer(2, max_iter=1, random_state=0).fit(X)
+    assert ae.net_.module_.encoder.first.out_features == 2 + width
