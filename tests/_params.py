@@ -45,3 +45,16 @@ class FailWhenTrainingStarts(Callback):
 
     def on_train_begin(self, net, **kwargs):
         raise RuntimeError("training started")
+
+
+class FirstBatch(Callback):
+    """Records the (input, target) of the first training batch, as
+    ``batch``: what the network is shown after corruption and masking."""
+
+    def initialize(self):
+        self.batch = None
+        return self
+
+    def on_batch_begin(self, net, batch=None, training=None, **kwargs):
+        if training and self.batch is None:
+            self.batch = [part.clone() for part in batch]

@@ -6,7 +6,7 @@ from functools import partial
 import numpy as np
 import pytest
 import torch
-from _params import SHORT
+from _params import SHORT, FirstBatch
 from numpy.testing import assert_allclose, assert_array_equal
 from skorch.callbacks import Callback
 
@@ -276,18 +276,6 @@ def test_each_partial_fit_call_draws_new_shuffles_and_noise(curved):
     assert len(first) == 3
     assert not torch.equal(first[1], first[2])  # the same rows, seen anew
     assert all(torch.equal(a, b) for a, b in zip(first, inputs(0), strict=True))
-
-
-class FirstBatch(Callback):
-    """Records the (input, target) of the first training batch."""
-
-    def initialize(self):
-        self.batch = None
-        return self
-
-    def on_batch_begin(self, net, batch=None, training=None, **kwargs):
-        if training and self.batch is None:
-            self.batch = [part.clone() for part in batch]
 
 
 @pytest.mark.parametrize("standardize", [False, True])

@@ -5,13 +5,12 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from _params import IMPUTER, FailWhenTrainingStarts
+from _params import IMPUTER, FailWhenTrainingStarts, FirstBatch
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
 from sklearn.impute import MissingIndicator, SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
-from skorch.callbacks import Callback
 
 from sk_autoencoder import AutoencoderImputer
 from sk_autoencoder._network import ConvAutoencoder, MLPAutoencoder
@@ -250,18 +249,6 @@ def test_bad_local_layers_are_refused_before_training(low_rank, params, message)
     assert not hasattr(imputer, "net_")
 
 
-class FirstTrainingBatch(Callback):
-    """Records the input of the first training batch."""
-
-    def initialize(self):
-        self.x = None
-        return self
-
-    def on_batch_begin(self, net, batch=None, training=None, **kwargs):
-        if training and self.x is None:
-            self.x = batch[0].clone()
-
-
 def test_mask_noise_copies_the_missingness_patterns_of_the_training_rows():
     # Only the first feature ever misses: training masks it alone, in about
     # as many rows as miss it, and never a feature the data always has.
@@ -272,10 +259,10 @@ def test_mask_noise_copies_the_missingness_patterns_of_the_training_rows():
         batch_size=1000,
         early_stopping=False,
         max_iter=1,
-        callbacks=[FirstTrainingBatch()],
+        callbacks=[FirstBatch()],
         random_state=0,
     ).fit(X)
-    x = dict(imputer.net_.callbacks_)["FirstTrainingBatch"].x.numpy()
+    x = dict(imputer.net_.callbacks_)["FirstBatch"].batch[0].numpy()
     assert not np.isnan(x[:, 1:]).any()
     # Missing (0.3) or masked by a drawn pattern (0.3 of the rest).
     assert np.isnan(x[:, 0]).mean() == pytest.approx(0.51, abs=0.06)
