@@ -44,9 +44,10 @@ def test_neighbourhoods_of_held_out_rows_beat_pca_and_a_plain_autoencoder(
         X_test, np.random.default_rng(0).normal(size=(len(X_test), 2)), n_neighbors=5
     )
     assert ours > pca + 0.05
-    # The plain autoencoder's data-sized budget brought it to within about
-    # 0.015 of the map here (it was 0.04 behind with 200 epochs of 200 rows).
-    assert ours > plain + 0.01
+    # Noise on the encoder's inputs in training is what carries the map to
+    # new rows: without it the held-out map led the plain autoencoder's by
+    # about 0.015 here; with it, by about 0.06.
+    assert ours > plain + 0.04
     assert ours > random_map + 0.2
 
 
