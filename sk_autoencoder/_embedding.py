@@ -69,14 +69,17 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
     weights and minimizes UMAP's cross-entropy between the graph and the
     codes (the two ends of each edge attract, random pairs from the batch
     repel; the similarity of two codes at distance ``d`` is
-    ``1 / (1 + a d^(2b))``, with ``a, b`` fitted to ``min_dist``) plus the
-    mean squared reconstruction error of the batch. The encoder sees each
-    row with Gaussian noise added, as a denoising autoencoder does [3]_,
-    and the decoder rebuilds the clean row: the encoder learns to map the
-    surroundings of the training rows, which places new rows where their
-    training neighbours are. The encoder and the decoder each have a
-    linear path that starts at the PCA solution and an MLP correction
-    through ``hidden_layer_sizes`` that starts at zero.
+    ``1 / (1 + a d^(2b))``, with ``a, b`` fitted to ``min_dist``) plus ten
+    times the mean squared reconstruction error of the batch (in the
+    scaled units), which keeps the map faithful to the rows as well as to
+    the graph. The encoder sees each row with Gaussian noise added (a
+    standard deviation of 0.6 in the scaled units), as a denoising
+    autoencoder does [3]_, and the decoder rebuilds the clean row: the
+    encoder learns to map the surroundings of the training rows, which
+    places new rows where their training neighbours are. The encoder and
+    the decoder each have a linear path that starts at the PCA solution
+    and an MLP correction through ``hidden_layer_sizes`` that starts at
+    zero.
 
     Rows are centred and divided by one common scale (the root mean
     variance), which keeps their Euclidean distances, and so their
