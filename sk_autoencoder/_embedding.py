@@ -333,9 +333,7 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
         # a row's place in the map should not depend on the rows mapped with
         # it. Copying the weights alone costs a third of copying the module.
         encoder = self.net_.module_.encoder
-        weights = {
-            name: value.double() for name, value in encoder.state_dict().items()
-        }
+        weights = {name: value.double() for name, value in encoder.state_dict().items()}
         scaler = self._scaler()
         return self._map(
             X,
