@@ -38,6 +38,11 @@ NOISE_LEVEL = 1.0
 # Rows scaled (a float64 copy) and searched at a time when scoring.
 SEARCH_BATCH_ROWS = 8192
 
+# The widest code n_components="auto" gives: training costs in proportion
+# to the code's width, and on wide data a code of half the features scored
+# no better than a narrower one.
+MAX_AUTO_COMPONENTS = 128
+
 # The thread pools that scikit-learn's neighbour search may use (OpenMP,
 # BLAS), found once: finding them inspects every loaded library, too slow
 # to repeat on every call.
@@ -86,9 +91,9 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     ----------
     n_components : int or "auto", default="auto"
         Width of the code. ``"auto"`` uses half the number of features
-        (at least 1), which is narrow enough that anomalies are not rebuilt
-        and wide enough that normal rows are. At most the number of
-        features.
+        (at least 1, at most 128), which is narrow enough that anomalies
+        are not rebuilt and wide enough that normal rows are. At most the
+        number of features.
 
     contamination : "auto" or float, default="auto"
         The share of outliers expected in the training data; it sets the
@@ -451,6 +456,12 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
             The partially fitted detector.
         """
         return self._partial_fit(X)
+
+    def _resolve_n_components(self, n_features):
+        n_components = super()._resolve_n_components(n_features)
+        if self.n_components == "auto":
+            return min(n_components, MAX_AUTO_COMPONENTS)
+        return n_components
 
     def _support_fraction(self):
         return SUPPORT_FRACTION

@@ -145,6 +145,12 @@ def test_auto_code_width_is_half_the_features(planted):
     assert detector.n_components_ == 3
 
 
+def test_auto_code_width_is_at_most_128():
+    X = np.random.default_rng(0).normal(size=(40, 300))
+    detector = AutoencoderOutlierDetector(max_iter=1, random_state=0).fit(X)
+    assert detector.n_components_ == 128
+
+
 def test_codes_are_clipped_when_scoring(planted):
     # A row far out along the code's own directions is scored by the
     # reconstruction of its code clipped to the training codes' range.
