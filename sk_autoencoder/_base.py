@@ -145,6 +145,10 @@ class BaseAutoencoder(BaseEstimator):
     # ---------------------------------------------------------------- hooks
     # What an estimator may override; the defaults are the plain autoencoder.
 
+    # The most updates and epochs of a fit with max_iter="auto".
+    _auto_max_updates = AUTO_MAX_UPDATES
+    _auto_max_epochs = AUTO_MAX_EPOCHS
+
     def _validate_X(self, X, reset):
         """``X`` checked and converted for fit (``reset``) or inference.
 
@@ -298,8 +302,9 @@ class BaseAutoencoder(BaseEstimator):
 
         "auto" counts in updates: batches of ``n_train / 32`` rows within
         [32, 200], so small data gets about 32 updates per epoch; at most
-        20,000 updates (and 1,000 epochs); a stop after 1,000 updates
-        without improvement (2 to 50 epochs).
+        ``_auto_max_updates`` updates and ``_auto_max_epochs`` epochs
+        (20,000 and 1,000 unless the estimator says otherwise); a stop
+        after 1,000 updates without improvement (2 to 50 epochs).
         """
         n_train = max(n_train, 1)
         batch_size = self.batch_size
@@ -308,7 +313,9 @@ class BaseAutoencoder(BaseEstimator):
         batches = math.ceil(n_train / min(batch_size, n_train))
         max_epochs = self.max_iter
         if max_epochs == "auto":
-            max_epochs = min(math.ceil(AUTO_MAX_UPDATES / batches), AUTO_MAX_EPOCHS)
+            max_epochs = min(
+                math.ceil(self._auto_max_updates / batches), self._auto_max_epochs
+            )
         patience = self.n_iter_no_change
         if patience == "auto":
             epochs = math.ceil(AUTO_PATIENCE_UPDATES / batches)

@@ -38,6 +38,12 @@ NOISE_LEVEL = 1.0
 # Rows scaled (a float64 copy) and searched at a time when scoring.
 SEARCH_BATCH_ROWS = 8192
 
+# The training budget of max_iter="auto": at most 20 epochs, and at most
+# 500 updates, which only data of over 5,000 training rows (at the default
+# batch of 200) reaches.
+AUTO_MAX_UPDATES = 500
+AUTO_MAX_EPOCHS = 20
+
 # The widest code n_components="auto" gives: training costs in proportion
 # to the code's width, and on wide data a code of half the features scored
 # no better than a narrower one.
@@ -138,10 +144,11 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     learning_rate_init : float, default=1e-3
         Adam's learning rate, constant throughout training.
 
-    max_iter : int or "auto", default=20
+    max_iter : int or "auto", default="auto"
         Maximum number of epochs (passes over the training rows) of
-        ``fit``. ``"auto"`` budgets updates as the transformer does. The
-        default differs from the transformer's: an autoencoder trained for
+        ``fit``. ``"auto"`` trains for at most 20 epochs and at most 500
+        updates, so large data stops after fewer epochs. The budget is
+        far shorter than the transformer's: an autoencoder trained for
         long learns to rebuild the outliers too.
 
     early_stopping : bool, default=True
@@ -365,7 +372,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         alpha=1e-4,
         batch_size=200,
         learning_rate_init=1e-3,
-        max_iter=20,
+        max_iter="auto",
         early_stopping=True,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -456,6 +463,9 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
             The partially fitted detector.
         """
         return self._partial_fit(X)
+
+    _auto_max_updates = AUTO_MAX_UPDATES
+    _auto_max_epochs = AUTO_MAX_EPOCHS
 
     def _resolve_n_components(self, n_features):
         n_components = super()._resolve_n_components(n_features)

@@ -145,6 +145,21 @@ def test_auto_code_width_is_half_the_features(planted):
     assert detector.n_components_ == 3
 
 
+@pytest.mark.parametrize(
+    ("n_samples", "epochs"),
+    [
+        (1_000, 20),  # 900 training rows, 5 batches: the epoch bound holds
+        (11_000, 10),  # 9,900 training rows, 50 batches: 500 updates
+    ],
+)
+def test_auto_max_iter_trains_at_most_20_epochs_and_500_updates(n_samples, epochs):
+    X = np.random.default_rng(0).normal(size=(n_samples, 2))
+    detector = AutoencoderOutlierDetector(
+        hidden_layer_sizes=(4,), n_iter_no_change=100, random_state=0
+    ).fit(X)
+    assert detector.n_iter_ == epochs
+
+
 def test_auto_code_width_is_at_most_128():
     X = np.random.default_rng(0).normal(size=(40, 300))
     detector = AutoencoderOutlierDetector(max_iter=1, random_state=0).fit(X)
