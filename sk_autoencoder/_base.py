@@ -145,9 +145,11 @@ class BaseAutoencoder(BaseEstimator):
     # ---------------------------------------------------------------- hooks
     # What an estimator may override; the defaults are the plain autoencoder.
 
-    # The most updates and epochs of a fit with max_iter="auto".
+    # The most updates and epochs of a fit with max_iter="auto", and the
+    # widest code that n_components="auto" gives (None: no cap).
     _auto_max_updates = AUTO_MAX_UPDATES
     _auto_max_epochs = AUTO_MAX_EPOCHS
+    _auto_max_components = None
 
     def _validate_X(self, X, reset):
         """``X`` checked and converted for fit (``reset``) or inference.
@@ -558,7 +560,10 @@ class BaseAutoencoder(BaseEstimator):
         if self.n_components == "auto":
             # Narrow enough that the network must learn the structure, wide
             # enough to rebuild the rows it is meant to rebuild.
-            return max(1, n_features // 2)
+            width = max(1, n_features // 2)
+            if self._auto_max_components is not None:
+                width = min(width, self._auto_max_components)
+            return width
         return self.n_components
 
     def _check_hidden_layer_sizes(self, n_features):

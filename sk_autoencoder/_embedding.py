@@ -43,8 +43,9 @@ INPUT_NOISE = 0.6
 
 # Weight of the reconstruction error (mean squared, in scaled units) next
 # to the neighbourhood cross-entropy. Rebuilding the rows from the code
-# keeps the map faithful to the rows, not only to the graph: held-out
-# neighbourhoods were kept better for weights from 3 to 30 than for 1.
+# keeps the map faithful to the rows, not only to the graph (weights from
+# 3 to 30 kept held-out neighbourhoods better than 1; see
+# benchmarks/embedding_ideas.py).
 RECONSTRUCTION_WEIGHT = 10.0
 
 # Updates per entry of loss_curve_.
@@ -331,7 +332,7 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
         # In float64, with float64 copies of the encoder's weights: float32
         # matrix products round differently for different batch sizes, and
         # a row's place in the map should not depend on the rows mapped with
-        # it. Copying the weights alone costs a third of copying the module.
+        # it. Copying the weights alone is cheaper than copying the module.
         encoder = self.net_.module_.encoder
         weights = {name: value.double() for name, value in encoder.state_dict().items()}
         scaler = self._scaler()

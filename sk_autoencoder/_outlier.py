@@ -466,12 +466,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
 
     _auto_max_updates = AUTO_MAX_UPDATES
     _auto_max_epochs = AUTO_MAX_EPOCHS
-
-    def _resolve_n_components(self, n_features):
-        n_components = super()._resolve_n_components(n_features)
-        if self.n_components == "auto":
-            return min(n_components, MAX_AUTO_COMPONENTS)
-        return n_components
+    _auto_max_components = MAX_AUTO_COMPONENTS
 
     def _support_fraction(self):
         return SUPPORT_FRACTION
