@@ -43,10 +43,8 @@ from threadpoolctl import threadpool_limits
 from sk_autoencoder import AutoencoderOutlierDetector
 
 SETTINGS = {
-    "error, no noise": {"noise": None, "n_neighbors": None},
-    "error, noise 1": {"n_neighbors": None},
-    "error or neighbour distance, no noise": {"noise": None},
-    "error or neighbour distance, noise 1 (default)": {},
+    "error only": {"n_neighbors": None},
+    "error or neighbour distance (default)": {},
 }
 SEEDS = (0, 1)
 
