@@ -56,6 +56,12 @@ SETTINGS = {
     "reconstruction_3": {"RECONSTRUCTION_WEIGHT": 3.0},
     "reconstruction_30": {"RECONSTRUCTION_WEIGHT": 30.0},
     "budget_x2": {"EDGE_PASSES": 60, "MAX_UPDATES": 10_000},
+    # Cheaper fits, for the fit-time target (at most twice UMAP's).
+    "budget_half": {"EDGE_PASSES": 15},
+    "budget_third": {"EDGE_PASSES": 10},
+    "budget_third_lr_2e-2": {"EDGE_PASSES": 10, "LEARNING_RATE": 2e-2},
+    "hidden_64x3_budget_half": {"hidden_layer_sizes": (64, 64, 64), "EDGE_PASSES": 15},
+    "edges_1024_budget_half": {"EDGE_BATCH": 1024, "EDGE_PASSES": 15},
 }
 
 
