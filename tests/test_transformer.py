@@ -251,50 +251,44 @@ def test_partial_fit_initializes_then_trains_one_epoch_per_call(digits):
         ae.partial_fit(X[:, :10])
 
 
-class CountEpochs(Callback):
+class Count(Callback):
+    """Counts epochs and batches; listening to batches, it makes skorch run
+    its own training epoch instead of the lean one."""
+
     def initialize(self):
-        self.epochs_ = 0
+        self.epochs_ = self.batches_ = 0
         return self
 
     def on_epoch_end(self, net, **kwargs):
         self.epochs_ += 1
 
-
-def test_callbacks_are_cloned_before_use(digits):
-    callback = CountEpochs()
-    ae = AutoencoderTransformer(3, **{**SHORT, "callbacks": [callback]}).fit(digits[0])
-    assert not hasattr(callback, "epochs_")
-    used = dict(ae.net_.callbacks_)["CountEpochs"]
-    assert used is not callback
-    assert used.epochs_ == ae.n_iter_
-
-
-class CountBatches(Callback):
-    def initialize(self):
-        self.batches_ = 0
-        return self
-
     def on_batch_end(self, net, **kwargs):
         self.batches_ += 1
 
 
+def test_callbacks_are_cloned_before_use(digits):
+    callback = Count()
+    ae = AutoencoderTransformer(3, **{**SHORT, "callbacks": [callback]}).fit(digits[0])
+    assert not hasattr(callback, "epochs_")
+    used = dict(ae.net_.callbacks_)["Count"]
+    assert used is not callback
+    assert used.epochs_ == ae.n_iter_
+
+
 def test_lean_training_epoch_makes_skorchs_updates_and_history(digits):
-    # A callback that listens to batches makes skorch run its own epoch.
     lean = AutoencoderTransformer(3, **SHORT).fit(digits[0])
-    stock = AutoencoderTransformer(3, callbacks=[CountBatches()], **SHORT)
-    stock.fit(digits[0])
+    stock = AutoencoderTransformer(3, callbacks=[Count()], **SHORT).fit(digits[0])
     assert lean.net_._batch_listeners() == []
-    assert stock.net_._batch_listeners() == ["CountBatches"]
+    assert stock.net_._batch_listeners() == ["Count"]
     assert_array_equal(lean.transform(digits[0]), stock.transform(digits[0]))
     assert lean.net_.history[:, "batches"] == stock.net_.history[:, "batches"]
     assert lean.net_.history[:, "train_loss"] == stock.net_.history[:, "train_loss"]
 
 
 def test_callbacks_listening_to_batches_see_every_batch(digits):
-    ae = AutoencoderTransformer(3, callbacks=[CountBatches()], **SHORT)
-    ae.fit(digits[0])
+    ae = AutoencoderTransformer(3, callbacks=[Count()], **SHORT).fit(digits[0])
     batches = sum(len(epoch["batches"]) for epoch in ae.net_.history)
-    assert dict(ae.net_.callbacks_)["CountBatches"].batches_ == batches > 0
+    assert dict(ae.net_.callbacks_)["Count"].batches_ == batches > 0
 
 
 def test_inverse_transform_checks_code_width(digits):
