@@ -62,6 +62,11 @@ SETTINGS = {
     "budget_third_lr_2e-2": {"EDGE_PASSES": 10, "LEARNING_RATE": 2e-2},
     "hidden_64x3_budget_half": {"hidden_layer_sizes": (64, 64, 64), "EDGE_PASSES": 15},
     "edges_1024_budget_half": {"EDGE_BATCH": 1024, "EDGE_PASSES": 15},
+    "hidden_96x3_budget_half": {"hidden_layer_sizes": (96, 96, 96), "EDGE_PASSES": 15},
+    "hidden_64x4_budget_half": {
+        "hidden_layer_sizes": (64, 64, 64, 64),
+        "EDGE_PASSES": 15,
+    },
 }
 
 
