@@ -327,29 +327,20 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
         with torch_threads(1):
             self._train_on_graph(scaled, heads, tails, weights, n_updates, seed)
         self.net_.module_.eval()
-        # The copy that transform maps rows with (see _float64_encoder).
+        # transform maps rows in float64, with this copy of the encoder:
+        # float32 matrix products round differently for different batch
+        # sizes, and a row's place in the map should not depend on the rows
+        # mapped with it.
         self._encoder_float64 = copy.deepcopy(self.net_.module_.encoder).double()
         return X[evenly_spread(np.arange(n_samples), MAX_REPORTED_ROWS)]
 
     def _encode(self, X):
-        encoder, scaler = self._float64_encoder(), self._scaler()
+        encoder, scaler = self._encoder_float64, self._scaler()
         return self._map(
             X,
             lambda x: encoder(scaler.transform(x, torch.float64)),
             self.n_components_,
         )
-
-    def _float64_encoder(self):
-        """The float64 copy of the encoder that maps rows, made at the end of
-        ``fit`` (or on first use by a model loaded without it).
-
-        Codes are computed in float64: float32 matrix products round
-        differently for different batch sizes, and a row's place in the map
-        should not depend on the rows mapped with it.
-        """
-        if getattr(self, "_encoder_float64", None) is None:
-            self._encoder_float64 = copy.deepcopy(self.net_.module_.encoder).double()
-        return self._encoder_float64
 
     def _train_on_graph(self, scaled, heads, tails, weights, n_updates, seed):
         """Adam on the cross-entropy plus the reconstruction error, one
