@@ -111,35 +111,39 @@ BATCH_EVENTS = ("on_batch_begin", "on_batch_end", "on_grad_computed")
 
 
 class LeanNet(NeuralNet):
-    """skorch's ``NeuralNet`` with a lean training epoch.
+    """skorch's ``NeuralNet`` with a lean epoch.
 
     skorch's epoch sends every callback three events per batch and runs
     each update through a closure; for a small network these fixed costs
     are a sizeable share of the update. When no callback listens to batch
     events (skorch's own callbacks and ours do not; a progress bar does),
-    a training epoch here is the plain loop: zero the gradients, forward,
-    loss, backward, the optimizer's step. It records the same history,
-    each batch's loss and size, and makes the same updates. Otherwise, and
-    for validation, skorch's epoch runs.
+    an epoch here is the plain loop: for training, zero the gradients,
+    forward, loss, backward, the optimizer's step; for validation, forward
+    and loss without gradients. It records the same history, each batch's
+    loss and size, and makes the same updates. Otherwise skorch's epoch
+    runs.
     """
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
-        if iterator is None or not training or fit_params or self._batch_listeners():
+        if iterator is None or fit_params or self._batch_listeners():
             return super().run_single_epoch(
                 iterator, training, prefix, step_fn, **fit_params
             )
         module, optimizer, criterion = self.module_, self.optimizer_, self.criterion_
-        module.train()
+        module.train(training)
         n_batches = 0
-        for x, target in iterator:
-            optimizer.zero_grad(set_to_none=True)
-            loss = criterion(module(x.to(self.device)), target.to(self.device))
-            loss.backward()
-            optimizer.step()
-            self.history.new_batch()
-            self.history.record_batch(prefix + "_loss", loss.item())
-            self.history.record_batch(prefix + "_batch_size", len(x))
-            n_batches += 1
+        with torch.set_grad_enabled(training):
+            for x, target in iterator:
+                if training:
+                    optimizer.zero_grad(set_to_none=True)
+                loss = criterion(module(x.to(self.device)), target.to(self.device))
+                if training:
+                    loss.backward()
+                    optimizer.step()
+                self.history.new_batch()
+                self.history.record_batch(prefix + "_loss", loss.item())
+                self.history.record_batch(prefix + "_batch_size", len(x))
+                n_batches += 1
         self.history.record(prefix + "_batch_count", n_batches)
 
     def _batch_listeners(self):

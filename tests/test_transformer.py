@@ -253,7 +253,7 @@ def test_partial_fit_initializes_then_trains_one_epoch_per_call(digits):
 
 class Count(Callback):
     """Counts epochs and batches; listening to batches, it makes skorch run
-    its own training epoch instead of the lean one."""
+    its own epochs instead of the lean ones."""
 
     def initialize(self):
         self.epochs_ = self.batches_ = 0
@@ -275,7 +275,7 @@ def test_callbacks_are_cloned_before_use(digits):
     assert used.epochs_ == ae.n_iter_
 
 
-def test_lean_training_epoch_makes_skorchs_updates_and_history(digits):
+def test_lean_epochs_make_skorchs_updates_and_history(digits):
     lean = AutoencoderTransformer(3, **SHORT).fit(digits[0])
     stock = AutoencoderTransformer(3, callbacks=[Count()], **SHORT).fit(digits[0])
     assert lean.net_._batch_listeners() == []
@@ -283,6 +283,7 @@ def test_lean_training_epoch_makes_skorchs_updates_and_history(digits):
     assert_array_equal(lean.transform(digits[0]), stock.transform(digits[0]))
     assert lean.net_.history[:, "batches"] == stock.net_.history[:, "batches"]
     assert lean.net_.history[:, "train_loss"] == stock.net_.history[:, "train_loss"]
+    assert lean.net_.history[:, "valid_loss"] == stock.net_.history[:, "valid_loss"]
 
 
 def test_callbacks_listening_to_batches_see_every_batch(digits):
