@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import torch
+from scipy.linalg import eigh
 from torch import nn
 
 ACTIVATIONS = {
@@ -92,14 +93,20 @@ class ResidualConv(_Residual):
 def principal_axes(cov, n_components):
     """The ``n_components`` leading eigenvectors of ``cov``, as rows.
 
-    Axes beyond the data's rank come out as zero rows; signs follow
-    scikit-learn's ``svd_flip`` (largest entry of each axis positive).
+    Only those eigenpairs are computed, which on wide data costs a fraction
+    of the full decomposition. Axes beyond the data's rank come out as zero
+    rows; signs follow scikit-learn's ``svd_flip`` (largest entry of each
+    axis positive).
     """
-    eigenvalues, eigenvectors = np.linalg.eigh(cov)
-    order = np.argsort(eigenvalues)[::-1][:n_components]
+    n_features = cov.shape[0]
+    n_found = min(n_components, n_features)
+    eigenvalues, eigenvectors = eigh(
+        cov, subset_by_index=[n_features - n_found, n_features - 1]
+    )
+    eigenvalues, eigenvectors = eigenvalues[::-1], eigenvectors[:, ::-1]
     rank = np.sum(eigenvalues > eigenvalues.max(initial=0.0) * 1e-10)
-    axes = np.zeros((n_components, cov.shape[0]))
-    axes[: min(rank, n_components)] = eigenvectors[:, order[:rank]].T
+    axes = np.zeros((n_components, n_features))
+    axes[:rank] = eigenvectors[:, :rank].T
     signs = np.sign(axes[np.arange(n_components), np.abs(axes).argmax(axis=1)])
     signs[signs == 0] = 1.0
     return axes * signs[:, None]

@@ -8,6 +8,7 @@ import torch
 from _params import FEW_EPOCHS
 from numpy.testing import assert_array_equal
 from sklearn.datasets import load_digits
+from sklearn.decomposition import PCA
 from torch import nn
 
 from sk_autoencoder import (
@@ -57,6 +58,18 @@ def test_image_shape_selects_a_convolutional_network(images, image_shape):
     assert isinstance(ae.net_.module_, ConvAutoencoder)
     assert ae.transform(images).shape == (len(images), 4)
     assert ae.inverse_transform(ae.transform(images)).shape == images.shape
+
+
+@pytest.mark.parametrize("rank", [3, 8])
+def test_principal_axes_are_pcas_components_and_zero_beyond_the_rank(rank):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, rank)) @ rng.normal(size=(rank, 8))
+    X -= X.mean(axis=0)
+    axes = principal_axes(X.T @ X / len(X), 5)
+    found = min(rank, 5)
+    components = PCA(found, svd_solver="full").fit(X).components_
+    np.testing.assert_allclose(axes[:found], components, atol=1e-8)
+    assert_array_equal(axes[found:], 0.0)
 
 
 @pytest.mark.parametrize("hidden_layer_sizes", [(), (8,), (8, 4)])
