@@ -257,6 +257,8 @@ class BatchIterator:
             self.noise_rng = self._noise_rng()
         noise = self.corruption.noise
         clean = noise is None and not self.dataset.missing
+        # Only masks, a callable noise and missing values make NaN entries.
+        masks = noise == "mask" or callable(noise) or self.dataset.missing
         for start in range(0, len(indices), self.batch_size):
             rows = indices[start : start + self.batch_size]
             if callable(noise):
@@ -267,7 +269,7 @@ class BatchIterator:
                     yield target, target
                     continue
                 x = corrupt(target, self.corruption, self.generator)
-            yield self._mask(x, target)
+            yield self._mask(x, target) if masks else (x, target)
 
     def _mask(self, x, target):
         masked = torch.isnan(x)
