@@ -16,6 +16,12 @@ from ._utils import Interval, StrOptions, _fit_context, evenly_spread, n_threads
 # the kept rows cover the data.
 MAX_REFERENCE_ROWS = 1024
 
+# How those rows are searched. Among so few rows, brute force (distances
+# by matrix products) is faster than a tree in all but the fewest
+# dimensions, which scikit-learn's "auto" does not weigh: it picks a tree
+# for up to 15 features.
+NEIGHBOR_ALGORITHM = "brute"
+
 # contamination="auto" flags rows beyond Q3 + AUTO_FENCE * (Q3 - Q1) of the
 # training rows' outlyingness: chosen by the F1 of predict on a development
 # half of the benchmark datasets, and by the share of clean rows it flags
@@ -39,9 +45,11 @@ NOISE_LEVEL = 1.0
 SEARCH_BATCH_ROWS = 8192
 
 # The training budget of max_iter="auto": at most 20 epochs, and at most
-# 500 updates, which only data of over 5,000 training rows (at the default
-# batch of 200) reaches.
-AUTO_MAX_UPDATES = 500
+# the epochs that make 150 updates, a bound that only data of over 1,500
+# training rows (at the default batch of 200) reaches. Chosen by fit time
+# against ADBench's scores (benchmarks/results/adbench_ours_iforest.md):
+# more updates scored no better there.
+AUTO_MAX_UPDATES = 150
 AUTO_MAX_EPOCHS = 20
 
 # The widest code n_components="auto" gives: training costs in proportion
@@ -146,10 +154,10 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
 
     max_iter : int or "auto", default="auto"
         Maximum number of epochs (passes over the training rows) of
-        ``fit``. ``"auto"`` trains for at most 20 epochs and at most 500
-        updates, so large data stops after fewer epochs. The budget is
-        far shorter than the transformer's: an autoencoder trained for
-        long learns to rebuild the outliers too.
+        ``fit``. ``"auto"`` trains for at most 20 epochs, and on large data
+        for at most the epochs that make 150 updates (rounded up to a whole
+        epoch). The budget is far shorter than the transformer's: an
+        autoencoder trained for long learns to rebuild the outliers too.
 
     early_stopping : bool, default=True
         If True, hold out ``validation_fraction`` of the rows, stop when
@@ -483,31 +491,36 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         )
         errors = self._clipped_error(X)
         self.neighbors_ = self._kept_rows_ = self._distance_to_error_ = None
-        kept = evenly_spread(X, MAX_REFERENCE_ROWS)
+        outlyingness = errors
+        kept = evenly_spread(np.arange(len(X)), MAX_REFERENCE_ROWS)
         if self.n_neighbors is not None and len(kept) > 1:
             # One neighbour more than used: a row that is itself a kept
             # row drops that match (see _neighbor_distances).
-            self._kept_rows_ = self._scaler().transform_array(kept)
+            self._kept_rows_ = self._scaler().transform_array(X[kept])
             self.neighbors_ = NearestNeighbors(
-                n_neighbors=min(self.n_neighbors + 1, len(kept))
+                n_neighbors=min(self.n_neighbors + 1, len(kept)),
+                algorithm=NEIGHBOR_ALGORITHM,
             ).fit(self._kept_rows_)
-            distance_center, distance_spread = _center_and_spread(
-                self._neighbor_distances(kept)
-            )
+            distances = self._neighbor_distances(X)
+            distance_center, distance_spread = _center_and_spread(distances[kept])
             if distance_spread > 0:
                 error_center, error_spread = _center_and_spread(errors)
                 slope = error_spread / distance_spread
                 intercept = error_center - slope * distance_center
                 self._distance_to_error_ = (slope, intercept)
+                outlyingness = self._combine(errors, distances)
             else:
                 # Every kept row is as close to its neighbours as any
                 # other: the distances say nothing.
                 self.neighbors_ = self._kept_rows_ = None
-        self.offset_ = self._threshold(-self._combine(errors, X))
+        self.offset_ = self._threshold(-outlyingness)
 
     def _outlyingness(self, X):
         """``-score_samples(X)`` for validated ``X``."""
-        return self._combine(self._clipped_error(X), X)
+        errors = self._clipped_error(X)
+        if self.neighbors_ is None:
+            return errors
+        return self._combine(errors, self._neighbor_distances(X))
 
     def _clipped_error(self, X, per_feature=False):
         """Reconstruction errors with codes clipped to the training range."""
@@ -515,13 +528,11 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
             X, per_feature, code_bounds=(self.code_lower_, self.code_upper_)
         )
 
-    def _combine(self, errors, X):
-        """Reconstruction errors, raised to the neighbour distances of the
-        rows ``X`` in error units."""
-        if self.neighbors_ is None:
-            return errors
+    def _combine(self, errors, distances):
+        """Reconstruction errors, raised to the neighbour distances in
+        error units."""
         slope, intercept = self._distance_to_error_
-        return np.maximum(errors, slope * self._neighbor_distances(X) + intercept)
+        return np.maximum(errors, slope * distances + intercept)
 
     def _neighbor_distances(self, X):
         """Mean distance from each row of ``X``, scaled, to its nearest kept
@@ -633,11 +644,11 @@ def _position_of_itself(rows, found, indices, kept):
     """Column of each row's neighbours that is the row itself, or -1.
 
     A row is itself the kept row it equals. Its computed distance to
-    itself need not be 0, nor the smallest: a brute-force search (which
-    scikit-learn picks for more than 15 features) subtracts squared norms,
-    which leaves a rounding error of about the square root of float64's
-    epsilon times the norm, so near-duplicates can come first. Every match
-    that close is a candidate; equality decides.
+    itself need not be 0, nor the smallest: a brute-force search (see
+    ``NEIGHBOR_ALGORITHM``) subtracts squared norms, which leaves a
+    rounding error of about the square root of float64's epsilon times the
+    norm, so near-duplicates can come first. Every match that close is a
+    candidate; equality decides.
     """
     norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))
     row, column = np.nonzero(found <= 1e-6 * (1.0 + norms)[:, None])

@@ -149,10 +149,10 @@ def test_auto_code_width_is_half_the_features(planted):
     ("n_samples", "epochs"),
     [
         (1_000, 20),  # 900 training rows, 5 batches: the epoch bound holds
-        (11_000, 10),  # 9,900 training rows, 50 batches: 500 updates
+        (4_000, 9),  # 3,600 training rows, 18 batches: 9 epochs make 150 updates
     ],
 )
-def test_auto_max_iter_trains_at_most_20_epochs_and_500_updates(n_samples, epochs):
+def test_auto_max_iter_trains_at_most_20_epochs_and_150_updates(n_samples, epochs):
     X = np.random.default_rng(0).normal(size=(n_samples, 2))
     detector = AutoencoderOutlierDetector(
         hidden_layer_sizes=(4,), n_iter_no_change=100, random_state=0
