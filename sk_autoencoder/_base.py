@@ -151,6 +151,11 @@ class BaseAutoencoder(BaseEstimator):
     _auto_max_epochs = AUTO_MAX_EPOCHS
     _auto_max_components = None
 
+    # The decay of the moving average of the weights that replaces the
+    # trained ones when there are validation rows (see WeightAverage);
+    # None: no average.
+    _weight_average_decay = None
+
     def _validate_X(self, X, reset):
         """``X`` checked and converted for fit (``reset``) or inference.
 
@@ -253,12 +258,13 @@ class BaseAutoencoder(BaseEstimator):
                 )
             else:
                 # Later chunks train one plain epoch each: no held-out rows
-                # (their data is not kept), so no validation, no stopping.
+                # (their data is not kept), so no validation, no stopping
+                # and no weight average, which both judge on those rows.
                 self.net_.train_split = None
                 self.net_.callbacks_ = [
                     (name, callback)
                     for name, callback in self.net_.callbacks_
-                    if name != "early_stopping"
+                    if name not in ("early_stopping", "weight_average")
                 ]
                 train = ScaledRows(X, np.arange(X.shape[0]), self._scaler("cpu"))
                 # Each call shuffles and corrupts anew (a chunk seen twice
@@ -342,6 +348,7 @@ class BaseAutoencoder(BaseEstimator):
             corruption=self._corruption(),
             support_fraction=self._support_fraction(),
             sparsity=self._sparsity(),
+            weight_average_decay=self._weight_average_decay,
         )
 
     def _initialize(self, X, validation, n_components, seed):

@@ -11,10 +11,12 @@ from sklearn.base import clone
 from sklearn.impute import MissingIndicator, SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
+from skorch.callbacks import Callback
 
 from sk_autoencoder import AutoencoderImputer
+from sk_autoencoder._imputer import WEIGHT_AVERAGE_DECAY
 from sk_autoencoder._network import ConvAutoencoder, MLPAutoencoder
-from sk_autoencoder._skorch import ReconstructionLoss
+from sk_autoencoder._skorch import ReconstructionLoss, WeightAverage
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +31,44 @@ def low_rank():
 @pytest.fixture(scope="module")
 def imputer(low_rank):
     return AutoencoderImputer(**IMPUTER).fit(low_rank[1])
+
+
+class EpochWeights(Callback):
+    """Records the module's weights at the end of every epoch."""
+
+    def initialize(self):
+        self.weights_ = []
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        state = net.module_.state_dict()
+        self.weights_.append({k: v.clone() for k, v in state.items()})
+
+
+def test_fitted_weights_are_the_moving_average_of_the_epochs(low_rank):
+    imputer = AutoencoderImputer(**{**IMPUTER, "callbacks": [EpochWeights()]})
+    imputer.fit(low_rank[1])
+    epochs = dict(imputer.net_.callbacks_)["EpochWeights"].weights_
+    expected = {k: v.clone() for k, v in epochs[0].items()}
+    for weights in epochs[1:]:
+        for name, value in expected.items():
+            if value.is_floating_point():
+                value.lerp_(weights[name], 1.0 - WEIGHT_AVERAGE_DECAY)
+    fitted = imputer.net_.module_.state_dict()
+    assert len(epochs) == imputer.n_iter_ > 1
+    for name, value in expected.items():
+        torch.testing.assert_close(fitted[name], value)
+
+
+def test_weight_average_is_refused_when_worse_than_the_start(imputer):
+    net = imputer.net_
+    average = WeightAverage(dict(net.callbacks_)["weight_average"].valid_batches, 0.9)
+    average.on_train_begin(net)
+    before = {k: v.clone() for k, v in net.module_.state_dict().items()}
+    average.average_ = {k: torch.zeros_like(v) for k, v in before.items()}
+    average.on_train_end(net)
+    for name, value in net.module_.state_dict().items():
+        assert_array_equal(value, before[name])
 
 
 def test_observed_entries_are_returned_exactly(imputer, low_rank):

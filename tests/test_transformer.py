@@ -314,6 +314,22 @@ def test_pickle_carries_no_training_data_and_training_continues():
     assert restored.n_iter_ == ae.n_iter_ + 1
 
 
+class AveragingTransformer(AutoencoderTransformer):
+    """A transformer that keeps the moving average of its weights, as the
+    imputer does."""
+
+    _weight_average_decay = 0.9
+
+
+def test_pickled_model_with_weight_average_continues_training():
+    X = np.random.default_rng(0).normal(size=(600, 8))
+    ae = AveragingTransformer(4, **SHORT).fit(X)
+    assert "weight_average" in dict(ae.net_.callbacks_)
+    restored = pickle.loads(pickle.dumps(ae))
+    restored.partial_fit(X[:100])
+    assert restored.n_iter_ == ae.n_iter_ + 1
+
+
 @pytest.mark.parametrize(
     ("n_train", "budget"),
     [
