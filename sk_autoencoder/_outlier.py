@@ -45,7 +45,7 @@ NOISE_LEVEL = 1.0
 SEARCH_BATCH_ROWS = 8192
 
 # The training budget of max_iter="auto": at most 20 epochs, and at most
-# the epochs that make 150 updates, a bound that only data of over 1,500
+# the epochs that make 150 updates, a bound that only data of over 1,400
 # training rows (at the default batch of 200) reaches. Chosen by fit time
 # against ADBench's scores (benchmarks/results/adbench_ours_iforest.md):
 # more updates scored no better there.
