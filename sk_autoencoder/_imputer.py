@@ -119,7 +119,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         their loss has not improved by ``tol`` for ``n_iter_no_change``
         epochs, and keep the moving average of the weights over the epochs
         (each epoch moves it a tenth of the way to the weights) [3]_, which
-        fills in better than the weights of any one epoch. Should the
+        usually fills in better than the best epoch's weights. Should the
         average do worse on the held-out rows than the starting weights (the
         PCA start), the weights that did best on them are kept instead, so
         the model never ends worse on those rows than it began. If False,

@@ -120,9 +120,10 @@ class WeightAverage(Callback):
     ends, the average replaces the weights that early stopping restored,
     unless its validation loss is above that of the weights training
     started from: the model still never ends worse on the validation rows
-    than it began. An average of the weights along the path of training
-    generalizes better than the points on it [1]_; the best epoch's own
-    validation loss cannot judge it, being the minimum over the epochs.
+    than it began. Averaging the weights along the path of training
+    smooths out the noise of single steps [1]_. The best epoch's own
+    validation loss cannot judge the average: it is a minimum over the
+    epochs, and so biased low.
 
     References
     ----------
