@@ -116,7 +116,8 @@ class WeightAverage(Callback):
     over the epochs.
 
     After each epoch the average moves ``1 - decay`` of the way to the
-    weights (every floating-point entry of the state dict). When training
+    weights (every floating-point entry of the state dict; other entries,
+    such as counters, take the latest value). When training
     ends, the average replaces the weights that early stopping restored,
     unless its validation loss is above that of the weights training
     started from: the model still never ends worse on the validation rows
@@ -149,6 +150,9 @@ class WeightAverage(Callback):
             for name, average in self.average_.items():
                 if average.is_floating_point():
                     average.lerp_(weights[name], 1.0 - self.decay)
+                else:
+                    # Counters (such as batch norm's) are not averaged.
+                    average.copy_(weights[name])
 
     def on_train_end(self, net, **kwargs):
         if self.average_ is None:

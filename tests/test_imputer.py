@@ -60,6 +60,42 @@ def test_fitted_weights_are_the_moving_average_of_the_epochs(low_rank):
         torch.testing.assert_close(fitted[name], value)
 
 
+class WithBatchNorm(torch.nn.Module):
+    """A module of one's own whose state dict holds a counter."""
+
+    def __init__(self, n_features, n_components):
+        super().__init__()
+        self.norm = torch.nn.BatchNorm1d(n_features)
+        self.encoder = torch.nn.Linear(n_features, n_components)
+        self.decoder = torch.nn.Linear(n_components, n_features)
+
+    def encode(self, x):
+        return self.encoder(self.norm(x))
+
+    def decode(self, code):
+        return self.decoder(code)
+
+    def forward(self, x):
+        code = self.encode(x)
+        return self.decode(code), code
+
+
+class LastCounter(Callback):
+    """Records the batch norm's counter at the end of the last epoch."""
+
+    def on_epoch_end(self, net, **kwargs):
+        self.counter_ = int(net.module_.state_dict()["norm.num_batches_tracked"])
+
+
+def test_weight_average_keeps_the_latest_counters(low_rank):
+    imputer = AutoencoderImputer(
+        module=WithBatchNorm, **{**IMPUTER, "callbacks": [LastCounter()]}
+    ).fit(low_rank[1])
+    last = dict(imputer.net_.callbacks_)["LastCounter"].counter_
+    tracked = imputer.net_.module_.state_dict()["norm.num_batches_tracked"]
+    assert int(tracked) == last > 100
+
+
 def test_weight_average_is_refused_when_worse_than_the_start(imputer):
     net = imputer.net_
     average = WeightAverage(dict(net.callbacks_)["weight_average"].valid_batches, 0.9)
