@@ -117,11 +117,11 @@ class WeightAverage(Callback):
 
     After each epoch the average moves ``1 - decay`` of the way to the
     weights (every floating-point entry of the state dict; other entries,
-    such as counters, take the latest value). When training
-    ends, the average replaces the weights that early stopping restored,
-    unless its validation loss is above that of the weights training
-    started from: the model still never ends worse on the validation rows
-    than it began. Averaging the weights along the path of training
+    such as counters, take the latest value). When training ends, the
+    average replaces the weights that early stopping restored, unless its
+    validation loss is above that of the weights training started from:
+    the model still never ends worse on the validation rows than it
+    began. Averaging the weights along the path of training
     smooths out the noise of single steps [1]_. The best epoch's own
     validation loss cannot judge the average: it is a minimum over the
     epochs, and so biased low.
