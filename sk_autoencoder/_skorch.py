@@ -104,10 +104,10 @@ class EarlyStoppingFromStart(EarlyStopping):
 
     def on_train_begin(self, net, **kwargs):
         super().on_train_begin(net, **kwargs)
-        loss = validation_loss(net, self.valid_batches)
+        self.start_loss_ = validation_loss(net, self.valid_batches)
         # The bar a later epoch must pass: build_net stops on an absolute
         # improvement of a loss, lower being better.
-        self.dynamic_threshold_ = loss - self.threshold
+        self.dynamic_threshold_ = self.start_loss_ - self.threshold
         self.best_model_weights_ = deepcopy(net.module_.state_dict())
 
 
@@ -118,13 +118,14 @@ class WeightAverage(Callback):
     After each epoch the average moves ``1 - decay`` of the way to the
     weights (every floating-point entry of the state dict; other entries,
     such as counters, take the latest value). When training ends, the
-    average replaces the weights that early stopping restored, unless its
-    validation loss is above that of the weights training started from:
-    the model still never ends worse on the validation rows than it
-    began. Averaging the weights along the path of training
-    smooths out the noise of single steps [1]_. The best epoch's own
-    validation loss cannot judge the average: it is a minimum over the
-    epochs, and so biased low.
+    average replaces the weights that ``stopping`` (an
+    :class:`EarlyStoppingFromStart`) restored, unless its loss on the
+    validation rows is above that of the weights training started from:
+    the model still never ends worse on those rows than it began.
+    Averaging the weights along the path of training smooths out the
+    noise of single steps [1]_. The best epoch's own validation loss
+    cannot judge the average: it is a minimum over the epochs, and so
+    biased low.
 
     References
     ----------
@@ -133,13 +134,12 @@ class WeightAverage(Callback):
        Optimization, 30(4), 838-855.
     """
 
-    def __init__(self, valid_batches, decay):
-        self.valid_batches = valid_batches
+    def __init__(self, stopping, decay):
+        self.stopping = stopping
         self.decay = decay
 
     def on_train_begin(self, net, **kwargs):
         self.average_ = None
-        self.start_loss_ = validation_loss(net, self.valid_batches)
 
     def on_epoch_end(self, net, **kwargs):
         weights = net.module_.state_dict()
@@ -159,7 +159,8 @@ class WeightAverage(Callback):
             return
         kept = deepcopy(net.module_.state_dict())
         net.module_.load_state_dict(self.average_)
-        if validation_loss(net, self.valid_batches) > self.start_loss_:
+        loss = validation_loss(net, self.stopping.valid_batches)
+        if loss > self.stopping.start_loss_:
             net.module_.load_state_dict(kept)
         self.average_ = None
 
@@ -293,8 +294,8 @@ def build_net(module, module_params, train, valid, config):
         ("early_stopping", stopping),
     ]
     if valid is not None and config.weight_average_decay is not None:
-        # After early stopping, whose restored weights it compares with.
-        average = WeightAverage(stopping.valid_batches, config.weight_average_decay)
+        # After early stopping, whose restored weights it replaces.
+        average = WeightAverage(stopping, config.weight_average_decay)
         callbacks.append(("weight_average", average))
     callbacks += config.callbacks
     if config.verbose >= 2:

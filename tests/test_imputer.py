@@ -98,7 +98,7 @@ def test_weight_average_keeps_the_latest_counters(low_rank):
 
 def test_weight_average_is_refused_when_worse_than_the_start(imputer):
     net = imputer.net_
-    average = WeightAverage(dict(net.callbacks_)["weight_average"].valid_batches, 0.9)
+    average = WeightAverage(dict(net.callbacks_)["early_stopping"], 0.9)
     average.on_train_begin(net)
     before = {k: v.clone() for k, v in net.module_.state_dict().items()}
     average.average_ = {k: torch.zeros_like(v) for k, v in before.items()}
