@@ -156,6 +156,10 @@ class BaseAutoencoder(BaseEstimator):
     # None: no average.
     _weight_average_decay = None
 
+    # Whether early stopping may restore the starting weights (the PCA
+    # solution) when no epoch beats them on the validation rows.
+    _keep_start = True
+
     def _validate_X(self, X, reset):
         """``X`` checked and converted for fit (``reset``) or inference.
 
@@ -349,6 +353,7 @@ class BaseAutoencoder(BaseEstimator):
             support_fraction=self._support_fraction(),
             sparsity=self._sparsity(),
             weight_average_decay=self._weight_average_decay,
+            keep_start=self._keep_start,
         )
 
     def _initialize(self, X, validation, n_components, seed):

@@ -119,12 +119,13 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         their loss has not improved by ``tol`` for ``n_iter_no_change``
         epochs, and keep the moving average of the weights over the epochs
         (each epoch moves it a tenth of the way to the weights) [3]_, which
-        usually fills in better than the best epoch's weights. Should the
-        average do worse on the held-out rows than the starting weights (the
-        PCA start), the weights that did best on them are kept instead, so
-        the model never ends worse on those rows than it began. If False,
-        train on every row, stop when the training loss stalls in the same
-        way, and keep the last weights. Both losses count the entries that
+        usually fills in better than the best epoch's weights. Unlike
+        :class:`AutoencoderTransformer`, the imputer never falls back on
+        its starting weights (the PCA start), a poor imputer: a missing
+        entry enters as its feature's mean, and the projection on the
+        principal axes keeps much of that mean. If False, train on every
+        row, stop when the training loss stalls in the same way, and keep
+        the last weights. Both losses count the entries that
         ``noise`` says.
 
     validation_fraction : float, default=0.1
@@ -484,6 +485,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     # The hooks of the base: what makes the autoencoder an imputer.
 
     _weight_average_decay = WEIGHT_AVERAGE_DECAY
+
+    # The PCA start is no imputer to fall back on (see early_stopping).
+    _keep_start = False
 
     def _validate_X(self, X, reset):
         # As scikit-learn's imputers: NaN is allowed only when it marks the

@@ -96,15 +96,21 @@ class EarlyStoppingFromStart(EarlyStopping):
     The validation loss of the starting weights (the PCA solution) sets the
     bar, so when no epoch beats it by ``threshold`` those weights are
     restored: training never ends worse on held-out rows than it began.
+    With ``keep_start=False`` the start is no candidate (its loss counts as
+    infinite) and the best epoch is restored, as skorch's EarlyStopping
+    does.
     """
 
-    def __init__(self, valid_batches, **kwargs):
+    def __init__(self, valid_batches, keep_start=True, **kwargs):
         super().__init__(**kwargs)
         self.valid_batches = valid_batches
+        self.keep_start = keep_start
 
     def on_train_begin(self, net, **kwargs):
         super().on_train_begin(net, **kwargs)
-        self.start_loss_ = validation_loss(net, self.valid_batches)
+        self.start_loss_ = math.inf
+        if self.keep_start:
+            self.start_loss_ = validation_loss(net, self.valid_batches)
         # The bar a later epoch must pass: build_net stops on an absolute
         # improvement of a loss, lower being better.
         self.dynamic_threshold_ = self.start_loss_ - self.threshold
@@ -118,14 +124,9 @@ class WeightAverage(Callback):
     After each epoch the average moves ``1 - decay`` of the way to the
     weights (every floating-point entry of the state dict; other entries,
     such as counters, take the latest value). When training ends, the
-    average replaces the weights that ``stopping`` (an
-    :class:`EarlyStoppingFromStart`) restored, unless its loss on the
-    validation rows is above that of the weights training started from:
-    the model still never ends worse on those rows than it began.
-    Averaging the weights along the path of training smooths out the
-    noise of single steps [1]_. The best epoch's own validation loss
-    cannot judge the average: it is a minimum over the epochs, and so
-    biased low.
+    average replaces the weights, those that early stopping restored
+    included. Averaging the weights along the path of training smooths out
+    the noise of single steps [1]_.
 
     References
     ----------
@@ -134,8 +135,7 @@ class WeightAverage(Callback):
        Optimization, 30(4), 838-855.
     """
 
-    def __init__(self, stopping, decay):
-        self.stopping = stopping
+    def __init__(self, decay):
         self.decay = decay
 
     def on_train_begin(self, net, **kwargs):
@@ -155,14 +155,9 @@ class WeightAverage(Callback):
                     average.copy_(weights[name])
 
     def on_train_end(self, net, **kwargs):
-        if self.average_ is None:
-            return
-        kept = deepcopy(net.module_.state_dict())
-        net.module_.load_state_dict(self.average_)
-        loss = validation_loss(net, self.stopping.valid_batches)
-        if loss > self.stopping.start_loss_:
-            net.module_.load_state_dict(kept)
-        self.average_ = None
+        if self.average_ is not None:
+            net.module_.load_state_dict(self.average_)
+            self.average_ = None
 
 
 # The events skorch sends once per batch.
@@ -258,6 +253,7 @@ class TrainingConfig:
     support_fraction: float = 1.0
     sparsity: float = 0.0
     weight_average_decay: float | None = None
+    keep_start: bool = True
 
 
 def build_net(module, module_params, train, valid, config):
@@ -268,8 +264,9 @@ def build_net(module, module_params, train, valid, config):
     batches, and no per-epoch printing unless ``verbose``. Training stops
     as scikit-learn's MLP does: when the monitored loss has not improved by
     ``tol`` for ``n_iter_no_change`` epochs; with a validation set, the best
-    weights are restored at the end. Validation inputs are corrupted the
-    same way in every epoch.
+    weights are restored at the end, the starting ones among them when
+    ``config.keep_start``. Validation inputs are corrupted the same way in
+    every epoch.
     """
     stopping_params = {
         "patience": config.n_iter_no_change,
@@ -286,6 +283,7 @@ def build_net(module, module_params, train, valid, config):
     else:
         stopping = EarlyStoppingFromStart(
             BatchIterator(valid, fixed_noise=True, **batches),
+            keep_start=config.keep_start,
             load_best=True,
             **stopping_params,
         )
@@ -295,7 +293,7 @@ def build_net(module, module_params, train, valid, config):
     ]
     if valid is not None and config.weight_average_decay is not None:
         # After early stopping, whose restored weights it replaces.
-        average = WeightAverage(stopping, config.weight_average_decay)
+        average = WeightAverage(config.weight_average_decay)
         callbacks.append(("weight_average", average))
     callbacks += config.callbacks
     if config.verbose >= 2:

@@ -13,10 +13,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from skorch.callbacks import Callback
 
-from sk_autoencoder import AutoencoderImputer
+from sk_autoencoder import AutoencoderImputer, AutoencoderTransformer
 from sk_autoencoder._imputer import WEIGHT_AVERAGE_DECAY
 from sk_autoencoder._network import ConvAutoencoder, MLPAutoencoder
-from sk_autoencoder._skorch import ReconstructionLoss, WeightAverage
+from sk_autoencoder._skorch import ReconstructionLoss
 
 
 @pytest.fixture(scope="module")
@@ -96,15 +96,19 @@ def test_weight_average_keeps_the_latest_counters(low_rank):
     assert int(tracked) == last > 100
 
 
-def test_weight_average_is_refused_when_worse_than_the_start(imputer):
-    net = imputer.net_
-    average = WeightAverage(dict(net.callbacks_)["early_stopping"], 0.9)
-    average.on_train_begin(net)
-    before = {k: v.clone() for k, v in net.module_.state_dict().items()}
-    average.average_ = {k: torch.zeros_like(v) for k, v in before.items()}
-    average.on_train_end(net)
-    for name, value in net.module_.state_dict().items():
-        assert_array_equal(value, before[name])
+def test_only_the_transformer_falls_back_on_its_start(low_rank):
+    # Too small a step for any epoch to beat the start by tol: the
+    # transformer restores the start (epoch 0), the imputer an epoch.
+    X, X_missing = low_rank
+    params = {**IMPUTER, "n_components": 2, "learning_rate_init": 1e-9, "max_iter": 3}
+    transformer = AutoencoderTransformer(**params).fit(X)
+    imputer = AutoencoderImputer(**params).fit(X_missing)
+    restored = {
+        name: dict(fitted.net_.callbacks_)["early_stopping"].best_epoch_
+        for name, fitted in [("transformer", transformer), ("imputer", imputer)]
+    }
+    assert restored["transformer"] == 0
+    assert restored["imputer"] >= 1
 
 
 def test_observed_entries_are_returned_exactly(imputer, low_rank):
