@@ -116,8 +116,8 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
         at least 100 and at most 5,000 updates.
 
     n_jobs : int, default=None
-        Number of threads for the neighbour search and for inference
-        (training uses one). None means 1; -1 means all CPUs.
+        Number of threads for the neighbour search, training and
+        inference. None means 1; -1 means all CPUs.
 
     random_state : int, RandomState instance or None, default=None
         Seeds the initialization, the sampling of edges and of negative
@@ -322,9 +322,7 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
         with torch_threads(n_threads(self.n_jobs)), seeded_torch(seed):
             self.net_.initialize()
         self.net_.module_.start_from_pca(principal_axes(scaled_cov, self.n_components))
-        # One thread: the updates of a small network are mostly fixed
-        # costs, which a second thread only adds to.
-        with torch_threads(1):
+        with torch_threads(n_threads(self.n_jobs)):
             self._train_on_graph(scaled, heads, tails, weights, n_updates, seed)
         self.net_.module_.eval()
         # transform maps rows in float64, with this copy of the encoder:

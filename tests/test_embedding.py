@@ -4,12 +4,14 @@ import pickle
 
 import numpy as np
 import pytest
+import torch
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.manifold import trustworthiness
 from sklearn.model_selection import train_test_split
 
 from sk_autoencoder import AutoencoderEmbedding, AutoencoderTransformer
+from sk_autoencoder._network import MLPAutoencoder
 
 # Short training: the behaviour, not the quality the benchmark measures.
 FAST = {"max_iter": 100, "random_state": 0}
@@ -75,6 +77,21 @@ def test_refits_with_the_same_seed_are_bit_identical(digits):
     other = AutoencoderEmbedding(max_iter=100, random_state=1).fit_transform(X)
     np.testing.assert_array_equal(first, again)
     assert not np.array_equal(first, other)
+
+
+@pytest.mark.parametrize(("n_jobs", "threads"), [(None, 1), (2, 2)])
+def test_training_runs_on_n_jobs_threads(digits, monkeypatch, n_jobs, threads):
+    seen, encode = [], MLPAutoencoder.encode
+
+    def recording_encode(module, x):
+        if module.training:
+            seen.append(torch.get_num_threads())
+        return encode(module, x)
+
+    monkeypatch.setattr(MLPAutoencoder, "encode", recording_encode)
+    AutoencoderEmbedding(n_jobs=n_jobs, **{**FAST, "max_iter": 3}).fit(digits[0])
+    assert len(seen) == 3
+    assert set(seen) == {threads}
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
