@@ -84,9 +84,16 @@ def fit_scaler(X, standardize, missing=False):
         scale = np.sqrt(variances)
     else:
         scale = np.full(X.shape[1], np.sqrt(variances.mean()))
-    constant = scale <= 10 * np.finfo(np.float64).eps * np.abs(mean)
-    scale[constant | (scale < np.finfo(np.float64).tiny)] = 1.0
+    scale[is_constant(scale, mean)] = 1.0
     return Scaler(mean, scale), cov / np.outer(scale, scale)
+
+
+def is_constant(spread, mean):
+    """Whether float64 cannot tell each feature's ``spread`` from 0 next to
+    its ``mean``."""
+    return (spread <= 10 * np.finfo(np.float64).eps * np.abs(mean)) | (
+        spread < np.finfo(np.float64).tiny
+    )
 
 
 def column_moments(X, missing=False, batch_size=INFERENCE_BATCH_SIZE):

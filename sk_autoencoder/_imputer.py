@@ -9,7 +9,14 @@ from sklearn.impute import MissingIndicator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseAutoencoder, check_finite_float32
-from ._data import BatchIterator, Corruption, ScaledRows, Scaler
+from ._data import (
+    BatchIterator,
+    Corruption,
+    ScaledRows,
+    Scaler,
+    column_moments,
+    is_constant,
+)
 from ._utils import (
     INFERENCE_BATCH_SIZE,
     Interval,
@@ -437,7 +444,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
         Each row with a missing entry is rebuilt by the network from its
         observed entries; its missing entries take the reconstruction,
-        clipped to ``min_value`` and ``max_value`` as given to ``fit``.
+        clipped to ``min_value`` and ``max_value`` as given to ``fit``. A
+        feature that was constant in ``fit`` (to float64's precision) is
+        filled with its value, and one never observed with 0.
 
         Parameters
         ----------
@@ -516,7 +525,15 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
                 f"min_value={self.min_value!r} is above "
                 f"max_value={self.max_value!r} for some feature."
             )
-        self._limits_ = (low, high)
+        # A constant feature is filled with its value: its scale is 1, and
+        # the network's small error in those units would show.
+        mean, cov = column_moments(X, missing=True)
+        constant = is_constant(np.sqrt(np.diag(cov)), mean)
+        value = np.clip(mean, low, high)
+        self._limits_ = (
+            np.where(constant, value, low),
+            np.where(constant, value, high),
+        )
         if self.local_layers:
             if self.module is not None or self.image_shape is None:
                 raise ValueError(

@@ -130,6 +130,21 @@ def test_fills_better_than_the_mean(imputer, low_rank):
     assert rmse < 0.5 * np.sqrt(np.mean((means - X[missing]) ** 2))
 
 
+def test_a_constant_feature_is_filled_with_its_value(low_rank):
+    X = low_rank[1].copy()
+    rng = np.random.default_rng(0)
+    # Constant to float64's precision: a spread of a few units in the last
+    # place of 1e12.
+    X[:, 0] = 1e12 + 1e-3 * rng.normal(size=len(X))
+    X[::3, 0] = np.nan
+    X[:, 1] = np.nan  # never observed
+    filled = AutoencoderImputer(**IMPUTER).fit_transform(X)
+    observed = X[~np.isnan(X[:, 0]), 0]
+    assert (filled[::3, 0] >= observed.min()).all()
+    assert (filled[::3, 0] <= observed.max()).all()
+    assert (filled[:, 1] == 0).all()
+
+
 def test_loss_counts_observed_entries_only():
     loss = ReconstructionLoss(missing=True)
     target = torch.tensor([[1.0, np.nan], [np.nan, np.nan], [0.0, 2.0]])
