@@ -33,7 +33,7 @@ datasets. Every row names its kind.
 
     python benchmarks/defaults.py [--part denoise inpaint impute] [--seeds 0 1 2]
         [--impute-seeds 0] [--rates 0.2] [--datasets NAME ...] [--max-datasets N]
-        [--no-tuned] [--quick]
+        [--no-tuned] [--quick] [--output FILE]
 """
 
 import time
@@ -452,6 +452,10 @@ def main():
         help="skip the tuned imputer of inpaint (minutes per fit)",
     )
     p.add_argument(
+        "--output",
+        help="file name in benchmarks/results (default: defaults_<parts>.md)",
+    )
+    p.add_argument(
         "--quick",
         action="store_true",
         help="smoke test: seed 0, --max-datasets 3, --no-tuned",
@@ -479,7 +483,7 @@ def main():
     parts = "" if len(args.part) == len(PARTS) else "_" + "_".join(args.part)
     quick = "_quick" if args.quick else ""
     write_result(
-        f"defaults{parts}{quick}.md",
+        args.output or f"defaults{parts}{quick}.md",
         "# What the defaults give\n\n"
         f"{environment()}\n\n"
         "Development tasks may have been used to choose the defaults; held-out "
