@@ -96,21 +96,15 @@ class EarlyStoppingFromStart(EarlyStopping):
     The validation loss of the starting weights (the PCA solution) sets the
     bar, so when no epoch beats it by ``threshold`` those weights are
     restored: training never ends worse on held-out rows than it began.
-    With ``keep_start=False`` the start is no candidate (its loss counts as
-    infinite) and the best epoch is restored, as skorch's EarlyStopping
-    does.
     """
 
-    def __init__(self, valid_batches, keep_start=True, **kwargs):
+    def __init__(self, valid_batches, **kwargs):
         super().__init__(**kwargs)
         self.valid_batches = valid_batches
-        self.keep_start = keep_start
 
     def on_train_begin(self, net, **kwargs):
         super().on_train_begin(net, **kwargs)
-        self.start_loss_ = math.inf
-        if self.keep_start:
-            self.start_loss_ = validation_loss(net, self.valid_batches)
+        self.start_loss_ = validation_loss(net, self.valid_batches)
         # The bar a later epoch must pass: build_net stops on an absolute
         # improvement of a loss, lower being better.
         self.dynamic_threshold_ = self.start_loss_ - self.threshold
@@ -280,13 +274,14 @@ def build_net(module, module_params, train, valid, config):
     }
     if valid is None:
         stopping = EarlyStopping(monitor="train_loss", **stopping_params)
-    else:
+    elif config.keep_start:
         stopping = EarlyStoppingFromStart(
             BatchIterator(valid, fixed_noise=True, **batches),
-            keep_start=config.keep_start,
             load_best=True,
             **stopping_params,
         )
+    else:
+        stopping = EarlyStopping(load_best=True, **stopping_params)
     callbacks = [
         ("stop_on_divergence", StopOnDivergence()),
         ("early_stopping", stopping),
