@@ -151,6 +151,10 @@ class BaseAutoencoder(BaseEstimator):
     _auto_max_epochs = AUTO_MAX_EPOCHS
     _auto_max_components = None
 
+    # The channels of the convolutions that hidden_layer_sizes="auto" gives
+    # with image_shape.
+    _auto_image_channels = AUTO_WIDTH_RANGE[0]
+
     # The decay of the moving average of the weights that replaces the
     # trained ones when there are validation rows (see WeightAverage);
     # None: no average.
@@ -580,10 +584,11 @@ class BaseAutoencoder(BaseEstimator):
 
     def _check_hidden_layer_sizes(self, n_features):
         """``hidden_layer_sizes`` as a tuple; "auto" gives one layer of four
-        units per feature, within [64, 1024], or 64 channels for images."""
+        units per feature, within [64, 1024], or one convolution of
+        ``_auto_image_channels`` channels for images."""
         if isinstance(self.hidden_layer_sizes, str):
             if self.image_shape is not None:
-                return (AUTO_WIDTH_RANGE[0],)
+                return (self._auto_image_channels,)
             width = AUTO_WIDTH_PER_FEATURE * n_features
             return (int(np.clip(width, *AUTO_WIDTH_RANGE)),)
         sizes = np.asarray(self.hidden_layer_sizes).ravel()

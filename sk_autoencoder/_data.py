@@ -181,8 +181,11 @@ class Corruption:
     ``noise`` is None, ``"gaussian"`` (noise of standard deviation
     ``level`` added in scaled units, per feature when ``level`` is a
     tensor), ``"mask"`` (a ``level`` share of the entries masked, set to
-    NaN; or, with ``patterns``, each row masked where a random one of
-    these boolean rows is True) or a callable ``noise(X_batch, rng)`` in
+    NaN; with ``image_shape``, rows that are images, half the rows lose a
+    rectangle of about that share of the image instead, see
+    :func:`rectangle_masks`; with ``patterns``, each row masked where a
+    random one of these boolean rows is True) or a callable
+    ``noise(X_batch, rng)`` in
     the input's units. Masked entries (and missing ones) enter the network
     as 0, their feature's mean, or as NaN with ``fill_masked=False``, for a
     network that reads which entries are masked. With ``masked_targets``,
@@ -195,6 +198,41 @@ class Corruption:
     fill_masked: bool = True
     masked_targets: bool = False
     patterns: torch.Tensor | None = None
+    image_shape: tuple | None = None
+
+
+# With image_shape, the share of the rows that "mask" noise masks with a
+# rectangle; the others lose scattered entries.
+RECTANGLE_SHARE = 0.5
+
+
+def rectangle_masks(n_rows, image_shape, share, generator):
+    """One random rectangle per row of flattened ``(C, H, W)`` images.
+
+    Each rectangle covers about ``share`` of the image in every channel:
+    its height is uniform over 1 to H, its width the one that makes the
+    area (at least 1, at most W), its place uniform over where it fits.
+    From lines across the image to compact blocks, these are holes such as
+    scratches and occlusions make, which a network learns to fill from
+    their surroundings and from the image's overall shape [1]_.
+
+    References
+    ----------
+    .. [1] Pathak, D., Krahenbuhl, P., Donahue, J., Darrell, T. & Efros,
+       A. A. (2016). Context encoders: feature learning by inpainting. In
+       Proceedings of the IEEE Conference on Computer Vision and Pattern
+       Recognition (CVPR), 2536-2544.
+    """
+    n_channels, height, width = image_shape
+    heights = torch.randint(1, height + 1, (n_rows,), generator=generator)
+    widths = (share * height * width / heights).round().clamp(1, width).long()
+    tops = (torch.rand(n_rows, generator=generator) * (height - heights + 1)).long()
+    lefts = (torch.rand(n_rows, generator=generator) * (width - widths + 1)).long()
+    y, x = torch.arange(height), torch.arange(width)
+    in_rows = (y >= tops[:, None]) & (y < (tops + heights)[:, None])
+    in_cols = (x >= lefts[:, None]) & (x < (lefts + widths)[:, None])
+    masks = in_rows[:, None, :, None] & in_cols[:, None, None, :]
+    return masks.expand(n_rows, n_channels, height, width).reshape(n_rows, -1)
 
 
 def corrupt(x, corruption, generator):
@@ -206,6 +244,12 @@ def corrupt(x, corruption, generator):
         patterns = corruption.patterns
         if patterns is None:
             masked = torch.rand(x.shape, generator=generator) < corruption.level
+            if corruption.image_shape is not None:
+                boxed = torch.rand(len(x), generator=generator) < RECTANGLE_SHARE
+                boxes = rectangle_masks(
+                    len(x), corruption.image_shape, corruption.level, generator
+                )
+                masked = torch.where(boxed[:, None], boxes, masked)
         else:
             drawn = torch.randint(len(patterns), (len(x),), generator=generator)
             masked = patterns[drawn]

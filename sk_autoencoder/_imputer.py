@@ -44,6 +44,15 @@ MAX_PATTERNS = 2_000
 # the development tables of benchmarks/defaults.py.
 WEIGHT_AVERAGE_DECAY = 0.9
 
+# With image_shape and local_layers="auto": the local path reaches this
+# many pixels at most (the whole image when no side is longer), and the
+# built-in network has this many channels when hidden_layer_sizes="auto".
+# Each layer of the path convolves the whole image at full resolution, so
+# both bound what a fit costs; chosen on the 3 x 3 blocks of
+# benchmarks/defaults.py.
+MAX_AUTO_LOCAL_LAYERS = 8
+AUTO_IMAGE_CHANNELS = 32
+
 
 class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     """Imputation of missing values by an autoencoder's reconstruction.
@@ -96,7 +105,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         channels of the convolutions instead (at least one). ``"auto"``
         gives one layer of four units per feature, within [64, 1024]: room
         for the nonlinear part in proportion to what there is to rebuild
-        (64 channels with ``image_shape``).
+        (32 channels with ``image_shape``: the local path, see
+        ``local_layers``, convolves at full resolution, and fewer channels
+        keep its fit short).
 
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
         Nonlinearity of the hidden layers of the built-in networks.
@@ -169,7 +180,11 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         at most 2,000 rows spread over the data), so that the network
         trains on holes like the ones it will fill, in where they fall and
         how many there are; with no missing values in the training data, a
-        random fifth of the entries.
+        random fifth of the entries. With ``image_shape`` and no missing
+        values, half the training images lose a rectangle of about a fifth
+        of the image instead, from a line across it to a compact block:
+        holes such as scratches and occlusions make, besides scattered ones
+        [4]_.
         A callable ``noise(X_batch, rng)`` masks holes shaped like the ones
         you expect: it gets a copy of a batch of rows in the input's units
         (missing entries NaN) and a :class:`numpy.random.Generator` (seeded
@@ -189,18 +204,19 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         3 x 3 convolutions, each of which halves the height and width, and
         the decoder mirrors them. ``X`` stays 2-D. Not with ``module``.
 
-    local_layers : int, default=0
+    local_layers : int or "auto", default="auto"
         With ``image_shape``: adds to the network a path around the code,
         that many full-resolution 3 x 3 convolutions (of
         ``hidden_layer_sizes[0]`` channels, all but the first in residual
         steps) from the image and its indicator to the reconstruction. Each
         filled pixel then also reads the visible pixels within
         ``local_layers`` pixels of it at full detail, which the code
-        compresses away; choose it at least about the width of the holes.
-        Deeper paths can fill better, through capacity more than reach, but
-        train slower (each layer convolves the whole image) and overfit
-        sooner; the default ``alpha`` is too strong for them (see the
-        inpainting setting of the benchmarks).
+        compresses away. ``"auto"`` reaches across the image, up to 8
+        pixels: each layer convolves the whole image, so the cap bounds
+        what a fit costs on larger images. 0 leaves the path out; without
+        ``image_shape`` there is none. Deeper paths can fill better,
+        through capacity more than reach, but train slower and overfit
+        sooner (see the inpainting setting of the benchmarks).
 
     module : torch.nn.Module class or None, default=None
         A network of your own instead of the built-in ones, built as
@@ -332,6 +348,10 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     .. [3] Polyak, B. T. & Juditsky, A. B. (1992). Acceleration of
        stochastic approximation by averaging. SIAM Journal on Control and
        Optimization, 30(4), 838-855.
+    .. [4] Pathak, D., Krahenbuhl, P., Donahue, J., Darrell, T. & Efros,
+       A. A. (2016). Context encoders: feature learning by inpainting. In
+       Proceedings of the IEEE Conference on Computer Vision and Pattern
+       Recognition (CVPR), 2536-2544.
 
     Examples
     --------
@@ -359,7 +379,10 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         "add_indicator": ["boolean"],
         "min_value": [None, Interval(Real, None, None, closed="both"), "array-like"],
         "max_value": [None, Interval(Real, None, None, closed="both"), "array-like"],
-        "local_layers": [Interval(Integral, 0, None, closed="left")],
+        "local_layers": [
+            StrOptions({"auto"}),
+            Interval(Integral, 0, None, closed="left"),
+        ],
         "noise": [StrOptions({"mask"}), callable],
     }
 
@@ -384,7 +407,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         standardize=True,
         noise="mask",
         image_shape=None,
-        local_layers=0,
+        local_layers="auto",
         module=None,
         module_params=None,
         n_jobs=None,
@@ -494,6 +517,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     # The hooks of the base: what makes the autoencoder an imputer.
 
     _weight_average_decay = WEIGHT_AVERAGE_DECAY
+    _auto_image_channels = AUTO_IMAGE_CHANNELS
 
     # The PCA start is no imputer to fall back on (see early_stopping).
     _keep_start = False
@@ -534,7 +558,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             np.where(constant, value, low),
             np.where(constant, value, high),
         )
-        if self.local_layers:
+        if self.local_layers != "auto" and self.local_layers:
             if self.module is not None or self.image_shape is None:
                 raise ValueError(
                     f"local_layers={self.local_layers} adds convolutions to the "
@@ -549,8 +573,16 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     def _network_params(self):
         # The built-in networks read which entries are missing.
         params = {"missing_indicator": True}
-        if self.local_layers:
-            params["local_layers"] = self.local_layers
+        local_layers = self.local_layers
+        if local_layers == "auto":
+            image_shape = self._check_image_shape(self.n_features_in_)
+            local_layers = (
+                0
+                if image_shape is None
+                else min(max(image_shape[1:]), MAX_AUTO_LOCAL_LAYERS)
+            )
+        if local_layers:
+            params["local_layers"] = local_layers
         return params
 
     def _corruption(self):
@@ -562,6 +594,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             # entries to fill in, as the module contract promises.
             fill_masked=self.module is not None,
             masked_targets=True,
+            image_shape=self._check_image_shape(self.n_features_in_),
         )
 
     def _reconstruction_r2(self, X):

@@ -344,6 +344,56 @@ def test_bad_local_layers_are_refused_before_training(low_rank, params, message)
     assert not hasattr(imputer, "net_")
 
 
+@pytest.mark.parametrize(
+    ("image_shape", "n_layers"), [((8, 8), 8), ((1, 3, 5), 5), ((2, 12, 10), 8)]
+)
+def test_images_get_a_local_path_across_the_image_by_default(image_shape, n_layers):
+    # "auto" reaches across the image, up to 8 pixels, with 32 channels.
+    X = np.random.default_rng(0).random((20, int(np.prod(image_shape))))
+    imputer = AutoencoderImputer(image_shape=image_shape, max_iter=1, random_state=0)
+    local = imputer.fit(X).net_.module_.local
+    convolutions = [m for m in local.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert sum(m.kernel_size == (3, 3) for m in convolutions) == n_layers
+    assert convolutions[0].out_channels == 32
+    assert imputer.set_params(local_layers=0).fit(X).net_.module_.local is None
+
+
+def test_rows_that_are_not_images_get_no_local_path(low_rank):
+    imputer = AutoencoderImputer(**IMPUTER).fit(low_rank[1])
+    assert isinstance(imputer.net_.module_, MLPAutoencoder)
+
+
+def test_mask_noise_hides_a_rectangle_in_half_the_images():
+    # (2, 6, 5) images: a rectangle is the same in both channels and covers
+    # about a fifth of the image (6 pixels); the other images lose
+    # scattered pixels.
+    X = np.random.default_rng(0).random((1000, 60))
+    imputer = AutoencoderImputer(
+        image_shape=(2, 6, 5),
+        local_layers=0,
+        batch_size=1000,
+        early_stopping=False,
+        max_iter=1,
+        callbacks=[FirstBatch()],
+        random_state=0,
+    ).fit(X)
+    x = dict(imputer.net_.callbacks_)["FirstBatch"].batch[0].numpy()
+    masks = np.isnan(x).reshape(1000, 2, 6, 5)
+
+    def rectangle_area(mask):
+        if not (mask.any() and np.array_equal(mask[0], mask[1])):
+            return 0
+        rows, cols = np.nonzero(mask[0])
+        box = mask[0, rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+        return box.size if box.all() else 0
+
+    areas = np.array([rectangle_area(mask) for mask in masks])
+    assert (areas > 0).mean() == pytest.approx(0.5, abs=0.05)
+    assert np.all(np.abs(areas[areas > 0] - 6) <= 2)
+    scattered = masks[areas == 0]
+    assert scattered.mean() == pytest.approx(0.2, abs=0.02)
+
+
 def test_mask_noise_copies_the_missingness_patterns_of_the_training_rows():
     # Only the first feature ever misses: training masks it alone, in about
     # as many rows as miss it, and never a feature the data always has.
