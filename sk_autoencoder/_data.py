@@ -180,17 +180,17 @@ class Corruption:
 
     ``noise`` is None, ``"gaussian"`` (noise of standard deviation
     ``level`` added in scaled units, per feature when ``level`` is a
-    tensor), ``"mask"`` (a ``level`` share of the entries masked, set to
-    NaN; with ``image_shape``, rows that are images, half the rows lose a
-    rectangle of about that share of the image instead, see
-    :func:`rectangle_masks`; with ``patterns``, each row masked where a
-    random one of these boolean rows is True) or a callable
-    ``noise(X_batch, rng)`` in
-    the input's units. Masked entries (and missing ones) enter the network
-    as 0, their feature's mean, or as NaN with ``fill_masked=False``, for a
-    network that reads which entries are masked. With ``masked_targets``,
-    the target keeps only the entries the input masks and the data has:
-    the network is trained to fill in what it does not see.
+    tensor), ``"mask"`` or a callable ``noise(X_batch, rng)`` in the
+    input's units. ``"mask"`` masks (sets to NaN) a ``level`` share of the
+    entries; with ``image_shape`` (rows that are images), half the rows
+    lose a rectangle of about that share of the image instead (see
+    :func:`rectangle_masks`); with ``patterns``, each row is masked where
+    a random one of these boolean rows is True. Masked entries (and
+    missing ones) enter the network as 0, their feature's mean, or as NaN
+    with ``fill_masked=False``, for a network that reads which entries are
+    masked. With ``masked_targets``, the target keeps only the entries the
+    input masks and the data has: the network is trained to fill in what
+    it does not see.
     """
 
     noise: object = None
