@@ -58,3 +58,13 @@ class FirstBatch(Callback):
     def on_batch_begin(self, net, batch=None, training=None, **kwargs):
         if training and self.batch is None:
             self.batch = [part.clone() for part in batch]
+
+
+def first_batch(estimator, X):
+    """Fit ``estimator`` on ``X`` for one epoch of one batch and return that
+    batch's (input, target) as arrays: what its network is shown."""
+    estimator.set_params(
+        batch_size=len(X), early_stopping=False, max_iter=1, callbacks=[FirstBatch()]
+    ).fit(X)
+    batch = dict(estimator.net_.callbacks_)["FirstBatch"].batch
+    return [part.numpy() for part in batch]

@@ -6,7 +6,7 @@ from functools import partial
 import numpy as np
 import pytest
 import torch
-from _params import SHORT, FirstBatch
+from _params import SHORT, first_batch
 from numpy.testing import assert_allclose, assert_array_equal
 from skorch.callbacks import Callback
 
@@ -285,16 +285,8 @@ def test_gaussian_noise_level_is_in_the_units_of_X(standardize):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(2000, 3)) * [1.0, 10.0, 100.0]
     ae = AutoencoderTransformer(
-        2,
-        noise="gaussian",
-        noise_level=0.5,
-        standardize=standardize,
-        batch_size=2000,
-        early_stopping=False,
-        max_iter=1,
-        callbacks=[FirstBatch()],
-        random_state=0,
-    ).fit(X)
-    x, target = dict(ae.net_.callbacks_)["FirstBatch"].batch
-    noise_in_units_of_X = (x - target).numpy() * ae.scale_
+        2, noise="gaussian", noise_level=0.5, standardize=standardize, random_state=0
+    )
+    x, target = first_batch(ae, X)
+    noise_in_units_of_X = (x - target) * ae.scale_
     assert_allclose(noise_in_units_of_X.std(axis=0), 0.5, rtol=0.05)

@@ -5,7 +5,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from _params import IMPUTER, FailWhenTrainingStarts, FirstBatch
+from _params import IMPUTER, FailWhenTrainingStarts, first_batch
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
 from sklearn.impute import MissingIndicator, SimpleImputer
@@ -368,16 +368,8 @@ def test_mask_noise_hides_a_rectangle_in_half_the_images():
     # about a fifth of the image (6 pixels); the other images lose
     # scattered pixels.
     X = np.random.default_rng(0).random((1000, 60))
-    imputer = AutoencoderImputer(
-        image_shape=(2, 6, 5),
-        local_layers=0,
-        batch_size=1000,
-        early_stopping=False,
-        max_iter=1,
-        callbacks=[FirstBatch()],
-        random_state=0,
-    ).fit(X)
-    x = dict(imputer.net_.callbacks_)["FirstBatch"].batch[0].numpy()
+    imputer = AutoencoderImputer(image_shape=(2, 6, 5), local_layers=0, random_state=0)
+    x, _ = first_batch(imputer, X)
     masks = np.isnan(x).reshape(1000, 2, 6, 5)
 
     def rectangle_area(mask):
@@ -400,14 +392,7 @@ def test_mask_noise_copies_the_missingness_patterns_of_the_training_rows():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(1000, 2)) @ rng.normal(size=(2, 6))
     X[rng.random(1000) < 0.3, 0] = np.nan
-    imputer = AutoencoderImputer(
-        batch_size=1000,
-        early_stopping=False,
-        max_iter=1,
-        callbacks=[FirstBatch()],
-        random_state=0,
-    ).fit(X)
-    x = dict(imputer.net_.callbacks_)["FirstBatch"].batch[0].numpy()
+    x, _ = first_batch(AutoencoderImputer(random_state=0), X)
     assert not np.isnan(x[:, 1:]).any()
     # Missing (0.3) or masked by a drawn pattern (0.3 of the rest).
     assert np.isnan(x[:, 0]).mean() == pytest.approx(0.51, abs=0.06)
