@@ -28,9 +28,8 @@ from ._utils import (
     draw_seed,
     evenly_spread,
     map_batches,
-    n_threads,
     seeded_torch,
-    torch_threads,
+    torch_compute,
 )
 
 # Rows on which reconstruction_r2_ and code_sparsity_ are measured, at most.
@@ -412,7 +411,7 @@ class BaseAutoencoder(BaseEstimator):
             **module_params,
         }
         self.net_ = build_net(module, module_params, train, valid, config)
-        with torch_threads(n_threads(self.n_jobs)), seeded_torch(seed):
+        with torch_compute(self.n_jobs), seeded_torch(seed):
             self._initialize_net()
             self._check_module(train)
         if hasattr(self.net_.module_, "start_from_pca"):
@@ -554,7 +553,7 @@ class BaseAutoencoder(BaseEstimator):
         )
 
     def _train(self, train, epochs):
-        with torch_threads(n_threads(self.n_jobs)):
+        with torch_compute(self.n_jobs):
             self.net_.partial_fit(train, epochs=epochs)
         self.net_.module_.eval()
         history = self.net_.history
@@ -644,7 +643,7 @@ class BaseAutoencoder(BaseEstimator):
         return self._validate_X(X, reset=False)
 
     def _map(self, X, fn, n_outputs, dtype=None):
-        with torch_threads(n_threads(self.n_jobs)):
+        with torch_compute(self.n_jobs):
             return map_batches(
                 X, fn, n_outputs, dtype or X.dtype, progress=self.verbose >= 2
             )

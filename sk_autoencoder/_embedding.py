@@ -18,9 +18,8 @@ from ._utils import (
     Interval,
     _fit_context,
     evenly_spread,
-    n_threads,
     seeded_torch,
-    torch_threads,
+    torch_compute,
 )
 
 # Edges per update (each with its two rows), and negative samples per edge.
@@ -297,7 +296,7 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
         self.n_neighbors_ = min(self.n_neighbors, n_samples)
         self.a_, self.b_ = curve_params(self.min_dist)
         scaled = scaler.transform_array(X).astype(np.float32)
-        with torch_threads(n_threads(self.n_jobs)):
+        with torch_compute(self.n_jobs):
             heads, tails, weights = fuzzy_graph(
                 scaled, self.n_neighbors_, n_jobs=self.n_jobs
             )
@@ -319,10 +318,10 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
             callbacks__print_log=None,
             device=self._device(),
         )
-        with torch_threads(n_threads(self.n_jobs)), seeded_torch(seed):
+        with torch_compute(self.n_jobs), seeded_torch(seed):
             self.net_.initialize()
         self.net_.module_.start_from_pca(principal_axes(scaled_cov, self.n_components))
-        with torch_threads(n_threads(self.n_jobs)):
+        with torch_compute(self.n_jobs):
             self._train_on_graph(scaled, heads, tails, weights, n_updates, seed)
         self.net_.module_.eval()
         # transform maps rows in float64, with this copy of the encoder:

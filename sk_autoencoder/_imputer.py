@@ -27,8 +27,7 @@ from ._utils import (
     evenly_spread,
     is_pandas_na,
     is_scalar_nan,
-    n_threads,
-    torch_threads,
+    torch_compute,
 )
 
 # Share of the entries that noise="mask" masks when the training data has
@@ -610,7 +609,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         )
         module, device = self.net_.module_, self.net_.device
         sse = sst = 0.0
-        with torch_threads(n_threads(self.n_jobs)), torch.no_grad():
+        with torch_compute(self.n_jobs), torch.no_grad():
             for x, target in batches:
                 target = target.to(device)
                 counted = ~torch.isnan(target)

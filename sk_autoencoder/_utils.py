@@ -33,12 +33,13 @@ __all__ = [
     "_fit_context",
     "draw_seed",
     "evenly_spread",
+    "flushes_denormals",
     "is_pandas_na",
     "is_scalar_nan",
     "map_batches",
     "n_threads",
     "seeded_torch",
-    "torch_threads",
+    "torch_compute",
 ]
 
 # Rows per inference batch: large enough that the per-batch overhead
@@ -51,14 +52,33 @@ _INIT_LOCK = threading.Lock()
 
 
 @contextmanager
-def torch_threads(n):
-    """Run torch ops with ``n`` intra-op threads, then restore."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n)
+def torch_compute(n_jobs):
+    """Run torch ops on ``n_threads(n_jobs)`` intra-op threads, with
+    denormal floats flushed to zero, then restore both.
+
+    Adam's moment estimates of parameters whose gradient stays zero (a
+    unit no row activates) shrink geometrically into the denormal range,
+    where every CPU operation on them is many times slower. Flushing
+    them to zero changes no result that matters and keeps each update's
+    cost constant. The flag belongs to the calling thread, which runs
+    the training loop.
+    """
+    previous_threads, previous_flush = torch.get_num_threads(), flushes_denormals()
+    torch.set_num_threads(n_threads(n_jobs))
+    torch.set_flush_denormal(True)
     try:
         yield
     finally:
-        torch.set_num_threads(previous)
+        torch.set_flush_denormal(previous_flush)
+        torch.set_num_threads(previous_threads)
+
+
+def flushes_denormals():
+    """Whether this thread flushes denormal floats to zero (torch has a
+    setter, no getter): the smallest float32 survives a product only if
+    not."""
+    smallest = torch.tensor(torch.finfo(torch.float32).smallest_normal / 2)
+    return bool((smallest * 1.0) == 0)
 
 
 @contextmanager

@@ -21,7 +21,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from skorch.callbacks import Callback
 
-from sk_autoencoder import AutoencoderOutlierDetector, AutoencoderTransformer
+from sk_autoencoder import (
+    AutoencoderEmbedding,
+    AutoencoderImputer,
+    AutoencoderOutlierDetector,
+    AutoencoderTransformer,
+)
+from sk_autoencoder._network import MLPAutoencoder
+from sk_autoencoder._utils import flushes_denormals
 
 NO_DASK = "the Dask tests need the dask extra: pip install -e '.[test,dask]'"
 
@@ -154,6 +161,38 @@ def test_each_dask_worker_fits_on_one_torch_thread_by_default(dask_client):
     # An explicit n_jobs is honoured inside a worker too (joblib would say
     # 1 there: it counts processes a worker may start, not threads).
     assert dask_client.submit(torch_threads_in_fit, 2).result() == 2
+
+
+@pytest.mark.parametrize("outside", [False, True])
+@pytest.mark.parametrize(
+    "Estimator",
+    [
+        AutoencoderTransformer,
+        AutoencoderOutlierDetector,
+        AutoencoderImputer,
+        AutoencoderEmbedding,
+    ],
+)
+def test_training_flushes_denormals_and_restores_the_flag(
+    monkeypatch, Estimator, outside
+):
+    seen, encode = [], MLPAutoencoder.encode
+
+    def recording_encode(module, x):
+        if module.training:
+            seen.append(flushes_denormals())
+        return encode(module, x)
+
+    monkeypatch.setattr(MLPAutoencoder, "encode", recording_encode)
+    X = np.random.default_rng(0).normal(size=(50, 4))
+    torch.set_flush_denormal(outside)
+    try:
+        Estimator(**QUICK).fit(X)
+        assert flushes_denormals() == outside
+    finally:
+        torch.set_flush_denormal(False)
+    assert seen
+    assert all(seen)
 
 
 # ------------------------------------------------------------- out of core
