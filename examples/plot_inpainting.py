@@ -110,9 +110,9 @@ plt.show()
 # The autoencoder's fills are closer to the truth than KNNImputer's.
 # KNNImputer averages whole digits that resemble the visible pixels; the
 # autoencoder's local path also reads the strokes right around each hole.
-# Over three seeds, ``benchmarks/defaults.py`` finds the same on 3 x 3 and
-# 2 x 4 blocks, lines of 8 pixels and scattered pixels, but not on 4 x 4
-# blocks, where KNNImputer stays ahead (``doc/quality.md``).
+# Over three seeds, ``benchmarks/defaults.py`` finds the same on 3 x 3,
+# 2 x 4 and 4 x 4 blocks, lines of 8 pixels and scattered pixels
+# (``doc/quality.md``).
 #
 # That is the cost: KNNImputer needs no training, while the autoencoder
 # trains for a minute or two. Training on holes shaped like the ones to

@@ -144,11 +144,23 @@ class BaseAutoencoder(BaseEstimator):
     # ---------------------------------------------------------------- hooks
     # What an estimator may override; the defaults are the plain autoencoder.
 
-    # The most updates and epochs of a fit with max_iter="auto", and the
-    # widest code that n_components="auto" gives (None: no cap).
+    # The range of batch_size="auto", the most updates and epochs of a fit
+    # with max_iter="auto" (see _budget), and the widest code that
+    # n_components="auto" gives (None: no cap).
+    _auto_batch_range = AUTO_BATCH_RANGE
     _auto_max_updates = AUTO_MAX_UPDATES
     _auto_max_epochs = AUTO_MAX_EPOCHS
     _auto_max_components = None
+
+    def _auto_updates(self, batch_size):
+        """The most updates of a fit with max_iter="auto", for batches of
+        ``batch_size`` rows."""
+        return self._auto_max_updates
+
+    def _standardize(self):
+        """Whether the scaling divides each feature by its own standard
+        deviation (``standardize``)."""
+        return self.standardize
 
     # The channels of the convolutions that hidden_layer_sizes="auto" gives
     # with image_shape.
@@ -316,20 +328,24 @@ class BaseAutoencoder(BaseEstimator):
         training rows, each as its parameter says or, for "auto", derived.
 
         "auto" counts in updates: batches of ``n_train / 32`` rows within
-        [32, 200], so small data gets about 32 updates per epoch; at most
-        ``_auto_max_updates`` updates and ``_auto_max_epochs`` epochs
-        (20,000 and 1,000 unless the estimator says otherwise); a stop
-        after 1,000 updates without improvement (2 to 50 epochs).
+        ``_auto_batch_range`` ([32, 200] unless the estimator says
+        otherwise), so small data gets about 32 updates per epoch; at most
+        ``_auto_updates(batch_size)`` updates and ``_auto_max_epochs``
+        epochs (20,000 and 1,000 unless the estimator says otherwise); a
+        stop after 1,000 updates without improvement (2 to 50 epochs).
         """
         n_train = max(n_train, 1)
         batch_size = self.batch_size
         if batch_size == "auto":
-            batch_size = int(np.clip(n_train // AUTO_MIN_BATCHES, *AUTO_BATCH_RANGE))
+            batch_size = int(
+                np.clip(n_train // AUTO_MIN_BATCHES, *self._auto_batch_range)
+            )
         batches = math.ceil(n_train / min(batch_size, n_train))
         max_epochs = self.max_iter
         if max_epochs == "auto":
             max_epochs = min(
-                math.ceil(self._auto_max_updates / batches), self._auto_max_epochs
+                math.ceil(self._auto_updates(batch_size) / batches),
+                self._auto_max_epochs,
             )
         patience = self.n_iter_no_change
         if patience == "auto":
@@ -388,7 +404,7 @@ class BaseAutoencoder(BaseEstimator):
         missing = self.__sklearn_tags__().input_tags.allow_nan and bool(
             np.isnan(X).any()
         )
-        scaler, scaled_cov = fit_scaler(X, self.standardize, missing)
+        scaler, scaled_cov = fit_scaler(X, self._standardize(), missing)
         self.mean_, self.scale_ = scaler.mean, scaler.scale
         self.n_components_ = n_components
 

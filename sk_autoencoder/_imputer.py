@@ -52,6 +52,15 @@ WEIGHT_AVERAGE_DECAY = 0.9
 MAX_AUTO_LOCAL_LAYERS = 8
 AUTO_IMAGE_CHANNELS = 32
 
+# With image_shape and the "auto" budget: batches of at least this many
+# images (a convolution's cost per image falls with the batch on the CPU),
+# and at most this many entries passed through the network in all
+# (updates x batch x entries of an image), so that larger images train on
+# fewer updates and a fit's cost stays bounded. Chosen on the 3 x 3 blocks
+# of benchmarks/defaults.py.
+AUTO_IMAGE_MIN_BATCH = 64
+AUTO_IMAGE_ENTRY_BUDGET = 12_000_000
+
 
 class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     """Imputation of missing values by an autoencoder's reconstruction.
@@ -119,7 +128,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         Rows per training batch, capped at the number of training rows
         (those not held out for validation). ``"auto"`` takes a 32nd of the
         training rows, within [32, 200]: small data then still gets about
-        32 updates per epoch, large data batches of 200.
+        32 updates per epoch, large data batches of 200. With
+        ``image_shape``, batches hold at least 64 images: a convolution
+        costs less per image in larger batches.
 
     learning_rate_init : float, default=1e-3
         Adam's learning rate, constant throughout training.
@@ -129,7 +140,10 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         ``fit``. ``"auto"`` budgets updates rather than epochs: as many
         epochs as make 20,000 updates, at most 1,000, so that 300 rows and
         300,000 rows both train sensibly (early stopping usually ends
-        training well before).
+        training well before). With ``image_shape`` it budgets the pixels
+        passed through the network instead: at most 12 million (updates x
+        batch x entries of an image), so that larger images train on fewer
+        updates and the fit's cost stays bounded.
 
     early_stopping : bool, default=True
         If True, hold out ``validation_fraction`` of the rows, stop when
@@ -161,15 +175,18 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         ``early_stopping``, otherwise the training loss) that counts as an
         improvement.
 
-    standardize : bool, default=True
+    standardize : bool or "auto", default="auto"
         If True, each feature is divided by its own standard deviation after
         centring, as by a ``StandardScaler``, so that every feature counts
         equally. If False, features are centred and divided by one common
         scale (the root mean variance), so that the reconstruction error
         weighs features as PCA does, in the original units. Means and
         variances are those of the observed entries; a constant feature
-        gets scale 1. The default differs from the transformer's so that
-        features in small units are filled as carefully as the others.
+        gets scale 1. ``"auto"`` is False with ``image_shape``, whose pixels
+        share one unit (standardized, a pixel that is nearly always blank
+        would weigh as much as the whole rest of the image), and True
+        otherwise, unlike the transformer, so that features in small units
+        are filled as carefully as the others.
 
     noise : "mask" or callable, default="mask"
         Which observed entries training masks, anew for every batch, for
@@ -376,6 +393,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         ],
         "missing_values": [MissingValues(numeric_only=True)],
         "add_indicator": ["boolean"],
+        "standardize": ["boolean", StrOptions({"auto"})],
         "min_value": [None, Interval(Real, None, None, closed="both"), "array-like"],
         "max_value": [None, Interval(Real, None, None, closed="both"), "array-like"],
         "local_layers": [
@@ -403,7 +421,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         validation_fraction=0.1,
         n_iter_no_change="auto",
         tol=1e-4,
-        standardize=True,
+        standardize="auto",
         noise="mask",
         image_shape=None,
         local_layers="auto",
@@ -520,6 +538,24 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
     # The PCA start is no imputer to fall back on (see early_stopping).
     _keep_start = False
+
+    def _standardize(self):
+        if self.standardize == "auto":
+            return self.image_shape is None
+        return self.standardize
+
+    @property
+    def _auto_batch_range(self):
+        low, high = super()._auto_batch_range
+        if self.image_shape is None:
+            return low, high
+        return max(low, AUTO_IMAGE_MIN_BATCH), high
+
+    def _auto_updates(self, batch_size):
+        if self.image_shape is None:
+            return super()._auto_updates(batch_size)
+        updates = AUTO_IMAGE_ENTRY_BUDGET // (batch_size * self.n_features_in_)
+        return int(np.clip(updates, 1, super()._auto_updates(batch_size)))
 
     def _validate_X(self, X, reset):
         # As scikit-learn's imputers: NaN is allowed only when it marks the

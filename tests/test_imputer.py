@@ -363,6 +363,43 @@ def test_rows_that_are_not_images_get_no_local_path(low_rank):
     assert isinstance(imputer.net_.module_, MLPAutoencoder)
 
 
+def test_image_pixels_share_one_scale_by_default():
+    # Pixels share one unit: a nearly blank pixel is not blown up to the
+    # spread of the others, as a table's features are.
+    X = np.random.default_rng(0).random((40, 16)) * np.geomspace(1e-3, 1, 16)
+    quick = {"max_iter": 1, "random_state": 0}
+    images = AutoencoderImputer(image_shape=(4, 4), **quick).fit(X)
+    assert np.unique(images.scale_).size == 1
+    table = AutoencoderImputer(**quick).fit(X)
+    assert np.unique(table.scale_).size == 16
+    asked = AutoencoderImputer(image_shape=(4, 4), standardize=True, **quick)
+    assert np.unique(asked.fit(X).scale_).size == 16
+
+
+class RaiseWithBudget(Callback):
+    """Ends fit before training, naming the batch size and most epochs."""
+
+    def on_train_begin(self, net, **kwargs):
+        raise RuntimeError(f"budget {net.batch_size} {net.max_epochs}")
+
+
+@pytest.mark.parametrize("image_shape", [(1, 8, 8), (3, 16, 16)])
+def test_images_train_on_a_budget_of_entries_passed_through(image_shape):
+    # 630 training rows: batches of 64 images, and as many epochs as pass
+    # 12 million entries through the network (the last one may overshoot).
+    entries = int(np.prod(image_shape))
+    X = np.random.default_rng(0).random((700, entries))
+    imputer = AutoencoderImputer(
+        image_shape=image_shape, callbacks=[RaiseWithBudget()], random_state=0
+    )
+    with pytest.raises(RuntimeError, match="budget") as raised:
+        imputer.fit(X)
+    batch_size, epochs = (int(word) for word in str(raised.value).split()[1:])
+    assert batch_size == 64
+    per_epoch = -(-630 // batch_size) * batch_size * entries
+    assert 0 <= epochs * per_epoch - 12_000_000 < per_epoch
+
+
 def test_mask_noise_hides_a_rectangle_in_half_the_images():
     # (2, 6, 5) images: a rectangle is the same in both channels and covers
     # about a fifth of the image (6 pixels); the other images lose
