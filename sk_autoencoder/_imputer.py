@@ -184,9 +184,10 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         variances are those of the observed entries; a constant feature
         gets scale 1. ``"auto"`` is False with ``image_shape``, whose pixels
         share one unit (standardized, a pixel that is nearly always blank
-        would weigh as much as the whole rest of the image), and True
-        otherwise, unlike the transformer, so that features in small units
-        are filled as carefully as the others.
+        blows its rare strokes up into errors far larger than any other
+        pixel's, and they rule the loss), and True otherwise, unlike the
+        transformer, so that features in small units are filled as
+        carefully as the others.
 
     noise : "mask" or callable, default="mask"
         Which observed entries training masks, anew for every batch, for
