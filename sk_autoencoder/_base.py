@@ -162,6 +162,11 @@ class BaseAutoencoder(BaseEstimator):
         deviation (``standardize``)."""
         return self.standardize
 
+    # The hidden layers that hidden_layer_sizes="auto" gives for tables: how
+    # many, and the range of their width.
+    _auto_hidden_depth = 1
+    _auto_width_range = AUTO_WIDTH_RANGE
+
     # The channels of the convolutions that hidden_layer_sizes="auto" gives
     # with image_shape.
     _auto_image_channels = AUTO_WIDTH_RANGE[0]
@@ -589,23 +594,31 @@ class BaseAutoencoder(BaseEstimator):
                 "width), not a bool."
             )
         if self.n_components == "auto":
-            # Narrow enough that the network must learn the structure, wide
-            # enough to rebuild the rows it is meant to rebuild.
-            width = max(1, n_features // 2)
-            if self._auto_max_components is not None:
-                width = min(width, self._auto_max_components)
-            return width
+            return self._auto_n_components(n_features)
         return self.n_components
 
+    def _auto_n_components(self, n_features):
+        """The code's width that n_components="auto" gives: half the
+        features, at most ``_auto_max_components``."""
+        # Narrow enough that the network must learn the structure, wide
+        # enough to rebuild the rows it is meant to rebuild.
+        width = max(1, n_features // 2)
+        if self._auto_max_components is not None:
+            width = min(width, self._auto_max_components)
+        return width
+
     def _check_hidden_layer_sizes(self, n_features):
-        """``hidden_layer_sizes`` as a tuple; "auto" gives one layer of four
-        units per feature, within [64, 1024], or one convolution of
+        """``hidden_layer_sizes`` as a tuple; "auto" gives
+        ``_auto_hidden_depth`` layers of four units per feature, within
+        ``_auto_width_range``, or one convolution of
         ``_auto_image_channels`` channels for images."""
         if isinstance(self.hidden_layer_sizes, str):
             if self.image_shape is not None:
                 return (self._auto_image_channels,)
             width = AUTO_WIDTH_PER_FEATURE * n_features
-            return (int(np.clip(width, *AUTO_WIDTH_RANGE)),)
+            return (int(np.clip(width, *self._auto_width_range)),) * (
+                self._auto_hidden_depth
+            )
         sizes = np.asarray(self.hidden_layer_sizes).ravel()
         if sizes.size and not (
             np.issubdtype(sizes.dtype, np.integer) and np.all(sizes > 0)

@@ -43,6 +43,14 @@ MAX_PATTERNS = 2_000
 # the development tables of benchmarks/defaults.py.
 WEIGHT_AVERAGE_DECAY = 0.9
 
+# Tables with hidden_layer_sizes="auto": this many hidden layers, each of
+# four units per feature within this range. Filling in is a harder map than
+# rebuilding a row (each feature from whichever others are observed), and
+# two wider layers fit it better, around a code as wide as the input (see
+# n_components); chosen on the development tables of benchmarks/defaults.py.
+AUTO_TABLE_DEPTH = 2
+AUTO_TABLE_WIDTH_RANGE = (256, 1024)
+
 # With image_shape and local_layers="auto": the local path reaches this
 # many pixels at most (the whole image when no side is longer), and the
 # built-in network has this many channels when hidden_layer_sizes="auto".
@@ -81,9 +89,11 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     Parameters
     ----------
     n_components : int or "auto", default="auto"
-        Width of the code. ``"auto"`` uses half the number of features (at
-        least 1), narrow enough that the network must learn how the
-        features depend on each other. At most the number of features.
+        Width of the code, at most the number of features. ``"auto"`` uses
+        as many as there are features for tables: the masking, not a narrow
+        code, keeps the network from copying its input, since it learns to
+        fill entries it does not see. With ``image_shape``, half the number
+        of pixels (at least 1).
 
     missing_values : int, float, np.nan or pd.NA, default=np.nan
         The placeholder for missing values; every occurrence is imputed.
@@ -111,11 +121,12 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         Widths of the encoder's hidden layers; the decoder mirrors them.
         ``()`` gives a linear autoencoder. With ``image_shape``, the
         channels of the convolutions instead (at least one). ``"auto"``
-        gives one layer of four units per feature, within [64, 1024]: room
-        for the nonlinear part in proportion to what there is to rebuild
-        (32 channels with ``image_shape``: the local path, see
-        ``local_layers``, convolves at full resolution, and fewer channels
-        keep its fit short).
+        gives two layers of four units per feature, within [256, 1024]:
+        deeper and wider than the transformer's, since filling in each
+        feature from whichever others are observed is a harder map than
+        rebuilding a row (32 channels with ``image_shape``: the local path,
+        see ``local_layers``, convolves at full resolution, and fewer
+        channels keep its fit short).
 
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
         Nonlinearity of the hidden layers of the built-in networks.
@@ -535,6 +546,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     # The hooks of the base: what makes the autoencoder an imputer.
 
     _weight_average_decay = WEIGHT_AVERAGE_DECAY
+    _auto_hidden_depth = AUTO_TABLE_DEPTH
+    _auto_width_range = AUTO_TABLE_WIDTH_RANGE
     _auto_image_channels = AUTO_IMAGE_CHANNELS
 
     # The PCA start is no imputer to fall back on (see early_stopping).
@@ -551,6 +564,11 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         if self.image_shape is None:
             return low, high
         return max(low, AUTO_IMAGE_MIN_BATCH), high
+
+    def _auto_n_components(self, n_features):
+        if self.image_shape is None:
+            return n_features
+        return super()._auto_n_components(n_features)
 
     def _auto_updates(self, batch_size):
         if self.image_shape is None:

@@ -363,6 +363,29 @@ def test_rows_that_are_not_images_get_no_local_path(low_rank):
     assert isinstance(imputer.net_.module_, MLPAutoencoder)
 
 
+@pytest.mark.parametrize(("n_features", "width"), [(5, 256), (100, 400), (300, 1024)])
+def test_tables_get_two_wide_layers_around_a_code_as_wide_as_the_input(
+    n_features, width
+):
+    # Four units per feature, within [256, 1024], in two layers each side.
+    X = np.random.default_rng(0).normal(size=(40, n_features))
+    X[::3, 0] = np.nan
+    module = AutoencoderImputer(max_iter=1, random_state=0).fit(X).net_.module_
+    code = module.encode(torch.zeros(2, n_features))
+    assert code.shape == (2, n_features)
+    for half in module.encoder, module.decoder:
+        layers = [m for m in half.modules() if isinstance(m, torch.nn.Linear)]
+        assert layers[0].out_features == half.n_out + width
+        assert [(m.in_features, m.out_features) for m in layers[1:]] == [(width, width)]
+
+
+def test_images_keep_a_code_of_half_the_pixels():
+    X = np.random.default_rng(0).random((20, 16))
+    imputer = AutoencoderImputer(image_shape=(4, 4), max_iter=1, random_state=0)
+    code = imputer.fit(X).net_.module_.encode(torch.zeros(2, 16))
+    assert code.shape == (2, 8)
+
+
 def test_image_pixels_share_one_scale_by_default():
     # Pixels share one unit: a nearly blank pixel is not blown up to the
     # spread of the others, as a table's features are.
