@@ -159,7 +159,10 @@ class BaseAutoencoder(BaseEstimator):
 
     def _standardize(self):
         """Whether the scaling divides each feature by its own standard
-        deviation (``standardize``)."""
+        deviation (``standardize``; ``"auto"``: unless ``image_shape`` is
+        given, whose pixels share one unit)."""
+        if self.standardize == "auto":
+            return self.image_shape is None
         return self.standardize
 
     # The hidden layers that hidden_layer_sizes="auto" gives for tables: how

@@ -553,11 +553,6 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     # The PCA start is no imputer to fall back on (see early_stopping).
     _keep_start = False
 
-    def _standardize(self):
-        if self.standardize == "auto":
-            return self.image_shape is None
-        return self.standardize
-
     @property
     def _auto_batch_range(self):
         low, high = super()._auto_batch_range

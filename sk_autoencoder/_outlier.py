@@ -37,8 +37,9 @@ CODE_QUANTILE = 0.1
 SUPPORT_FRACTION = 0.75
 
 # Standard deviation of the training noise, in the scaled units the
-# network sees: with standardize=True, one standard deviation of each
-# feature, noise on the scale of the data itself.
+# network sees: one standard deviation of each standardized feature (or
+# the root mean variance, with one common scale), noise on the scale of
+# the data itself.
 NOISE_LEVEL = 1.0
 
 # Rows scaled (a float64 copy) and searched at a time when scoring.
@@ -183,14 +184,17 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         ``early_stopping``, otherwise the training loss) that counts as an
         improvement.
 
-    standardize : bool, default=True
+    standardize : bool or "auto", default="auto"
         If True, each feature is divided by its own standard deviation after
         centring, as by a ``StandardScaler``, so that every feature counts
         equally. If False, features are centred and divided by one common
         scale (the root mean variance), so that the reconstruction error
         weighs features as PCA does, in the original units. A constant
-        feature gets scale 1. The default differs from the transformer's so
-        that features in large units do not drown the others in the scores.
+        feature gets scale 1. ``"auto"`` is True for tables, unlike the
+        transformer, so that features in large units do not drown the
+        others in the scores; and False with ``image_shape``, whose pixels
+        share one unit, as in the imputer (standardized, a pixel that is
+        nearly always blank blows its rare strokes up into large errors).
 
     image_shape : tuple of int or None, default=None
         ``(height, width)`` or ``(channels, height, width)`` when each row
@@ -367,6 +371,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         ],
         "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
         "n_neighbors": [Interval(Integral, 1, None, closed="left"), None],
+        "standardize": ["boolean", StrOptions({"auto"})],
     }
 
     def __init__(
@@ -385,7 +390,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
-        standardize=True,
+        standardize="auto",
         image_shape=None,
         module=None,
         module_params=None,
