@@ -386,19 +386,6 @@ def test_images_keep_a_code_of_half_the_pixels():
     assert code.shape == (2, 8)
 
 
-def test_image_pixels_share_one_scale_by_default():
-    # Pixels share one unit: a nearly blank pixel is not blown up to the
-    # spread of the others, as a table's features are.
-    X = np.random.default_rng(0).random((40, 16)) * np.geomspace(1e-3, 1, 16)
-    quick = {"max_iter": 1, "random_state": 0}
-    images = AutoencoderImputer(image_shape=(4, 4), **quick).fit(X)
-    assert np.unique(images.scale_).size == 1
-    table = AutoencoderImputer(**quick).fit(X)
-    assert np.unique(table.scale_).size == 16
-    asked = AutoencoderImputer(image_shape=(4, 4), standardize=True, **quick)
-    assert np.unique(asked.fit(X).scale_).size == 16
-
-
 class RaiseWithBudget(Callback):
     """Ends fit before training, naming the batch size and most epochs."""
 

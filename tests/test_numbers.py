@@ -73,6 +73,18 @@ def test_features_in_tiny_or_huge_units_keep_their_scale(low_rank, unit):
     assert error < 1.1 * held_out_error(plain, test)
 
 
+@pytest.mark.parametrize("estimator", [AutoencoderImputer, AutoencoderOutlierDetector])
+def test_image_pixels_share_one_scale_by_default(estimator):
+    # Pixels share one unit: a nearly blank pixel is not blown up to the
+    # spread of the others, as a table's features are.
+    X = np.random.default_rng(0).random((40, 16)) * np.geomspace(1e-3, 1, 16)
+    quick = {"max_iter": 1, "random_state": 0}
+    assert np.unique(estimator(image_shape=(4, 4), **quick).fit(X).scale_).size == 1
+    assert np.unique(estimator(**quick).fit(X).scale_).size == 16
+    asked = estimator(image_shape=(4, 4), standardize=True, **quick)
+    assert np.unique(asked.fit(X).scale_).size == 16
+
+
 def test_imputed_tiny_unit_feature_stays_in_its_range(low_rank):
     X = low_rank[0].copy()
     X[:, 0] *= 1e-20

@@ -278,15 +278,3 @@ def test_scores_do_not_depend_on_the_search_batches(detector, planted, monkeypat
     whole = detector.score_samples(X)
     monkeypatch.setattr(_outlier, "SEARCH_BATCH_ROWS", 7)
     assert_array_equal(detector.score_samples(X), whole)
-
-
-def test_image_pixels_share_one_scale_by_default():
-    # As in the imputer: pixels share one unit, a table's features do not.
-    X = np.random.default_rng(0).random((40, 16)) * np.geomspace(1e-3, 1, 16)
-    quick = {"max_iter": 1, "n_neighbors": None, "random_state": 0}
-    images = AutoencoderOutlierDetector(image_shape=(4, 4), **quick).fit(X)
-    assert np.unique(images.scale_).size == 1
-    table = AutoencoderOutlierDetector(**quick).fit(X)
-    assert np.unique(table.scale_).size == 16
-    asked = AutoencoderOutlierDetector(image_shape=(4, 4), standardize=True, **quick)
-    assert np.unique(asked.fit(X).scale_).size == 16
