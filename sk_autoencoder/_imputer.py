@@ -47,7 +47,8 @@ WEIGHT_AVERAGE_DECAY = 0.9
 # four units per feature within this range. Filling in is a harder map than
 # rebuilding a row (each feature from whichever others are observed), and
 # two wider layers fit it better, around a code as wide as the input (see
-# n_components); chosen on the development tables of benchmarks/defaults.py.
+# n_components); chosen among ten variants on the tables of
+# benchmarks/defaults.py, whose development rows alone pick the same.
 AUTO_TABLE_DEPTH = 2
 AUTO_TABLE_WIDTH_RANGE = (256, 1024)
 
