@@ -22,6 +22,10 @@ MAX_REFERENCE_ROWS = 1024
 # for up to 15 features.
 NEIGHBOR_ALGORITHM = "brute"
 
+# Neighbour distances whose spread is within this many rounding errors of
+# the matrix products they come from say nothing (see _fit_after_training).
+ROUNDING_ERRORS = 8
+
 # contamination="auto" flags rows beyond Q3 + AUTO_FENCE * (Q3 - Q1) of the
 # training rows' outlyingness: chosen by the F1 of predict on a development
 # half of the benchmark datasets, and by the share of clean rows it flags
@@ -508,7 +512,12 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
             ).fit(self._kept_rows_)
             distances = self._neighbor_distances(X)
             distance_center, distance_spread = _center_and_spread(distances[kept])
-            if distance_spread > 0:
+            # Distances by matrix products are off by rounding errors of
+            # about sqrt(eps) times the rows' norms: a spread within a few
+            # of those is rounding, not data.
+            norms = np.sqrt(np.einsum("ij,ij->i", self._kept_rows_, self._kept_rows_))
+            rounding = ROUNDING_ERRORS * np.sqrt(np.finfo(np.float64).eps) * norms.max()
+            if distance_spread > rounding:
                 error_center, error_spread = _center_and_spread(errors)
                 slope = error_spread / distance_spread
                 intercept = error_center - slope * distance_center
