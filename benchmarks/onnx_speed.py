@@ -57,7 +57,7 @@ def cases(X_train, y_train, X_train_missing):
     """(name, fitted model, our output, which ONNX output, rows' kind)."""
     transformer = AutoencoderTransformer(N_COMPONENTS, **NETWORK).fit(X_train)
     detector = AutoencoderOutlierDetector(**NETWORK).fit(X_train)
-    imputer = AutoencoderImputer(**NETWORK).fit(X_train_missing)
+    imputer = AutoencoderImputer(N_COMPONENTS, **NETWORK).fit(X_train_missing)
     classifier = make_pipeline(
         StandardScaler(),
         AutoencoderTransformer(N_COMPONENTS, **NETWORK),
