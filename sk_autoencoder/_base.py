@@ -52,6 +52,13 @@ AUTO_PATIENCE_RANGE = (2, 50)
 AUTO_WIDTH_PER_FEATURE = 4
 AUTO_WIDTH_RANGE = (64, 1024)
 
+# The decay per epoch of the moving average of the weights that the
+# transformer and the imputer keep (see WeightAverage): chosen among 0.8,
+# 0.9 and 0.95 on the imputer's development tables of
+# benchmarks/defaults.py, and kept for the transformer, which it serves on
+# its development denoising tasks too.
+WEIGHT_AVERAGE_DECAY = 0.9
+
 # The largest magnitude the network's float32 arithmetic holds.
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 

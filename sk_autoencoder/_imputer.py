@@ -8,7 +8,7 @@ from sklearn.base import TransformerMixin
 from sklearn.impute import MissingIndicator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import BaseAutoencoder, check_finite_float32
+from ._base import WEIGHT_AVERAGE_DECAY, BaseAutoencoder, check_finite_float32
 from ._data import (
     BatchIterator,
     Corruption,
@@ -37,11 +37,6 @@ MASKED_FRACTION = 0.2
 # Missingness patterns kept from the training rows, at most: enough to draw
 # from, few enough to keep with the fitted network.
 MAX_PATTERNS = 2_000
-
-# The decay per epoch of the moving average of the weights that replaces
-# the trained ones (see early_stopping): chosen among 0.8, 0.9 and 0.95 on
-# the development tables of benchmarks/defaults.py.
-WEIGHT_AVERAGE_DECAY = 0.9
 
 # Tables with hidden_layer_sizes="auto": this many hidden layers, each of
 # four units per feature within this range. Filling in is a harder map than

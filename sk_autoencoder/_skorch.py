@@ -120,7 +120,10 @@ class WeightAverage(Callback):
     such as counters, take the latest value). When training ends, the
     average replaces the weights, those that early stopping restored
     included. Averaging the weights along the path of training smooths out
-    the noise of single steps [1]_.
+    the noise of single steps [1]_. Given ``valid_batches``, the average is
+    kept only if its validation loss is no higher than that of the weights
+    in place when training ends (those early stopping restored): the
+    average never undoes early stopping's choice.
 
     References
     ----------
@@ -129,8 +132,9 @@ class WeightAverage(Callback):
        Optimization, 30(4), 838-855.
     """
 
-    def __init__(self, decay):
+    def __init__(self, decay, valid_batches=None):
         self.decay = decay
+        self.valid_batches = valid_batches
 
     def on_train_begin(self, net, **kwargs):
         self.average_ = None
@@ -149,9 +153,17 @@ class WeightAverage(Callback):
                     average.copy_(weights[name])
 
     def on_train_end(self, net, **kwargs):
-        if self.average_ is not None:
-            net.module_.load_state_dict(self.average_)
-            self.average_ = None
+        average, self.average_ = self.average_, None
+        if average is None:
+            return
+        if self.valid_batches is None:
+            net.module_.load_state_dict(average)
+            return
+        trained = deepcopy(net.module_.state_dict())
+        trained_loss = validation_loss(net, self.valid_batches)
+        net.module_.load_state_dict(average)
+        if validation_loss(net, self.valid_batches) > trained_loss:
+            net.module_.load_state_dict(trained)
 
 
 # The events skorch sends once per batch.
@@ -272,13 +284,14 @@ def build_net(module, module_params, train, valid, config):
         "seed": config.seed,
         "corruption": config.corruption,
     }
+    valid_batches = (
+        None if valid is None else BatchIterator(valid, fixed_noise=True, **batches)
+    )
     if valid is None:
         stopping = EarlyStopping(monitor="train_loss", **stopping_params)
     elif config.keep_start:
         stopping = EarlyStoppingFromStart(
-            BatchIterator(valid, fixed_noise=True, **batches),
-            load_best=True,
-            **stopping_params,
+            valid_batches, load_best=True, **stopping_params
         )
     else:
         stopping = EarlyStopping(load_best=True, **stopping_params)
@@ -287,8 +300,11 @@ def build_net(module, module_params, train, valid, config):
         ("early_stopping", stopping),
     ]
     if valid is not None and config.weight_average_decay is not None:
-        # After early stopping, whose restored weights it replaces.
-        average = WeightAverage(config.weight_average_decay)
+        # After early stopping, whose restored weights it replaces; with
+        # keep_start, only if that keeps training from ending worse on the
+        # validation rows than the weights early stopping chose.
+        judge = valid_batches if config.keep_start else None
+        average = WeightAverage(config.weight_average_decay, judge)
         callbacks.append(("weight_average", average))
     callbacks += config.callbacks
     if config.verbose >= 2:

@@ -5,7 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 
-from ._base import BaseAutoencoder, EncoderMixin
+from ._base import WEIGHT_AVERAGE_DECAY, BaseAutoencoder, EncoderMixin
 from ._data import Corruption
 from ._skorch import was_interrupted
 from ._utils import Interval, RealNotInt, StrOptions, _fit_context
@@ -75,9 +75,11 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         their loss has not improved by ``tol`` for ``n_iter_no_change``
         epochs, and keep the weights that did best on them, the starting
         weights (the PCA start) included, so the model never ends worse on
-        those rows than it began. If False, train on every row, stop when
-        the training loss stalls in the same way, and keep the last
-        weights.
+        those rows than it began; or the moving average of the weights over
+        the epochs (each epoch moves it a tenth of the way to the weights)
+        [3]_, which usually rebuilds new rows better, whenever it does no
+        worse on those rows. If False, train on every row, stop when the
+        training loss stalls in the same way, and keep the last weights.
 
     validation_fraction : float, default=0.1
         Fraction of the rows held out when ``early_stopping`` is True: at
@@ -281,6 +283,9 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
        Extracting and composing robust features with denoising
        autoencoders. In Proceedings of the 25th International Conference on
        Machine Learning (ICML).
+    .. [3] Polyak, B. T. & Juditsky, A. B. (1992). Acceleration of
+       stochastic approximation by averaging. SIAM Journal on Control and
+       Optimization, 30(4), 838-855.
 
     Examples
     --------
@@ -425,6 +430,10 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
             Negative mean squared reconstruction error.
         """
         return float(np.mean(self.score_samples(X)))
+
+    # The hooks of the base: what makes the autoencoder a transformer.
+
+    _weight_average_decay = WEIGHT_AVERAGE_DECAY
 
     def _check_params(self, X):
         if self.noise == "mask" and self.noise_level >= 1:

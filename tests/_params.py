@@ -68,3 +68,15 @@ def first_batch(estimator, X):
     ).fit(X)
     batch = dict(estimator.net_.callbacks_)["FirstBatch"].batch
     return [part.numpy() for part in batch]
+
+
+class EpochWeights(Callback):
+    """Records the module's weights at the end of every epoch."""
+
+    def initialize(self):
+        self.weights_ = []
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        state = net.module_.state_dict()
+        self.weights_.append({k: v.clone() for k, v in state.items()})

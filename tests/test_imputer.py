@@ -5,7 +5,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from _params import IMPUTER, FailWhenTrainingStarts, first_batch
+from _params import IMPUTER, EpochWeights, FailWhenTrainingStarts, first_batch
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
 from sklearn.impute import MissingIndicator, SimpleImputer
@@ -14,7 +14,7 @@ from sklearn.pipeline import make_pipeline
 from skorch.callbacks import Callback
 
 from sk_autoencoder import AutoencoderImputer, AutoencoderTransformer
-from sk_autoencoder._imputer import WEIGHT_AVERAGE_DECAY
+from sk_autoencoder._base import WEIGHT_AVERAGE_DECAY
 from sk_autoencoder._network import ConvAutoencoder, MLPAutoencoder
 from sk_autoencoder._skorch import ReconstructionLoss
 
@@ -31,18 +31,6 @@ def low_rank():
 @pytest.fixture(scope="module")
 def imputer(low_rank):
     return AutoencoderImputer(**IMPUTER).fit(low_rank[1])
-
-
-class EpochWeights(Callback):
-    """Records the module's weights at the end of every epoch."""
-
-    def initialize(self):
-        self.weights_ = []
-        return self
-
-    def on_epoch_end(self, net, **kwargs):
-        state = net.module_.state_dict()
-        self.weights_.append({k: v.clone() for k, v in state.items()})
 
 
 def test_fitted_weights_are_the_moving_average_of_the_epochs(low_rank):

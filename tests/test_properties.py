@@ -64,11 +64,14 @@ def test_detector_outputs_are_consistent(detector, X):
 @given(X=rows(), seed=st.integers(0, 2**16))
 def test_row_order_does_not_change_row_results(transformer, X, seed):
     order = np.random.default_rng(seed).permutation(len(X))
+    # Rows in another order may be summed in another order: float32's
+    # rounding at the scale of the inputs, no more.
+    atol = 8 * np.finfo(np.float32).eps * max(1.0, np.abs(X).max())
     assert_allclose(
         transformer.transform(X[order]),
         transformer.transform(X)[order],
         rtol=1e-5,
-        atol=1e-5,
+        atol=atol,
     )
     assert_allclose(
         transformer.score_samples(X[order]),

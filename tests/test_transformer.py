@@ -7,9 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 import torch
-from _params import SHORT
+from _params import SHORT, EpochWeights
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
+from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
@@ -20,6 +21,8 @@ from skorch.callbacks import Callback
 from skorch.exceptions import DeviceWarning
 
 from sk_autoencoder import AutoencoderTransformer
+from sk_autoencoder._base import WEIGHT_AVERAGE_DECAY
+from sk_autoencoder._skorch import validation_loss
 
 
 def test_pipeline_swap_for_pca(digits):
@@ -314,20 +317,54 @@ def test_pickle_carries_no_training_data_and_training_continues():
     assert restored.n_iter_ == ae.n_iter_ + 1
 
 
-class AveragingTransformer(AutoencoderTransformer):
-    """A transformer that keeps the moving average of its weights, as the
-    imputer does."""
-
-    _weight_average_decay = 0.9
-
-
 def test_pickled_model_with_weight_average_continues_training():
     X = np.random.default_rng(0).normal(size=(600, 8))
-    ae = AveragingTransformer(4, **SHORT).fit(X)
+    ae = AutoencoderTransformer(4, **SHORT).fit(X)
     assert "weight_average" in dict(ae.net_.callbacks_)
     restored = pickle.loads(pickle.dumps(ae))
     restored.partial_fit(X[:100])
     assert restored.n_iter_ == ae.n_iter_ + 1
+
+
+def noisy_digits():
+    """Denoising digits: the weight average does better on held-out rows."""
+    X = load_digits().data[:600] / 16
+    params = {"noise": "gaussian", "noise_level": 0.5, "max_iter": 100}
+    return X, params
+
+
+def low_rank_rows():
+    """A short fit still improving when it ends: the average lags behind."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 2)) @ rng.normal(size=(2, 8))
+    X += 0.3 * rng.normal(size=X.shape)
+    return X, {"max_iter": 30}
+
+
+@pytest.mark.parametrize(
+    ("data", "kept"), [(noisy_digits, "average"), (low_rank_rows, "restored")]
+)
+def test_ends_on_the_weight_average_only_when_it_does_no_worse(data, kept):
+    X, params = data()
+    ae = AutoencoderTransformer(2, hidden_layer_sizes=(16,), random_state=0, **params)
+    ae.set_params(callbacks=[EpochWeights()]).fit(X)
+    callbacks = dict(ae.net_.callbacks_)
+    epochs = callbacks["EpochWeights"].weights_
+    average = {k: v.clone() for k, v in epochs[0].items()}
+    for weights in epochs[1:]:
+        for name, value in average.items():
+            if value.is_floating_point():
+                value.lerp_(weights[name], 1.0 - WEIGHT_AVERAGE_DECAY)
+    stopping = callbacks["early_stopping"]
+    candidates = {"average": average, "restored": stopping.best_model_weights_}
+    fitted = {k: v.clone() for k, v in ae.net_.module_.state_dict().items()}
+    losses = {}
+    for name, weights in candidates.items():
+        ae.net_.module_.load_state_dict(weights)
+        losses[name] = validation_loss(ae.net_, stopping.valid_batches)
+    assert min(losses, key=losses.get) == kept
+    for name, value in candidates[kept].items():
+        torch.testing.assert_close(fitted[name], value)
 
 
 @pytest.mark.parametrize(
