@@ -87,13 +87,13 @@ plt.show()
 # In PCA's plane only 0, 4 and 6 stand apart; the other digits overlap in
 # the middle. In the autoencoder's code more classes are pulled apart (2,
 # 3, 7 and 9 too), and the 5-NN accuracy printed above rises from about 0.6
-# to about 0.8.
+# to about 0.86.
 #
-# The limits are as visible. One held-out digit in five is still labelled
-# wrongly from the autoencoder's code: 5 and 8 still share the middle of
-# the plane with parts of 1 and 9. The two axes of the code have no order
+# The limits are as visible. About one held-out digit in seven is still
+# labelled wrongly from the autoencoder's code: 5 and 8 still share the
+# middle of the plane with parts of 1 and 9. The two axes of the code have no order
 # or meaning of their own, unlike PCA's first and second components, and
 # another ``random_state`` gives another map. And the fit costs seconds of
 # training where PCA takes milliseconds (``benchmarks/results/reconstruction.md``
-# records 2.8 s against 0.002 s for a 2-D code of the digits with the
+# records 4.4 s against 0.002 s for a 2-D code of the digits with the
 # default network).

@@ -1,16 +1,17 @@
 """
-================================================================
-Training and validation loss, and the epoch early stopping keeps
-================================================================
+=============================================================
+Training and validation loss, and early stopping's best epoch
+=============================================================
 
 Early stopping (``early_stopping=True``, the default) holds out
 ``validation_fraction`` of the rows, stops after ``n_iter_no_change``
 epochs without an improvement of the validation loss by ``tol``, and
-restores the weights of the best epoch. This example fits a wide
-:class:`~sk_autoencoder.AutoencoderTransformer` to 500 of scikit-learn's
-digits, enough to overfit them, and plots ``loss_curve_`` (the training
-loss) and ``-validation_scores_`` (the validation loss) per epoch, marking
-the epoch whose weights are kept.
+restores the weights of the best epoch; or, when it does no worse on the
+validation rows, the moving average of the weights over the epochs. This
+example fits a wide :class:`~sk_autoencoder.AutoencoderTransformer` to 500
+of scikit-learn's digits, enough to overfit them, and plots
+``loss_curve_`` (the training loss) and ``-validation_scores_`` (the
+validation loss) per epoch, marking the best epoch.
 
 It shows the limit of a wide network on few rows: past some epoch, the
 training loss keeps falling while the validation loss rises; the epochs
@@ -68,7 +69,7 @@ if best:
         validation_loss[best - 1],
         "o",
         color="black",
-        label=f"restored weights: epoch {best}",
+        label=f"best epoch: {best}",
     )
 ax.axvspan(best, ae.n_iter_, color="tab:gray", alpha=0.15, lw=0)
 ax.set(
@@ -83,7 +84,7 @@ plt.show()
 
 print(
     f"{ae.n_iter_} epochs; best validation loss {validation_loss.min():.4f} "
-    f"at epoch {best}, whose weights are kept; the last "
+    f"at epoch {best}; the last "
     f"{ae.n_iter_ - best} epochs (shaded) did not improve it by tol; "
     f"training loss at the end {ae.loss_curve_[-1]:.4f}."
 )
@@ -96,9 +97,11 @@ print(
 # falling while the validation loss levels off and rises: the network has
 # started to learn the 450 training images rather than digits. Early
 # stopping stops ``n_iter_no_change`` epochs after the best one and
-# restores its weights, so the fitted model is the one at the marked
-# epoch, not the overfitted last one; ``ae.n_iter_`` counts all the epochs
-# run, the discarded ones included.
+# restores its weights, not the overfitted last ones; ``ae.n_iter_`` counts
+# all the epochs run, the discarded ones included. The fitted model then
+# takes the moving average of the weights over the epochs instead, if its
+# validation loss is no higher than the best epoch's: averaging smooths
+# out the noise of single steps, and usually rebuilds new rows better.
 #
 # Early stopping limits the damage; it does not undo the cause. Its
 # validation rows (10 % here, 50 images) are taken from the training data,
