@@ -182,8 +182,8 @@ class BaseAutoencoder(BaseEstimator):
     _auto_image_channels = AUTO_WIDTH_RANGE[0]
 
     # The decay of the moving average of the weights that replaces the
-    # trained ones when there are validation rows (see WeightAverage);
-    # None: no average.
+    # trained ones when there are validation rows (with _keep_start, only
+    # if it does no worse on them; see WeightAverage); None: no average.
     _weight_average_decay = None
 
     # Whether early stopping may restore the starting weights (the PCA

@@ -118,12 +118,12 @@ class WeightAverage(Callback):
     After each epoch the average moves ``1 - decay`` of the way to the
     weights (every floating-point entry of the state dict; other entries,
     such as counters, take the latest value). When training ends, the
-    average replaces the weights, those that early stopping restored
-    included. Averaging the weights along the path of training smooths out
-    the noise of single steps [1]_. Given ``valid_batches``, the average is
-    kept only if its validation loss is no higher than that of the weights
-    in place when training ends (those early stopping restored): the
-    average never undoes early stopping's choice.
+    average replaces the weights in place, those that early stopping
+    restored included; given ``valid_batches``, only if its validation loss
+    on them is no higher than theirs, so that the average never ends
+    training worse on the validation rows than early stopping's choice.
+    Averaging the weights along the path of training smooths out the noise
+    of single steps [1]_.
 
     References
     ----------
@@ -162,7 +162,8 @@ class WeightAverage(Callback):
         trained = deepcopy(net.module_.state_dict())
         trained_loss = validation_loss(net, self.valid_batches)
         net.module_.load_state_dict(average)
-        if validation_loss(net, self.valid_batches) > trained_loss:
+        # Written so that a NaN loss of the average keeps the trained weights.
+        if not validation_loss(net, self.valid_batches) <= trained_loss:
             net.module_.load_state_dict(trained)
 
 
@@ -271,8 +272,10 @@ def build_net(module, module_params, train, valid, config):
     as scikit-learn's MLP does: when the monitored loss has not improved by
     ``tol`` for ``n_iter_no_change`` epochs; with a validation set, the best
     weights are restored at the end, the starting ones among them when
-    ``config.keep_start``. Validation inputs are corrupted the same way in
-    every epoch.
+    ``config.keep_start``, and then, with ``config.weight_average_decay``,
+    replaced by their moving average over the epochs (with
+    ``config.keep_start``, only if it does no worse on the validation
+    set). Validation inputs are corrupted the same way in every epoch.
     """
     stopping_params = {
         "patience": config.n_iter_no_change,

@@ -77,8 +77,8 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         weights (the PCA start) included, so the model never ends worse on
         those rows than it began; or the moving average of the weights over
         the epochs (each epoch moves it a tenth of the way to the weights)
-        [3]_, which usually rebuilds new rows better, whenever it does no
-        worse on those rows. If False, train on every row, stop when the
+        [3]_, which smooths out the noise of single steps, whenever it does
+        no worse on those rows. If False, train on every row, stop when the
         training loss stalls in the same way, and keep the last weights.
 
     validation_fraction : float, default=0.1
@@ -269,10 +269,11 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
 
     An interrupt (Ctrl-C) during training ends it as in skorch: the
     estimator keeps the epochs trained so far (with early stopping, the
-    best of them) and is fitted. During a code-size search (``n_components``
-    a float) the interrupt ends the search and the fit instead:
-    ``KeyboardInterrupt`` is raised and the estimator is left unfitted,
-    since a candidate cut short would skew the choice.
+    best of them or their moving average, as above) and is fitted. During
+    a code-size search (``n_components`` a float) the interrupt ends the
+    search and the fit instead: ``KeyboardInterrupt`` is raised and the
+    estimator is left unfitted, since a candidate cut short would skew the
+    choice.
 
     References
     ----------

@@ -1,4 +1,4 @@
-"""Training parameters (and a callback) the tests share, one set per need.
+"""Training parameters, callbacks and helpers the tests share.
 
 Small networks and few epochs keep the suite fast. How few depends on what
 a test asserts: a test of the API needs a fitted model, not a good one,
@@ -80,3 +80,17 @@ class EpochWeights(Callback):
     def on_epoch_end(self, net, **kwargs):
         state = net.module_.state_dict()
         self.weights_.append({k: v.clone() for k, v in state.items()})
+
+
+def moving_average(epochs, decay):
+    """The exponential moving average of per-epoch state dicts, as
+    ``WeightAverage`` keeps it: floating-point entries move ``1 - decay``
+    of the way to each epoch's, others take the latest value."""
+    average = {name: value.clone() for name, value in epochs[0].items()}
+    for weights in epochs[1:]:
+        for name, value in average.items():
+            if value.is_floating_point():
+                value.lerp_(weights[name], 1.0 - decay)
+            else:
+                value.copy_(weights[name])
+    return average

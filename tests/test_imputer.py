@@ -5,7 +5,13 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from _params import IMPUTER, EpochWeights, FailWhenTrainingStarts, first_batch
+from _params import (
+    IMPUTER,
+    EpochWeights,
+    FailWhenTrainingStarts,
+    first_batch,
+    moving_average,
+)
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
 from sklearn.impute import MissingIndicator, SimpleImputer
@@ -37,11 +43,7 @@ def test_fitted_weights_are_the_moving_average_of_the_epochs(low_rank):
     imputer = AutoencoderImputer(**{**IMPUTER, "callbacks": [EpochWeights()]})
     imputer.fit(low_rank[1])
     epochs = dict(imputer.net_.callbacks_)["EpochWeights"].weights_
-    expected = {k: v.clone() for k, v in epochs[0].items()}
-    for weights in epochs[1:]:
-        for name, value in expected.items():
-            if value.is_floating_point():
-                value.lerp_(weights[name], 1.0 - WEIGHT_AVERAGE_DECAY)
+    expected = moving_average(epochs, WEIGHT_AVERAGE_DECAY)
     fitted = imputer.net_.module_.state_dict()
     assert len(epochs) == imputer.n_iter_ > 1
     for name, value in expected.items():

@@ -64,15 +64,14 @@ def test_detector_outputs_are_consistent(detector, X):
 @given(X=rows(), seed=st.integers(0, 2**16))
 def test_row_order_does_not_change_row_results(transformer, X, seed):
     order = np.random.default_rng(seed).permutation(len(X))
-    # Rows in another order may be summed in another order: float32's
-    # rounding at the scale of the inputs, no more.
-    atol = 8 * np.finfo(np.float32).eps * max(1.0, np.abs(X).max())
-    assert_allclose(
-        transformer.transform(X[order]),
-        transformer.transform(X)[order],
-        rtol=1e-5,
-        atol=atol,
-    )
+    # Where a row lands in the matrix kernel's tiling may change the order
+    # in which its dot products accumulate: float32's rounding at the scale
+    # of the row's own entries, no more.
+    scale = np.maximum(1.0, np.abs(X[order]).max(axis=1, keepdims=True))
+    Z = transformer.transform(X[order])
+    expected = transformer.transform(X)[order]
+    tolerance = 8 * np.finfo(np.float32).eps * scale + 1e-5 * np.abs(expected)
+    assert np.all(np.abs(Z - expected) <= tolerance)
     assert_allclose(
         transformer.score_samples(X[order]),
         transformer.score_samples(X)[order],
