@@ -107,9 +107,10 @@ plt.show()
 # the digits with a lower error than PCA's at the same budget; 6 bits per
 # number are as good as 8 for both. At the smallest budget (2 numbers at 2
 # bits) PCA wins, and at 2 bits per number the autoencoder is behind PCA
-# for three of the four code sizes: its decoder is nonlinear, so coarse
-# rounding costs it more, and the evenly spaced levels ignore where the
-# codes lie. The count leaves out the model itself: PCA's decoder is
-# ``64 * k`` numbers, the autoencoder's (one hidden layer of 64) about
-# ``64 * (k + 66)``, which matters only when few rows are stored. A real
+# at every code size: its decoder is nonlinear, so coarse rounding costs
+# it more, and the evenly spaced levels ignore where the codes lie. The
+# count leaves out the model itself: PCA's decoder is ``64 * k`` numbers,
+# the autoencoder's (a hidden layer of 256 beside a linear path)
+# ``320 * (k + 1) + 64 * 256``, about 17,000, which matters only when few
+# rows are stored. A real
 # codec would also entropy-code the levels; neither method does here.

@@ -77,8 +77,7 @@ for k in (2, 8, 16):
     )
 
 # %%
-# The autoencoder's error is about half to two thirds of PCA's at every code
-# size.
+# The autoencoder's error is half to two thirds of PCA's at every code size.
 # The price is the fit: seconds of training on one torch thread, where PCA
 # fits these images in a few milliseconds (``PCA fit s`` against ``AE fit
 # s`` in ``benchmarks/results/reconstruction.md``).
