@@ -101,17 +101,25 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         the output: one binary column per feature that had missing values
         in ``fit``.
 
-    min_value : float, array-like of shape (n_features,) or None, \
-            default=-np.inf
+    min_value : "observed", float, array-like of shape (n_features,) or \
+            None, default="observed"
         Smallest value an imputed entry takes (per feature, for an array),
         as in :class:`~sklearn.impute.IterativeImputer`: such as 0 for
-        counts, or for pixels in [0, 1]. None means -np.inf. Read by
-        ``fit``.
+        counts, or for pixels in [0, 1]. ``"observed"`` is each feature's
+        smallest value observed in ``fit``, so that fills stay among the
+        values the data has shown, as those of
+        :class:`~sklearn.impute.KNNImputer` and of tree-based imputers do:
+        a network asked for a feature where it has seen none of its values
+        (a feature missing wherever another one is high, say) can
+        otherwise answer far outside them. Pass ``-np.inf`` (or None) for
+        no bound, for a feature whose unseen values may lie beyond the
+        observed ones. Read by ``fit``.
 
-    max_value : float, array-like of shape (n_features,) or None, \
-            default=np.inf
-        Largest value an imputed entry takes (per feature, for an array).
-        None means np.inf. Read by ``fit``.
+    max_value : "observed", float, array-like of shape (n_features,) or \
+            None, default="observed"
+        Largest value an imputed entry takes (per feature, for an array):
+        ``"observed"`` is each feature's largest value observed in
+        ``fit``; None means np.inf. Read by ``fit``.
 
     hidden_layer_sizes : array-like of int or "auto", default="auto"
         Widths of the encoder's hidden layers; the decoder mirrors them.
@@ -402,8 +410,18 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         "missing_values": [MissingValues(numeric_only=True)],
         "add_indicator": ["boolean"],
         "standardize": ["boolean", StrOptions({"auto"})],
-        "min_value": [None, Interval(Real, None, None, closed="both"), "array-like"],
-        "max_value": [None, Interval(Real, None, None, closed="both"), "array-like"],
+        "min_value": [
+            None,
+            StrOptions({"observed"}),
+            Interval(Real, None, None, closed="both"),
+            "array-like",
+        ],
+        "max_value": [
+            None,
+            StrOptions({"observed"}),
+            Interval(Real, None, None, closed="both"),
+            "array-like",
+        ],
         "local_layers": [
             StrOptions({"auto"}),
             Interval(Integral, 0, None, closed="left"),
@@ -417,8 +435,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         *,
         missing_values=np.nan,
         add_indicator=False,
-        min_value=-np.inf,
-        max_value=np.inf,
+        min_value="observed",
+        max_value="observed",
         hidden_layer_sizes="auto",
         activation="relu",
         alpha=1e-4,
@@ -492,7 +510,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
         Each row with a missing entry is rebuilt by the network from its
         observed entries; its missing entries take the reconstruction,
-        clipped to ``min_value`` and ``max_value`` as given to ``fit``. A
+        clipped to ``min_value`` and ``max_value`` (by default, the range
+        each feature showed in ``fit``). A
         feature that was constant in ``fit`` (to float64's precision) is
         filled with its value, and one never observed with 0.
 
@@ -587,8 +606,15 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         return np.where(X == self.missing_values, np.nan, X)
 
     def _check_params(self, X):
-        low = self._check_limit("min_value", X.shape[1])
-        high = self._check_limit("max_value", X.shape[1])
+        low = self._check_limit("min_value", X)
+        high = self._check_limit("max_value", X)
+        # An observed bound gives way to the user's other one.
+        observed_low = isinstance(self.min_value, str)
+        observed_high = isinstance(self.max_value, str)
+        if observed_low and not observed_high:
+            low = np.minimum(low, high)
+        if observed_high and not observed_low:
+            high = np.maximum(high, low)
         if np.any(low > high):
             raise ValueError(
                 f"min_value={self.min_value!r} is above "
@@ -699,11 +725,21 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             self.n_features_in_,
         )
 
-    def _check_limit(self, name, n_features):
-        """``min_value`` or ``max_value`` as one float per feature."""
+    def _check_limit(self, name, X):
+        """``min_value`` or ``max_value`` as one float per feature of
+        ``X``; "observed" bounds are taken from ``X``'s observed entries (no
+        bound for a feature never observed)."""
+        n_features = X.shape[1]
         value = getattr(self, name)
+        unbounded = -np.inf if name == "min_value" else np.inf
         if value is None:
-            value = -np.inf if name == "min_value" else np.inf
+            value = unbounded
+        elif isinstance(value, str):
+            observed = ~np.isnan(X)
+            extreme = np.min if name == "min_value" else np.max
+            fill = -unbounded
+            value = extreme(np.where(observed, X, fill), axis=0, initial=fill)
+            return np.where(observed.any(axis=0), value, unbounded).astype(np.float64)
         limit = np.asarray(value, dtype=np.float64)
         if limit.ndim > 0 and limit.shape != (n_features,):
             raise ValueError(

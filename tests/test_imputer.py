@@ -241,6 +241,37 @@ def test_imputed_entries_stay_within_min_value_and_max_value(imputer, low_rank):
     assert_array_equal(filled[~missing], X_missing[~missing])
 
 
+@pytest.fixture(scope="module")
+def hidden_tail():
+    """Rows of rank 2 in 4-D whose last feature is observed only where the
+    first is low: filling it in the rest means going beyond what was seen."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 2)) @ rng.normal(size=(2, 4))
+    X_missing = X.copy()
+    X_missing[X[:, 0] > np.quantile(X[:, 0], 0.3), 3] = np.nan
+    return X_missing
+
+
+def test_fills_stay_within_the_observed_range_by_default(hidden_tail):
+    missing = np.isnan(hidden_tail)
+    low, high = np.nanmin(hidden_tail, axis=0), np.nanmax(hidden_tail, axis=0)
+    fills = AutoencoderImputer(**IMPUTER).fit_transform(hidden_tail)[missing]
+    features = np.nonzero(missing)[1]
+    assert np.all((fills >= low[features]) & (fills <= high[features]))
+    # Unbounded, the network answers beyond the observed values.
+    unbounded = AutoencoderImputer(min_value=None, max_value=None, **IMPUTER)
+    fills = unbounded.fit_transform(hidden_tail)[missing]
+    assert np.any((fills < low[features]) | (fills > high[features]))
+
+
+def test_an_observed_bound_gives_way_to_the_users_other_one(hidden_tail):
+    above = np.nanmax(hidden_tail, axis=0) + 1.0
+    imputer = AutoencoderImputer(min_value=above, **IMPUTER)
+    filled = imputer.fit_transform(hidden_tail)
+    missing = np.isnan(hidden_tail)
+    assert_array_equal(filled[missing], np.broadcast_to(above, filled.shape)[missing])
+
+
 @pytest.mark.parametrize("name", ["min_value", "max_value"])
 def test_min_value_and_max_value_per_feature(imputer, low_rank, name):
     # 0 bounds every feature but the first, which is left unbounded.
