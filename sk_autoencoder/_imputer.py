@@ -106,20 +106,23 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         Smallest value an imputed entry takes (per feature, for an array),
         as in :class:`~sklearn.impute.IterativeImputer`: such as 0 for
         counts, or for pixels in [0, 1]. ``"observed"`` is each feature's
-        smallest value observed in ``fit``, so that fills stay among the
-        values the data has shown, as those of
+        smallest value observed in ``fit``, so that fills stay within the
+        range of the values the data has shown, as those of
         :class:`~sklearn.impute.KNNImputer` and of tree-based imputers do:
         a network asked for a feature where it has seen none of its values
         (a feature missing wherever another one is high, say) can
-        otherwise answer far outside them. Pass ``-np.inf`` (or None) for
-        no bound, for a feature whose unseen values may lie beyond the
+        otherwise answer far outside them. An ``"observed"`` bound gives
+        way to a bound given on the other side: ``min_value=5`` with every
+        observed value below 5 fills with 5. None (or ``-np.inf``) means no
+        bound, for a feature whose unseen values may lie beyond the
         observed ones. Read by ``fit``.
 
     max_value : "observed", float, array-like of shape (n_features,) or \
             None, default="observed"
         Largest value an imputed entry takes (per feature, for an array):
         ``"observed"`` is each feature's largest value observed in
-        ``fit``; None means np.inf. Read by ``fit``.
+        ``fit``, as for ``min_value``. None (or ``np.inf``) means no bound.
+        Read by ``fit``.
 
     hidden_layer_sizes : array-like of int or "auto", default="auto"
         Widths of the encoder's hidden layers; the decoder mirrors them.
@@ -511,9 +514,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         Each row with a missing entry is rebuilt by the network from its
         observed entries; its missing entries take the reconstruction,
         clipped to ``min_value`` and ``max_value`` (by default, the range
-        each feature showed in ``fit``). A
-        feature that was constant in ``fit`` (to float64's precision) is
-        filled with its value, and one never observed with 0.
+        each feature showed in ``fit``). A feature that was constant in
+        ``fit`` (to float64's precision) is filled with its value, and one
+        never observed with 0.
 
         Parameters
         ----------

@@ -122,10 +122,16 @@ def test_detector_onnx_matches_predict_and_decision_function(rows, dtype):
         assert_labels_match(labels[:, 0], decision, detector.predict(batch))
 
 
+@pytest.mark.parametrize(
+    "bounds",
+    [{}, {"min_value": None, "max_value": None}],
+    ids=["observed-range", "unbounded"],
+)
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_imputer_onnx_matches_transform(rows, dtype):
+def test_imputer_onnx_matches_transform(rows, dtype, bounds):
     (_, _, X_missing), (_, _, X_test) = rows
-    imputer = AutoencoderImputer(add_indicator=True, **QUICK).fit(X_missing)
+    imputer = AutoencoderImputer(add_indicator=True, **bounds, **QUICK)
+    imputer.fit(X_missing)
     onnx_model = to_onnx(imputer, X_test[:1].astype(dtype))
     for batch in held_out_batches(X_test, dtype):
         (imputed,) = run(onnx_model, batch)

@@ -70,7 +70,11 @@ def fitted(name, rows):
         return AutoencoderTransformer(3, **QUICK).fit(X)
     if name == "detector":
         return AutoencoderOutlierDetector(**QUICK).fit(X)
-    return AutoencoderImputer(add_indicator=True, min_value=0.0, **QUICK).fit(X_missing)
+    # One bound given, one none: both kinds of limit are saved and loaded.
+    imputer = AutoencoderImputer(
+        add_indicator=True, min_value=0.0, max_value=None, **QUICK
+    )
+    return imputer.fit(X_missing)
 
 
 @pytest.mark.parametrize("name", ["transformer", "detector", "imputer"])
