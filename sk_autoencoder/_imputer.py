@@ -738,11 +738,10 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         if value is None:
             value = unbounded
         elif isinstance(value, str):
-            observed = ~np.isnan(X)
-            extreme = np.min if name == "min_value" else np.max
-            fill = -unbounded
-            value = extreme(np.where(observed, X, fill), axis=0, initial=fill)
-            return np.where(observed.any(axis=0), value, unbounded).astype(np.float64)
+            # fmin / fmax skip NaN: NaN is left only where nothing was seen.
+            extreme = np.fmin if name == "min_value" else np.fmax
+            value = extreme.reduce(X, axis=0)
+            return np.where(np.isnan(value), unbounded, value).astype(np.float64)
         limit = np.asarray(value, dtype=np.float64)
         if limit.ndim > 0 and limit.shape != (n_features,):
             raise ValueError(
