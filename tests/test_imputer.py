@@ -21,6 +21,7 @@ from skorch.callbacks import Callback
 
 from sk_autoencoder import AutoencoderImputer, AutoencoderTransformer
 from sk_autoencoder._base import WEIGHT_AVERAGE_DECAY
+from sk_autoencoder._imputer import AUTO_IMAGE_LEARNING_RATE, AUTO_TABLE_LEARNING_RATE
 from sk_autoencoder._network import ConvAutoencoder, MLPAutoencoder
 from sk_autoencoder._skorch import ReconstructionLoss
 
@@ -405,6 +406,30 @@ def test_tables_get_two_wide_layers_around_a_code_as_wide_as_the_input(
         layers = [m for m in half.modules() if isinstance(m, torch.nn.Linear)]
         assert layers[0].out_features == half.n_out + width
         assert [(m.in_features, m.out_features) for m in layers[1:]] == [(width, width)]
+
+
+@pytest.mark.parametrize(
+    ("image_shape", "learning_rate_init", "expected"),
+    [
+        (None, "auto", AUTO_TABLE_LEARNING_RATE),
+        ((4, 4), "auto", AUTO_IMAGE_LEARNING_RATE),
+        (None, 2e-3, 2e-3),
+        ((4, 4), 2e-3, 2e-3),
+    ],
+    ids=["table-auto", "image-auto", "table-given", "image-given"],
+)
+def test_auto_learning_rate_is_slower_for_tables_than_for_images(
+    image_shape, learning_rate_init, expected
+):
+    X = np.random.default_rng(0).random((40, 16))
+    imputer = AutoencoderImputer(
+        image_shape=image_shape,
+        learning_rate_init=learning_rate_init,
+        max_iter=1,
+        random_state=0,
+    ).fit(X)
+    assert AUTO_TABLE_LEARNING_RATE < AUTO_IMAGE_LEARNING_RATE
+    assert [group["lr"] for group in imputer.net_.optimizer_.param_groups] == [expected]
 
 
 def test_images_keep_a_code_of_half_the_pixels():
