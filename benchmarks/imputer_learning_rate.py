@@ -4,12 +4,13 @@ Tables: the odd-numbered ADBench sets (defaults.py's development group) in
 three sizes, standardized, 20 % of the entries missing (MCAR and MAR, as in
 defaults.py), seeds 0 and 1: small ones (80 to 768 rows, the larger sets
 subsampled as everywhere, stratified), the 2,000-row subsamples defaults.py
-uses, and two larger ones (seed 0 only). 43_WDBC and 45_wine are left out: they are scikit-learn's
-breast cancer and wine, held out in defaults.py. Images: defaults.py's
-development hole, a 3 x 3 block in each held-out digit, seeds 0-2. Each
-cell is the RMSE on the missing entries, mean over seeds, of
-AutoencoderImputer with its defaults but ``learning_rate_init``; the last
-rows give each rate's geometric mean RMSE over the rows of a group,
+uses, and two larger ones (seed 0 only). 43_WDBC and 45_wine are left out:
+they are scikit-learn's breast cancer and wine, held out in defaults.py.
+Images: defaults.py's development hole, a 3 x 3 block in each held-out
+digit, seeds 0-2 ("auto" is 1e-3 there). Each cell is the RMSE on the
+missing entries, mean over seeds, of AutoencoderImputer with its defaults
+but ``learning_rate_init`` (a constant, or the default "auto"); the last
+rows give each setting's geometric mean RMSE over the rows of a group,
 relative to 1e-3's.
 
     python benchmarks/imputer_learning_rate.py [--data-dir DIR]
@@ -24,7 +25,9 @@ from threadpoolctl import threadpool_limits
 
 from sk_autoencoder import AutoencoderImputer
 
-RATES = [1e-3, 5e-4, 3e-4]
+# Constant rates, and "auto": the default (for tables, 1e-3 times the
+# square root of batch_size / 200, at most 1e-3).
+RATES = [1e-3, 5e-4, 3e-4, "auto"]
 IMAGE_RATES = [1e-3, 5e-4]
 # Table name: rows kept (None: all), per group.
 GROUPS = {
@@ -117,7 +120,7 @@ def main():
     with threadpool_limits(1):
         rows, summary = impute_rows(args.data_dir)
         images = inpaint_rows()
-    rates = [f"{rate:g}" for rate in RATES]
+    rates = [str(rate) for rate in RATES]
     text = "\n\n".join(
         [
             "# AutoencoderImputer's learning rate, on development tasks",
@@ -129,7 +132,7 @@ def main():
             "(below 1: better):",
             markdown_table(["group", "rows", *rates], summary),
             "Held-out digits, RMSE on the missing pixels, mean over seeds 0-2:",
-            markdown_table(["holes", *(f"{r:g}" for r in IMAGE_RATES)], images),
+            markdown_table(["holes", *map(str, IMAGE_RATES)], images),
         ]
     )
     write_result("imputer_learning_rate.md", text + "\n")

@@ -164,8 +164,9 @@ class BaseAutoencoder(BaseEstimator):
         ``batch_size`` rows."""
         return self._auto_max_updates
 
-    def _learning_rate(self):
-        """Adam's learning rate: ``learning_rate_init``."""
+    def _learning_rate(self, batch_size):
+        """Adam's learning rate for batches of ``batch_size`` rows:
+        ``learning_rate_init``."""
         return self.learning_rate_init
 
     def _standardize(self):
@@ -379,7 +380,7 @@ class BaseAutoencoder(BaseEstimator):
         return TrainingConfig(
             max_epochs=max_epochs,
             batch_size=batch_size,
-            learning_rate=self._learning_rate(),
+            learning_rate=self._learning_rate(batch_size),
             weight_decay=self.alpha,
             n_iter_no_change=patience,
             tol=self.tol,

@@ -1,5 +1,6 @@
 """AutoencoderImputer: fill missing values from an autoencoder's reconstruction."""
 
+import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -56,13 +57,16 @@ AUTO_TABLE_WIDTH_RANGE = (256, 1024)
 MAX_AUTO_LOCAL_LAYERS = 8
 AUTO_IMAGE_CHANNELS = 32
 
-# Adam's learning rate with learning_rate_init="auto": tables, whose
-# imputations a slower step fits better (small tables above all), and images,
-# whose convolutions fill holes better at the faster step within the same
-# budget. Chosen on the development tables of benchmarks/defaults.py and on
-# smaller ones (odd-numbered ADBench sets of 80 to 768 rows) and on its
-# 3 x 3 blocks.
-AUTO_TABLE_LEARNING_RATE = 5e-4
+# Adam's learning rate with learning_rate_init="auto". Tables: this rate for
+# batches of the largest "auto" size, and in proportion to the square root
+# of the batch size below it (the square-root scaling rule for Adam), so
+# small tables, which get small batches, take smaller steps. Images: this
+# rate whatever the batch. Chosen on development tasks
+# (benchmarks/imputer_learning_rate.py): odd-numbered ADBench tables from 80
+# to 20,000 rows, where a constant 5e-4 or 3e-4 fills small tables better
+# than 1e-3 and the largest ones worse, and the 3 x 3 blocks of
+# benchmarks/defaults.py, which 5e-4 fills worse.
+AUTO_TABLE_LEARNING_RATE = 1e-3
 AUTO_IMAGE_LEARNING_RATE = 1e-3
 
 # With image_shape and the "auto" budget: batches of at least this many
@@ -161,10 +165,12 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
     learning_rate_init : float or "auto", default="auto"
         Adam's learning rate, constant throughout training. ``"auto"``
-        takes 5e-4 for tables and 1e-3 with ``image_shape``: imputing a
-        table is learned from a few masked entries per row, which a slower
-        step fits with less noise, while the image network's convolutions
-        fill holes better at the faster step within their shorter budget.
+        takes 1e-3 with ``image_shape``, and for tables 1e-3 times the
+        square root of ``batch_size / 200`` (at most 1e-3): the
+        square-root scaling rule for Adam [5]_, by which smaller batches,
+        whose gradients are noisier, take smaller steps. With
+        ``batch_size="auto"``, up to 1,055 training rows get 4e-4, and
+        6,400 or more 1e-3.
 
     max_iter : int or "auto", default="auto"
         Maximum number of epochs (passes over the training rows) of
@@ -400,6 +406,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
        A. A. (2016). Context encoders: feature learning by inpainting. In
        Proceedings of the IEEE Conference on Computer Vision and Pattern
        Recognition (CVPR), 2536-2544.
+    .. [5] Malladi, S., Lyu, K., Panigrahi, A. & Arora, S. (2022). On the
+       SDEs and scaling rules for adaptive gradient algorithms. Advances in
+       Neural Information Processing Systems 35 (NeurIPS 2022).
 
     Examples
     --------
@@ -600,12 +609,13 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             return n_features
         return super()._auto_n_components(n_features)
 
-    def _learning_rate(self):
+    def _learning_rate(self, batch_size):
         if self.learning_rate_init != "auto":
             return self.learning_rate_init
-        if self.image_shape is None:
-            return AUTO_TABLE_LEARNING_RATE
-        return AUTO_IMAGE_LEARNING_RATE
+        if self.image_shape is not None:
+            return AUTO_IMAGE_LEARNING_RATE
+        largest = self._auto_batch_range[1]
+        return AUTO_TABLE_LEARNING_RATE * math.sqrt(min(batch_size / largest, 1.0))
 
     def _auto_updates(self, batch_size):
         if self.image_shape is None:

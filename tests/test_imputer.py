@@ -21,7 +21,6 @@ from skorch.callbacks import Callback
 
 from sk_autoencoder import AutoencoderImputer, AutoencoderTransformer
 from sk_autoencoder._base import WEIGHT_AVERAGE_DECAY
-from sk_autoencoder._imputer import AUTO_IMAGE_LEARNING_RATE, AUTO_TABLE_LEARNING_RATE
 from sk_autoencoder._network import ConvAutoencoder, MLPAutoencoder
 from sk_autoencoder._skorch import ReconstructionLoss
 
@@ -409,27 +408,39 @@ def test_tables_get_two_wide_layers_around_a_code_as_wide_as_the_input(
 
 
 @pytest.mark.parametrize(
-    ("image_shape", "learning_rate_init", "expected"),
+    ("params", "expected"),
     [
-        (None, "auto", AUTO_TABLE_LEARNING_RATE),
-        ((4, 4), "auto", AUTO_IMAGE_LEARNING_RATE),
-        (None, 2e-3, 2e-3),
-        ((4, 4), 2e-3, 2e-3),
+        ({}, 4e-4),
+        ({"batch_size": 8}, 2e-4),
+        ({"batch_size": 50}, 5e-4),
+        ({"batch_size": 200}, 1e-3),
+        ({"batch_size": 800}, 1e-3),
+        ({"image_shape": (4, 4)}, 1e-3),
+        ({"image_shape": (4, 4), "batch_size": 8}, 1e-3),
+        ({"learning_rate_init": 2e-3}, 2e-3),
+        ({"learning_rate_init": 2e-3, "image_shape": (4, 4)}, 2e-3),
     ],
-    ids=["table-auto", "image-auto", "table-given", "image-given"],
+    ids=[
+        "table",
+        "table-batch-8",
+        "table-batch-50",
+        "table-batch-200",
+        "table-batch-800",
+        "image",
+        "image-batch-8",
+        "table-given",
+        "image-given",
+    ],
 )
-def test_auto_learning_rate_is_slower_for_tables_than_for_images(
-    image_shape, learning_rate_init, expected
+def test_auto_learning_rate_grows_with_the_square_root_of_the_batch_for_tables(
+    params, expected
 ):
+    # 1e-3 at the largest "auto" batch (200 rows), sqrt(batch / 200) times
+    # it below; images take 1e-3 whatever the batch.
     X = np.random.default_rng(0).random((40, 16))
-    imputer = AutoencoderImputer(
-        image_shape=image_shape,
-        learning_rate_init=learning_rate_init,
-        max_iter=1,
-        random_state=0,
-    ).fit(X)
-    assert AUTO_TABLE_LEARNING_RATE < AUTO_IMAGE_LEARNING_RATE
-    assert [group["lr"] for group in imputer.net_.optimizer_.param_groups] == [expected]
+    imputer = AutoencoderImputer(max_iter=1, random_state=0, **params).fit(X)
+    rates = [group["lr"] for group in imputer.net_.optimizer_.param_groups]
+    assert rates == [pytest.approx(expected)]
 
 
 def test_images_keep_a_code_of_half_the_pixels():
