@@ -57,17 +57,15 @@ AUTO_TABLE_WIDTH_RANGE = (256, 1024)
 MAX_AUTO_LOCAL_LAYERS = 8
 AUTO_IMAGE_CHANNELS = 32
 
-# Adam's learning rate with learning_rate_init="auto". Tables: this rate for
-# batches of the largest "auto" size, and in proportion to the square root
-# of the batch size below it (the square-root scaling rule for Adam), so
-# small tables, which get small batches, take smaller steps. Images: this
-# rate whatever the batch. Chosen on development tasks
-# (benchmarks/imputer_learning_rate.py): odd-numbered ADBench tables from 80
-# to 20,000 rows, where a constant 5e-4 or 3e-4 fills small tables better
-# than 1e-3 and the largest ones worse, and the 3 x 3 blocks of
-# benchmarks/defaults.py, which 5e-4 fills worse.
-AUTO_TABLE_LEARNING_RATE = 1e-3
-AUTO_IMAGE_LEARNING_RATE = 1e-3
+# Adam's learning rate with learning_rate_init="auto": for images whatever
+# the batch; for tables at the largest "auto" batch, and in proportion to
+# the square root of the batch size below it (the square-root scaling rule
+# for Adam), so small tables, which get small batches, take smaller steps.
+# Chosen on development tasks (benchmarks/imputer_learning_rate.py):
+# odd-numbered ADBench tables from 80 to 20,000 rows, where a constant 5e-4
+# or 3e-4 fills small tables better than 1e-3 and the largest ones worse,
+# and the 3 x 3 blocks of benchmarks/defaults.py, which 5e-4 fills worse.
+AUTO_LEARNING_RATE = 1e-3
 
 # With image_shape and the "auto" budget: batches of at least this many
 # images (a convolution's cost per image falls with the batch on the CPU),
@@ -613,9 +611,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         if self.learning_rate_init != "auto":
             return self.learning_rate_init
         if self.image_shape is not None:
-            return AUTO_IMAGE_LEARNING_RATE
+            return AUTO_LEARNING_RATE
         largest = self._auto_batch_range[1]
-        return AUTO_TABLE_LEARNING_RATE * math.sqrt(min(batch_size / largest, 1.0))
+        return AUTO_LEARNING_RATE * math.sqrt(min(batch_size / largest, 1.0))
 
     def _auto_updates(self, batch_size):
         if self.image_shape is None:
