@@ -164,11 +164,6 @@ class BaseAutoencoder(BaseEstimator):
         ``batch_size`` rows."""
         return self._auto_max_updates
 
-    def _learning_rate(self, batch_size):
-        """Adam's learning rate for batches of ``batch_size`` rows:
-        ``learning_rate_init``."""
-        return self.learning_rate_init
-
     def _standardize(self):
         """Whether the scaling divides each feature by its own standard
         deviation (``standardize``; ``"auto"``: unless ``image_shape`` is
@@ -380,7 +375,7 @@ class BaseAutoencoder(BaseEstimator):
         return TrainingConfig(
             max_epochs=max_epochs,
             batch_size=batch_size,
-            learning_rate=self._learning_rate(batch_size),
+            learning_rate=self.learning_rate_init,
             weight_decay=self.alpha,
             n_iter_no_change=patience,
             tol=self.tol,

@@ -1,6 +1,5 @@
 """AutoencoderImputer: fill missing values from an autoencoder's reconstruction."""
 
-import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -56,16 +55,6 @@ AUTO_TABLE_WIDTH_RANGE = (256, 1024)
 # benchmarks/defaults.py.
 MAX_AUTO_LOCAL_LAYERS = 8
 AUTO_IMAGE_CHANNELS = 32
-
-# Adam's learning rate with learning_rate_init="auto": for images whatever
-# the batch; for tables at the largest "auto" batch, and in proportion to
-# the square root of the batch size below it (the square-root scaling rule
-# for Adam), so small tables, which get small batches, take smaller steps.
-# Chosen on development tasks (benchmarks/imputer_learning_rate.py):
-# odd-numbered ADBench tables from 80 to 20,000 rows, where a constant 5e-4
-# or 3e-4 fills small tables better than 1e-3 and the largest ones worse,
-# and the 3 x 3 blocks of benchmarks/defaults.py, which 5e-4 fills worse.
-AUTO_LEARNING_RATE = 1e-3
 
 # With image_shape and the "auto" budget: batches of at least this many
 # images (a convolution's cost per image falls with the batch on the CPU),
@@ -161,14 +150,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         ``image_shape``, batches hold at least 64 images: a convolution
         costs less per image in larger batches.
 
-    learning_rate_init : float or "auto", default="auto"
-        Adam's learning rate, constant throughout training. ``"auto"``
-        takes 1e-3 with ``image_shape``, and for tables 1e-3 times the
-        square root of ``batch_size / 200`` (at most 1e-3): the
-        square-root scaling rule for Adam [5]_, by which smaller batches,
-        whose gradients are noisier, take smaller steps. With
-        ``batch_size="auto"``, up to 1,055 training rows get 4e-4, and
-        6,400 or more 1e-3.
+    learning_rate_init : float, default=1e-3
+        Adam's learning rate, constant throughout training.
 
     max_iter : int or "auto", default="auto"
         Maximum number of epochs (passes over the training rows) of
@@ -404,9 +387,6 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
        A. A. (2016). Context encoders: feature learning by inpainting. In
        Proceedings of the IEEE Conference on Computer Vision and Pattern
        Recognition (CVPR), 2536-2544.
-    .. [5] Malladi, S., Lyu, K., Panigrahi, A. & Arora, S. (2022). On the
-       SDEs and scaling rules for adaptive gradient algorithms. Advances in
-       Neural Information Processing Systems 35 (NeurIPS 2022).
 
     Examples
     --------
@@ -432,10 +412,6 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         ],
         "missing_values": [MissingValues(numeric_only=True)],
         "add_indicator": ["boolean"],
-        "learning_rate_init": [
-            StrOptions({"auto"}),
-            Interval(Real, 0, None, closed="neither"),
-        ],
         "standardize": ["boolean", StrOptions({"auto"})],
         "min_value": [
             None,
@@ -468,7 +444,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         activation="relu",
         alpha=1e-4,
         batch_size="auto",
-        learning_rate_init="auto",
+        learning_rate_init=1e-3,
         max_iter="auto",
         early_stopping=True,
         validation_fraction=0.1,
@@ -606,14 +582,6 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         if self.image_shape is None:
             return n_features
         return super()._auto_n_components(n_features)
-
-    def _learning_rate(self, batch_size):
-        if self.learning_rate_init != "auto":
-            return self.learning_rate_init
-        if self.image_shape is not None:
-            return AUTO_LEARNING_RATE
-        largest = self._auto_batch_range[1]
-        return AUTO_LEARNING_RATE * math.sqrt(min(batch_size / largest, 1.0))
 
     def _auto_updates(self, batch_size):
         if self.image_shape is None:

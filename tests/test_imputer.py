@@ -407,42 +407,6 @@ def test_tables_get_two_wide_layers_around_a_code_as_wide_as_the_input(
         assert [(m.in_features, m.out_features) for m in layers[1:]] == [(width, width)]
 
 
-@pytest.mark.parametrize(
-    ("params", "expected"),
-    [
-        ({}, 4e-4),
-        ({"batch_size": 8}, 2e-4),
-        ({"batch_size": 50}, 5e-4),
-        ({"batch_size": 200}, 1e-3),
-        ({"batch_size": 800}, 1e-3),
-        ({"image_shape": (4, 4)}, 1e-3),
-        ({"image_shape": (4, 4), "batch_size": 8}, 1e-3),
-        ({"learning_rate_init": 2e-3}, 2e-3),
-        ({"learning_rate_init": 2e-3, "image_shape": (4, 4)}, 2e-3),
-    ],
-    ids=[
-        "table",
-        "table-batch-8",
-        "table-batch-50",
-        "table-batch-200",
-        "table-batch-800",
-        "image",
-        "image-batch-8",
-        "table-given",
-        "image-given",
-    ],
-)
-def test_auto_learning_rate_grows_with_the_square_root_of_the_batch_for_tables(
-    params, expected
-):
-    # 1e-3 at the largest "auto" batch (200 rows), sqrt(batch / 200) times
-    # it below; images take 1e-3 whatever the batch.
-    X = np.random.default_rng(0).random((40, 16))
-    imputer = AutoencoderImputer(max_iter=1, random_state=0, **params).fit(X)
-    rates = [group["lr"] for group in imputer.net_.optimizer_.param_groups]
-    assert rates == [pytest.approx(expected)]
-
-
 def test_images_keep_a_code_of_half_the_pixels():
     X = np.random.default_rng(0).random((20, 16))
     imputer = AutoencoderImputer(image_shape=(4, 4), max_iter=1, random_state=0)
