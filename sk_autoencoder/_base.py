@@ -159,6 +159,9 @@ class BaseAutoencoder(BaseEstimator):
     _auto_max_epochs = AUTO_MAX_EPOCHS
     _auto_max_components = None
 
+    # The patience, in epochs, that n_iter_no_change="auto" keeps within.
+    _auto_patience_range = AUTO_PATIENCE_RANGE
+
     def _auto_updates(self, batch_size):
         """The most updates of a fit with max_iter="auto", for batches of
         ``batch_size`` rows."""
@@ -347,7 +350,9 @@ class BaseAutoencoder(BaseEstimator):
         otherwise), so small data gets about 32 updates per epoch; at most
         ``_auto_updates(batch_size)`` updates and ``_auto_max_epochs``
         epochs (20,000 and 1,000 unless the estimator says otherwise); a
-        stop after 1,000 updates without improvement (2 to 50 epochs).
+        stop after 1,000 updates without improvement, within
+        ``_auto_patience_range`` epochs (2 to 50 unless the estimator says
+        otherwise).
         """
         n_train = max(n_train, 1)
         batch_size = self.batch_size
@@ -365,7 +370,7 @@ class BaseAutoencoder(BaseEstimator):
         patience = self.n_iter_no_change
         if patience == "auto":
             epochs = math.ceil(AUTO_PATIENCE_UPDATES / batches)
-            patience = int(np.clip(epochs, *AUTO_PATIENCE_RANGE))
+            patience = int(np.clip(epochs, *self._auto_patience_range))
         return batch_size, max_epochs, patience
 
     def _training_config(self, seed, device, n_train, callbacks=()):

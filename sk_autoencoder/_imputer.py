@@ -8,7 +8,12 @@ from sklearn.base import TransformerMixin
 from sklearn.impute import MissingIndicator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import WEIGHT_AVERAGE_DECAY, BaseAutoencoder, check_finite_float32
+from ._base import (
+    AUTO_PATIENCE_RANGE,
+    WEIGHT_AVERAGE_DECAY,
+    BaseAutoencoder,
+    check_finite_float32,
+)
 from ._data import (
     BatchIterator,
     Corruption,
@@ -46,6 +51,14 @@ MAX_PATTERNS = 2_000
 # benchmarks/defaults.py, whose development rows alone pick the same.
 AUTO_TABLE_DEPTH = 2
 AUTO_TABLE_WIDTH_RANGE = (256, 1024)
+
+# With n_iter_no_change="auto": wait at least this many epochs, however
+# many updates an epoch holds. On large tables, where 1,000 updates are a
+# few epochs, the imputer's validation loss still falls after longer
+# plateaus than that (each batch masks other entries); chosen between 25
+# and 50 on the large development tables of
+# benchmarks/imputer_patience.py.
+AUTO_MIN_PATIENCE = 25
 
 # With image_shape and local_layers="auto": the local path reaches this
 # many pixels at most (the whole image when no side is longer), and the
@@ -184,9 +197,11 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
     n_iter_no_change : int or "auto", default="auto"
         Number of epochs without an improvement of at least ``tol`` before
-        training stops. ``"auto"`` waits about 1,000 updates, from 2 to 50
+        training stops. ``"auto"`` waits about 1,000 updates, from 25 to 50
         epochs: long enough for small data, whose epochs are a few updates
-        each, and short for large data.
+        each, and at least 25 epochs for large data, on which the imputer
+        keeps improving after longer plateaus than the transformer (each
+        batch masks other entries). The fit stays within ``max_iter``.
 
     tol : float, default=1e-4
         Smallest decrease of the monitored loss (the validation loss with
@@ -567,6 +582,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     _auto_hidden_depth = AUTO_TABLE_DEPTH
     _auto_width_range = AUTO_TABLE_WIDTH_RANGE
     _auto_image_channels = AUTO_IMAGE_CHANNELS
+    _auto_patience_range = (AUTO_MIN_PATIENCE, AUTO_PATIENCE_RANGE[1])
 
     # The PCA start is no imputer to fall back on (see early_stopping).
     _keep_start = False

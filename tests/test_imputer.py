@@ -438,6 +438,21 @@ def test_images_train_on_a_budget_of_entries_passed_through(image_shape):
     assert 0 <= epochs * per_epoch - 12_000_000 < per_epoch
 
 
+@pytest.mark.parametrize(
+    ("n_train", "transformer", "imputer"),
+    [
+        (500, 50, 50),  # 16 batches: the upper bound, for both
+        (20_000, 10, 25),  # 100 batches of 200: 1,000 updates are 10 epochs
+        (100_000, 2, 25),
+    ],
+)
+def test_auto_patience_waits_at_least_25_epochs(n_train, transformer, imputer):
+    # Patience in epochs: the transformer's 1,000 updates, the imputer's at
+    # least 25 epochs on large tables.
+    assert AutoencoderTransformer()._budget(n_train)[2] == transformer
+    assert AutoencoderImputer()._budget(n_train)[2] == imputer
+
+
 def test_mask_noise_hides_a_rectangle_in_half_the_images():
     # (2, 6, 5) images: a rectangle is the same in both channels and covers
     # about a fifth of the image (6 pixels); the other images lose
