@@ -30,9 +30,9 @@ from sk_autoencoder import AutoencoderTransformer
 #
 # 256 hidden units for 64 pixels and only 500 images, 10 % of which
 # (``validation_fraction``, default) are held out for early stopping. The
-# patience ``n_iter_no_change`` is raised from its default 10 to 30 epochs,
-# so that the rise of the validation loss after its best epoch shows in the
-# plot.
+# patience ``n_iter_no_change`` is 30 epochs (``"auto"`` would wait about
+# 1,000 updates, 50 epochs of these 450 training rows): long enough for the
+# rise of the validation loss after its best epoch to show in the plot.
 
 X = load_digits().data[:500]
 ae = AutoencoderTransformer(
