@@ -54,10 +54,9 @@ AUTO_TABLE_WIDTH_RANGE = (256, 1024)
 
 # With n_iter_no_change="auto": wait at least this many epochs, however
 # many updates an epoch holds. On large tables, where 1,000 updates are a
-# few epochs, the imputer's validation loss still falls after longer
-# plateaus than that (each batch masks other entries); chosen between 25
-# and 50 on the large development tables of
-# benchmarks/imputer_patience.py.
+# few epochs, the imputer's validation loss still falls after plateaus
+# longer than that; chosen between 25 and 50 on the large development
+# tables of benchmarks/imputer_patience.py.
 AUTO_MIN_PATIENCE = 25
 
 # With image_shape and local_layers="auto": the local path reaches this
@@ -200,8 +199,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         training stops. ``"auto"`` waits about 1,000 updates, from 25 to 50
         epochs: long enough for small data, whose epochs are a few updates
         each, and at least 25 epochs for large data, on which the imputer
-        keeps improving after longer plateaus than the transformer (each
-        batch masks other entries). The fit stays within ``max_iter``.
+        keeps improving after plateaus longer than 1,000 updates. The fit
+        stays within ``max_iter``.
 
     tol : float, default=1e-4
         Smallest decrease of the monitored loss (the validation loss with
