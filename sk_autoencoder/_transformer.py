@@ -77,7 +77,7 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         weights (the PCA start) included, so the model never ends worse on
         those rows than it began; or the moving average of the weights over
         the epochs (each epoch moves it a tenth of the way to the weights)
-        [3]_, which smooths out the noise of single steps, whenever it does
+        [2]_, which smooths out the noise of single steps, whenever it does
         no worse on those rows. If False, train on every row, stop when the
         training loss stalls in the same way, and keep the last weights.
 
@@ -115,7 +115,7 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
 
     noise : {"gaussian", "mask"}, callable or None, default=None
         Corrupt the training inputs, anew for every batch, and train the
-        network to rebuild the clean rows: a denoising autoencoder [2]_.
+        network to rebuild the clean rows: a denoising autoencoder [3]_.
         ``"gaussian"`` adds noise of standard deviation ``noise_level`` in
         the units of ``X`` (the same in every feature, whatever
         ``standardize`` says); ``"mask"`` masks a random ``noise_level``
@@ -280,13 +280,13 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
     .. [1] Hinton, G. E. & Salakhutdinov, R. R. (2006). Reducing the
        dimensionality of data with neural networks. Science, 313(5786),
        504-507.
-    .. [2] Vincent, P., Larochelle, H., Bengio, Y. & Manzagol, P.-A. (2008).
+    .. [2] Polyak, B. T. & Juditsky, A. B. (1992). Acceleration of
+       stochastic approximation by averaging. SIAM Journal on Control and
+       Optimization, 30(4), 838-855.
+    .. [3] Vincent, P., Larochelle, H., Bengio, Y. & Manzagol, P.-A. (2008).
        Extracting and composing robust features with denoising
        autoencoders. In Proceedings of the 25th International Conference on
        Machine Learning (ICML).
-    .. [3] Polyak, B. T. & Juditsky, A. B. (1992). Acceleration of
-       stochastic approximation by averaging. SIAM Journal on Control and
-       Optimization, 30(4), 838-855.
 
     Examples
     --------
