@@ -8,14 +8,13 @@ RMSE on the missing entries, mean over seeds, and the fit_transform
 seconds, of AutoencoderImputer with its defaults but ``n_iter_no_change``:
 "1,000 updates" is the transformer's rule (the imputer's until it waited
 at least 25 epochs), "auto" the default, 50 a longer wait (development
-tables only). The last table
-gives each setting's geometric mean RMSE and seconds over the rows of a
-group, relative to "1,000 updates" (below 1: better, or faster).
+tables only). The last table gives each setting's geometric mean RMSE
+and seconds over the rows of a group, relative to "1,000 updates" (below
+1: better, or faster).
 
     python benchmarks/imputer_patience.py [--data-dir DIR] [--group GROUP]
 """
 
-import math
 import time
 
 import numpy as np
@@ -25,7 +24,7 @@ from denoising import missing_rmse
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from sk_autoencoder import AutoencoderImputer
+from sk_autoencoder import AutoencoderImputer, AutoencoderTransformer
 
 # Tables, seeds and n_iter_no_change settings of each group.
 OLD_RULE = "1,000 updates"
@@ -44,10 +43,10 @@ GROUPS = {
 
 
 def transformer_patience(n_rows):
-    """The transformer's "auto" patience: 1,000 updates in batches of 200
-    (the batch size from 6,400 training rows on), within [2, 50] epochs."""
+    """The transformer's "auto" patience, in epochs, for ``n_rows`` rows of
+    which a tenth are held out for validation."""
     n_train = n_rows - max(1, round(0.1 * n_rows))
-    return int(np.clip(math.ceil(1_000 / math.ceil(n_train / 200)), 2, 50))
+    return AutoencoderTransformer()._budget(n_train)[2]
 
 
 def run(data_dir, group):
