@@ -13,8 +13,20 @@ from ._utils import Interval, StrOptions, _fit_context, evenly_spread, n_threads
 
 # Training rows kept for the neighbour distance. Scoring searches them for
 # every row, so their number trades the cost of scoring against how finely
-# the kept rows cover the data.
-MAX_REFERENCE_ROWS = 1024
+# they cover the data: at most MAX_REFERENCE_ROWS, fewer for wide data so
+# that they hold at most MAX_REFERENCE_VALUES numbers (32 MB in float64),
+# but never fewer than MIN_REFERENCE_ROWS. The maximum was chosen on
+# ADBench (benchmarks/results/adbench_ours_iforest.md): more rows scored
+# better there, and cost more time.
+MAX_REFERENCE_ROWS = 4096
+MIN_REFERENCE_ROWS = 1024
+MAX_REFERENCE_VALUES = 2**22
+
+# Training rows, evenly spread among the kept ones, from which the code
+# bounds, the scales of the errors and distances, and the threshold are
+# set. Their neighbour search is most of the time that fit spends after
+# training; on ADBench, setting these from all kept rows scored no better.
+MAX_THRESHOLD_ROWS = 2048
 
 # How those rows are searched. Among so few rows, brute force (distances
 # by matrix products) is faster than a tree in all but the fewest
@@ -89,13 +101,14 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     Reconstruction error also misses rows that lie on the data's surface
     but where few training rows are: the decoder rebuilds them well. So
     each row is also scored by how far it is from the training rows: the
-    mean distance to its ``n_neighbors`` nearest among (at most 1,024 of)
+    mean distance to its ``n_neighbors`` nearest among (at most 4,096 of)
     them, in the scaled units of the errors. That distance is put on the
     scale of the reconstruction errors, by matching its median and
-    interquartile range over the kept training rows to those of the errors
-    over all the training rows, and counts when it is the larger: a row is
-    as outlying as the worse of the two says. Scoring then costs a
-    nearest-neighbour search among those rows for every row.
+    interquartile range to those of the errors (over at most 2,048 of the
+    training rows), and counts when it is the larger: a row is as outlying
+    as the worse of the two says. Scoring then costs a nearest-neighbour
+    search among the kept rows for every row. The code bounds above and
+    the threshold are set from the same (at most 2,048) training rows.
 
     The network is trained as a denoising autoencoder [2]_: it rebuilds
     each training row from a copy with Gaussian noise of one standard
@@ -117,9 +130,10 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     contamination : "auto" or float, default="auto"
         The share of outliers expected in the training data; it sets the
         threshold ``offset_``. With a float, ``predict`` flags that fraction
-        of the training rows. With ``"auto"``, a row is flagged when its
-        outlyingness (``-score_samples``) lies beyond a fence of the
-        training rows' in the manner of Tukey's box plot [3]_,
+        of the training rows (on larger data, of 2,048 of them, evenly
+        spread). With ``"auto"``, a row is flagged when its
+        outlyingness (``-score_samples``) lies beyond a fence of those
+        rows' in the manner of Tukey's box plot [3]_,
         ``Q3 + (Q3 - Q1)``: a robust rule that needs no guess of the outlier
         rate. The user guide gives the share of clean rows it flags and its
         precision and recall on the benchmarks.
@@ -264,14 +278,15 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         The bounds that codes are clipped to when scoring.
 
     neighbors_ : NearestNeighbors or None
-        Fitted on (at most 1,024 of) the training rows, evenly spread and
-        scaled as for the errors (``(X - mean_) / scale_``, float64); finds
-        each scored row's nearest kept rows (one more than
-        ``n_neighbors``: a row itself, when it is a kept one, is
-        dropped). None when ``n_neighbors`` is None, fewer than two rows
-        were seen, or all kept rows are equally far from their neighbours.
-        The fitted detector holds these rows: 1,024 x n_features float64
-        (8 MB for 1,000 features).
+        Fitted on the kept training rows, evenly spread and scaled as for
+        the errors (``(X - mean_) / scale_``, float64): all of them up to
+        4,096 rows, and at most 4,096 rows or 2^22 numbers, whichever is
+        fewer, but at least 1,024 rows. Finds each scored row's nearest
+        kept rows (one more than ``n_neighbors``: a row itself, when it is
+        a kept one, is dropped). None when ``n_neighbors`` is None, fewer
+        than two rows were seen, or all kept rows are equally far from
+        their neighbours. The fitted detector holds these rows, as
+        float64: at most 32 MB up to 4,096 features, 1,024 rows beyond.
 
     n_components_ : int
         Width of the code.
@@ -492,8 +507,11 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         return Corruption("gaussian", NOISE_LEVEL)
 
     def _fit_after_training(self, X):
-        """Set the code bounds, the neighbour search and ``offset_`` from the
-        training rows ``X``."""
+        """Keep training rows for the neighbour search; set the code bounds,
+        the scales and ``offset_`` from (at most ``MAX_THRESHOLD_ROWS`` of)
+        them."""
+        kept = X[evenly_spread(np.arange(len(X)), _n_kept_rows(*X.shape))]
+        X = kept[evenly_spread(np.arange(len(kept)), MAX_THRESHOLD_ROWS)]
         codes = self._encode(X)
         self.code_lower_, self.code_upper_ = np.quantile(
             codes, [CODE_QUANTILE, 1.0 - CODE_QUANTILE], axis=0
@@ -501,17 +519,16 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         errors = self._clipped_error(X)
         self.neighbors_ = self._kept_rows_ = self._distance_to_error_ = None
         outlyingness = errors
-        kept = evenly_spread(np.arange(len(X)), MAX_REFERENCE_ROWS)
-        if self.n_neighbors is not None and len(kept) > 1:
+        if self.n_neighbors is not None and len(X) > 1:
             # One neighbour more than used: a row that is itself a kept
             # row drops that match (see _neighbor_distances).
-            self._kept_rows_ = self._scaler().transform_array(X[kept])
+            self._kept_rows_ = self._scaler().transform_array(kept)
             self.neighbors_ = NearestNeighbors(
                 n_neighbors=min(self.n_neighbors + 1, len(kept)),
                 algorithm=NEIGHBOR_ALGORITHM,
             ).fit(self._kept_rows_)
             distances = self._neighbor_distances(X)
-            distance_center, distance_spread = _center_and_spread(distances[kept])
+            distance_center, distance_spread = _center_and_spread(distances)
             # Distances by matrix products are off by rounding errors of
             # about sqrt(eps) times the rows' norms: a spread within a few
             # of those is rounding, not data.
@@ -554,7 +571,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
 
         A row equal to a kept row (a training row scored again) is not its
         own neighbour: that match is dropped, so training rows are scored
-        as unseen rows are, and ``offset_``, set from the training rows,
+        as unseen rows are, and ``offset_``, set from kept rows,
         holds for new rows. Rows are scaled and searched
         ``SEARCH_BATCH_ROWS`` at a time, on ``n_jobs`` threads, as the
         network runs.
@@ -673,6 +690,12 @@ def _position_of_itself(rows, found, indices, kept):
     with_itself, first = np.unique(row, return_index=True)
     position[with_itself] = column[first]
     return position
+
+
+def _n_kept_rows(n_samples, n_features):
+    """How many training rows the detector keeps (see MAX_REFERENCE_ROWS)."""
+    by_size = max(MAX_REFERENCE_VALUES // n_features, MIN_REFERENCE_ROWS)
+    return min(n_samples, MAX_REFERENCE_ROWS, by_size)
 
 
 def _center_and_spread(values):

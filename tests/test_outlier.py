@@ -11,6 +11,7 @@ from threadpoolctl import threadpool_info
 
 from sk_autoencoder import AutoencoderOutlierDetector, _outlier
 from sk_autoencoder._skorch import ReconstructionLoss
+from sk_autoencoder._utils import evenly_spread
 
 
 def planted_rows(n_features, seed=0):
@@ -229,10 +230,29 @@ def test_bad_n_neighbors_raises_before_training(planted, n_neighbors):
     assert not hasattr(detector, "net_")
 
 
-def test_neighbour_distance_searches_at_most_1024_training_rows():
-    X = np.random.default_rng(0).normal(size=(3000, 4))
+@pytest.mark.parametrize(("n_samples", "n_kept"), [(3000, 3000), (5000, 4096)])
+def test_neighbour_distance_searches_at_most_4096_training_rows(n_samples, n_kept):
+    X = np.random.default_rng(0).normal(size=(n_samples, 4))
     detector = AutoencoderOutlierDetector(2, **{**DETECTOR, "max_iter": 1}).fit(X)
-    assert detector.neighbors_.n_samples_fit_ == 1024
+    assert detector.neighbors_.n_samples_fit_ == n_kept
+
+
+@pytest.mark.parametrize(
+    ("n_features", "n_kept"), [(1024, 4096), (2048, 2048), (4096, 1024), (8192, 1024)]
+)
+def test_wide_data_keeps_fewer_rows_but_at_least_1024(n_features, n_kept):
+    # At most 2^22 numbers (32 MB in float64), within [1024, 4096] rows.
+    assert _outlier._n_kept_rows(10_000, n_features) == n_kept
+
+
+def test_float_contamination_flags_that_fraction_of_2048_training_rows():
+    X = np.random.default_rng(0).normal(size=(5000, 4))
+    detector = AutoencoderOutlierDetector(
+        2, contamination=0.1, **{**DETECTOR, "max_iter": 1}
+    ).fit(X)
+    kept = X[evenly_spread(np.arange(len(X)), 4096)]
+    rows = kept[evenly_spread(np.arange(len(kept)), 2048)]
+    assert abs(np.sum(detector.predict(rows) == -1) - 0.1 * 2048) < 1
 
 
 @pytest.mark.parametrize(("n_jobs", "threads"), [(None, 1), (2, 2)])
