@@ -279,14 +279,15 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
 
     neighbors_ : NearestNeighbors or None
         Fitted on the kept training rows, evenly spread and scaled as for
-        the errors (``(X - mean_) / scale_``, float64): all of them up to
-        4,096 rows, and at most 4,096 rows or 2^22 numbers, whichever is
-        fewer, but at least 1,024 rows. Finds each scored row's nearest
-        kept rows (one more than ``n_neighbors``: a row itself, when it is
-        a kept one, is dropped). None when ``n_neighbors`` is None, fewer
-        than two rows were seen, or all kept rows are equally far from
-        their neighbours. The fitted detector holds these rows, as
-        float64: at most 32 MB up to 4,096 features, 1,024 rows beyond.
+        the errors (``(X - mean_) / scale_``, float64): at most 4,096 of
+        them, fewer for data of over 1,024 features so that they hold at
+        most 2^22 numbers, but never fewer than 1,024. Finds each scored
+        row's nearest kept rows (one more than ``n_neighbors``: a row
+        itself, when it is a kept one, is dropped). None when
+        ``n_neighbors`` is None, fewer than two rows were seen, or all kept
+        rows are equally far from their neighbours. The fitted detector
+        holds these rows, as float64: at most 32 MB up to 4,096 features,
+        1,024 rows beyond.
 
     n_components_ : int
         Width of the code.
