@@ -21,13 +21,17 @@ precision, recall and F1 of ``predict`` with the method's own default
 threshold (ours and IsolationForest
 ``contamination="auto"``, PyOD's contamination 0.1).
 
+``--constants`` overrides module constants of the detector
+(``sk_autoencoder._outlier``), for ablations of choices that are not
+parameters: ``'{"NOISE_LEVEL": 0}'`` trains without noise.
+
 ``pca_error`` (PCA's reconstruction error with a code of half the
 features), ``knn_mean`` (mean distance to the 10 nearest training rows)
 and ``ae`` (PyOD's AutoEncoder) are there on request.
 
     python benchmarks/adbench.py [--data-dir DIR] [--seeds 0 1 2]
         [--methods ours iforest mcd ...] [--params '{"max_iter": 20}']
-        [--time-limit 180] [--jobs 2]
+        [--constants '{"NOISE_LEVEL": 0}'] [--time-limit 180] [--jobs 2]
 """
 
 import json
@@ -61,6 +65,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+import sk_autoencoder._outlier as outlier_module
 from sk_autoencoder import AutoencoderOutlierDetector
 
 
@@ -304,10 +309,16 @@ def main():
     p.add_argument("--methods", nargs="+", default=["ours", *ANCHORS])
     p.add_argument("--datasets", nargs="+", default=None)
     p.add_argument("--params", type=json.loads, default={})
+    p.add_argument("--constants", type=json.loads, default={})
     p.add_argument("--time-limit", type=float, default=180.0)
     p.add_argument("--jobs", type=int, default=1, help="datasets run in parallel")
     p.add_argument("--output", default="adbench.md")
     args = p.parse_args()
+    for constant, value in args.constants.items():
+        if not hasattr(outlier_module, constant):
+            p.error(f"sk_autoencoder._outlier has no constant {constant}")
+        # The pool forks after this: every worker sees the new value.
+        setattr(outlier_module, constant, value)
     names = args.datasets or adbench_names(args.data_dir)
     tasks = [
         (args.data_dir, name, args.methods, args.seeds, args.params, args.time_limit)
@@ -331,7 +342,9 @@ def main():
     text = (
         "# ADBench: AutoencoderOutlierDetector vs the anchors\n\n"
         f"{environment()}\n\nSeeds {args.seeds}; detector parameters "
-        f"{args.params or 'defaults'}; every method with its defaults, torch and "
+        f"{args.params or 'defaults'}"
+        + (f", module constants {args.constants}" if args.constants else "")
+        + "; every method with its defaults, torch and "
         f"BLAS on one thread; {args.jobs} dataset(s) at a time; a fit over "
         f"{args.time_limit:g} s counts as chance.\n\n{summary}\n\n"
         f"## Per dataset (mean over seeds)\n\n{detail}\n"
