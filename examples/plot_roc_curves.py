@@ -12,9 +12,9 @@ sides: 24_mnist, where the autoencoder detector beats IsolationForest, and
 28_pendigits, where IsolationForest beats it by far.
 
 Neither dataset is typical on its own: over the 43 ADBench datasets the
-detector wins on mean ROC-AUC and on 26 of them, and trails
+detector wins on mean ROC-AUC and on 27 of them, and trails
 IsolationForest on mean average precision (``doc/quality.md``,
-``benchmarks/results/adbench.md``).
+``benchmarks/results/adbench_anchors.md``).
 
 The ADBench ``.npz`` files are read from ``../shared/datasets/adbench``
 beside the clone, as by the benchmarks, or from the folder the
