@@ -213,7 +213,8 @@ class BaseAutoencoder(BaseEstimator):
         object exists (a failure leaves the estimator unfitted)."""
 
     def _fit_network(self, X, seed):
-        """Train ``net_`` on ``X``; return the held-out rows to report on."""
+        """Train ``net_`` on ``X``; return the indices of the held-out rows
+        to report on."""
         return self._fit_size(X, self._resolve_n_components(X.shape[1]), seed)
 
     def _network_params(self):
@@ -262,7 +263,7 @@ class BaseAutoencoder(BaseEstimator):
         X = self._validate_X(X, reset=True)
         with self._unfitted_on_error():
             self._check_params(X)
-            held_out = self._fit_network(X, draw_seed(self.random_state))
+            held_out = X[self._fit_network(X, draw_seed(self.random_state))]
             self.reconstruction_r2_ = self._reconstruction_r2(held_out)
             codes = self._encode(held_out)
             self.code_sparsity_ = float(np.mean(np.abs(codes) < 1e-3))
@@ -329,7 +330,8 @@ class BaseAutoencoder(BaseEstimator):
             raise
 
     def _fit_size(self, X, n_components, seed):
-        """Fit with a code of ``n_components``; return the rows to report on.
+        """Fit with a code of ``n_components``; return the indices of the
+        rows to report on.
 
         Those are the validation rows, or without them the training rows,
         at most ``MAX_REPORTED_ROWS`` of either, evenly spread: the fitted
@@ -339,7 +341,7 @@ class BaseAutoencoder(BaseEstimator):
         train, valid = self._initialize(X, self.early_stopping, n_components, seed)
         self._train(train, epochs=self.net_.max_epochs)
         rows = (valid if valid is not None else train).indices
-        return X[evenly_spread(rows, MAX_REPORTED_ROWS)]
+        return evenly_spread(rows, MAX_REPORTED_ROWS)
 
     def _budget(self, n_train):
         """Batch size, most epochs and patience (in epochs) for ``n_train``

@@ -329,7 +329,7 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
         # sizes, and a row's place in the map should not depend on the rows
         # mapped with it.
         self._encoder_float64 = copy.deepcopy(self.net_.module_.encoder).double()
-        return X[evenly_spread(np.arange(n_samples), MAX_REPORTED_ROWS)]
+        return evenly_spread(np.arange(n_samples), MAX_REPORTED_ROWS)
 
     def _encode(self, X):
         encoder, scaler = self._encoder_float64, self._scaler()

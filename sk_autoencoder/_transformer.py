@@ -475,7 +475,7 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
                 # A cut-short candidate would skew the choice: the search
                 # ends, and the fit with it (leaving the estimator unfitted).
                 raise KeyboardInterrupt
-            candidate_r2[size] = self._reconstruction_r2(held_out)
+            candidate_r2[size] = self._reconstruction_r2(X[held_out])
             if candidate_r2[size] >= target:
                 high = size
             else:
@@ -483,6 +483,6 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         # The model fitted last is kept when its size is the answer.
         if held_out is None or self.n_components_ != high:
             held_out = self._fit_size(X, high, seed)
-            candidate_r2[high] = self._reconstruction_r2(held_out)
+            candidate_r2[high] = self._reconstruction_r2(X[held_out])
         self.candidate_r2_ = dict(sorted(candidate_r2.items()))
         return held_out
