@@ -1,5 +1,6 @@
 """AutoencoderImputer: fill missing values from an autoencoder's reconstruction."""
 
+import dataclasses
 from numbers import Integral, Real
 
 import numpy as np
@@ -77,6 +78,116 @@ AUTO_IMAGE_CHANNELS = 32
 AUTO_IMAGE_MIN_BATCH = 64
 AUTO_IMAGE_ENTRY_BUDGET = 12_000_000
 
+# The Gaussian that tables' fills are blended with (see fit_gaussian):
+# iterations of EM, the ridge added to its covariance (in scaled units,
+# where each feature's variance is 1 by default), and the training rows it
+# is fitted on at most. Chosen on the development tables of
+# benchmarks/imputer_blend.py.
+GAUSSIAN_ITERATIONS = 20
+GAUSSIAN_RIDGE = 1e-2
+MAX_GAUSSIAN_ROWS = 2_000
+
+# Tables wider than this are filled by the network alone: each EM
+# iteration costs rows x features^2 per missing entry of a row, and the
+# conditional means at transform features^2 per missing entry.
+MAX_GAUSSIAN_FEATURES = 100
+
+# The blend's weight is chosen on the held-out rows masked anew until about
+# this many rows are drawn (at most MAX_WEIGHT_DRAWS draws of each row):
+# on a small table a single draw masks too few entries to choose on.
+WEIGHT_ROWS = 2_000
+MAX_WEIGHT_DRAWS = 50
+
+
+def conditional_mean(x, mean, precision, steps):
+    """``x`` with each NaN replaced by its mean under a Gaussian, given the
+    row's observed entries.
+
+    For each row, the missing part ``z - mean_m`` solves
+    ``P_mm (z - mean_m) = -P_mo (x_o - mean_o)``, ``P`` the precision
+    matrix: conjugate gradients restricted to the row's missing entries,
+    all rows at once in float64, exact after as many ``steps`` as the row
+    has missing entries (up to rounding). Plain tensor operations, so that
+    the ONNX export traces it.
+    """
+    missing = torch.isnan(x)
+    mask = missing.to(x.dtype)
+    residual = -(torch.where(missing, 0.0, x - mean) @ precision) * mask
+    solution = torch.zeros_like(residual)
+    direction = residual
+    squared = (residual * residual).sum(dim=1, keepdim=True)
+    for _ in range(steps):
+        product = (direction @ precision) * mask
+        curvature = (direction * product).sum(dim=1, keepdim=True)
+        # A row solved already (or with nothing missing) stays as it is.
+        step = torch.where(curvature > 0, squared / curvature, 0.0)
+        solution = solution + step * direction
+        residual = residual - step * product
+        new_squared = (residual * residual).sum(dim=1, keepdim=True)
+        ratio = torch.where(squared > 0, new_squared / squared, 0.0)
+        direction = residual + ratio * direction
+        squared = new_squared
+    return torch.where(missing, mean + solution, x)
+
+
+def fit_gaussian(x):
+    """Mean and precision matrix of a Gaussian fitted to the rows ``x``
+    (a float64 tensor, NaN missing) by EM (Little & Rubin, Statistical
+    Analysis with Missing Data, chapter 11).
+
+    The E-step fills each row's missing entries with their conditional
+    mean and adds their conditional covariance (the inverse of the
+    precision matrix's missing block) to the scatter; a ridge of
+    ``GAUSSIAN_RIDGE`` keeps the covariance well conditioned when features
+    are few against rows or nearly collinear.
+    """
+    n_rows, n_features = x.shape
+    missing = torch.isnan(x)
+    steps = int(missing.sum(dim=1).max())
+    ridge = GAUSSIAN_RIDGE * torch.eye(n_features, dtype=x.dtype)
+    mean = torch.nanmean(x, dim=0).nan_to_num(0.0)
+    filled = torch.where(missing, mean, x)
+    covariance = torch.cov(filled.T, correction=0).reshape(n_features, n_features)
+    covariance = covariance + ridge
+    patterns, counts = torch.unique(missing, dim=0, return_counts=True)
+    incomplete = patterns.any(dim=1)
+    patterns, counts = patterns[incomplete], counts[incomplete].to(x.dtype)
+    for _ in range(GAUSSIAN_ITERATIONS):
+        precision = torch.cholesky_inverse(torch.linalg.cholesky(covariance))
+        filled = conditional_mean(x, mean, precision, steps)
+        mean = filled.mean(dim=0)
+        centred = filled - mean
+        scatter = centred.T @ centred + _missing_spread(precision, patterns, counts)
+        covariance = scatter / n_rows + ridge
+    # In C order, as saved and loaded: the same layout gives the same sums.
+    precision = torch.cholesky_inverse(torch.linalg.cholesky(covariance))
+    return mean, precision.contiguous()
+
+
+def _missing_spread(precision, patterns, counts):
+    """Sum over rows of the conditional covariance of their missing
+    entries (zero elsewhere), from the distinct missingness ``patterns``
+    and how many rows have each: the inverse of each pattern's missing
+    block of ``precision``, batched over the patterns with as many missing
+    entries."""
+    spread = torch.zeros_like(precision)
+    n_missing = patterns.sum(dim=1)
+    for size in torch.unique(n_missing).tolist():
+        chosen = n_missing == size
+        # Each pattern's missing features, in order (a stable sort puts
+        # True first).
+        order = torch.argsort((~patterns[chosen]).to(torch.int8), dim=1, stable=True)
+        features = order[:, :size]
+        rows, columns = features[:, :, None], features[:, None, :]
+        inverse = torch.linalg.inv(precision[rows, columns])
+        weighted = inverse * counts[chosen][:, None, None]
+        spread.index_put_(
+            (rows.expand_as(inverse), columns.expand_as(inverse)),
+            weighted,
+            accumulate=True,
+        )
+    return spread
+
 
 class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     """Imputation of missing values by an autoencoder's reconstruction.
@@ -93,6 +204,17 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     see. ``transform`` then replaces each missing entry with the network's
     reconstruction of the row and leaves every observed entry exactly as
     given.
+
+    For tables (no ``image_shape``) of at most 100 features, the fill is a
+    blend: the network's reconstruction and the conditional mean of each
+    missing entry given the row's observed ones under a multivariate
+    normal distribution fitted to the training rows by EM [5]_, weighted
+    by ``network_weight_``. The weight is the least-squares one on the
+    validation rows, masked as in training: a small table may hold too
+    few rows for the network to learn more than the linear relations
+    between features, which the Gaussian captures with fewer parameters,
+    and a larger one lets the network's nonlinear fill take over. Wider
+    tables and images are filled by the network alone.
 
     Parameters
     ----------
@@ -334,6 +456,15 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         Fraction of code entries below 1e-3 in absolute value, on the rows
         that ``reconstruction_r2_`` is computed on.
 
+    network_weight_ : float
+        The network's share of each fill, in [0, 1]; the Gaussian's
+        conditional mean has the rest. Chosen on the rows that
+        ``reconstruction_r2_`` is computed on (the training rows when
+        ``early_stopping`` is False, which favours the network), with the
+        Gaussian fitted to the training rows (at most 2,000 of them,
+        evenly spread); 1.0, and no Gaussian, with ``image_shape`` or more
+        than 100 features.
+
     mean_ : ndarray of shape (n_features,)
         Per-feature mean of the observed training entries (0 for a feature
         never observed).
@@ -401,6 +532,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
        A. A. (2016). Context encoders: feature learning by inpainting. In
        Proceedings of the IEEE Conference on Computer Vision and Pattern
        Recognition (CVPR), 2536-2544.
+    .. [5] Little, R. J. A. & Rubin, D. B. (2019). Statistical Analysis
+       with Missing Data, 3rd ed., chapter 11: the multivariate normal
+       model. Wiley.
 
     Examples
     --------
@@ -526,8 +660,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         """Fill the missing entries of ``X`` from its reconstruction.
 
         Each row with a missing entry is rebuilt by the network from its
-        observed entries; its missing entries take the reconstruction,
-        clipped to ``min_value`` and ``max_value`` (by default, the range
+        observed entries; its missing entries take the reconstruction
+        (blended with the Gaussian's conditional means, see
+        ``network_weight_``), clipped to ``min_value`` and ``max_value`` (by default, the range
         each feature showed in ``fit``). A feature that was constant in
         ``fit`` (to float64's precision) is filled with its value, and one
         never observed with 0.
@@ -721,6 +856,11 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             fill_missing=not reads_missing,
         )
 
+    def _fit_network(self, X, seed):
+        held_out = super()._fit_network(X, seed)
+        self._fit_blend(X, held_out)
+        return held_out
+
     def _fit_after_training(self, X):
         # The patterns were for training; the network keeps them to train on.
         vars(self).pop("_missing_patterns_", None)
@@ -734,14 +874,77 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     # Helpers of the imputer alone.
 
     def _reconstruct(self, X):
-        """Rebuild ``X`` (with NaN) through the network, in its units."""
-        module = self.net_.module_
-        scaler = self._scaler()
-        return self._map(
-            X,
-            lambda x: scaler.inverse_transform(module(scaler.transform(x))[0], X.dtype),
-            self.n_features_in_,
-        )
+        """Rebuild ``X`` (with NaN) in its units: the network's
+        reconstruction, blended with the Gaussian's conditional means."""
+        module, device = self.net_.module_, self.net_.device
+        scaler = Scaler(self.mean_, self.scale_, device)
+        reads_missing = getattr(module, "missing_indicator", False)
+        weight = self.network_weight_
+        if weight < 1.0:
+            mean = torch.from_numpy(self._gaussian_mean_)
+            precision = torch.from_numpy(self._gaussian_precision_)
+
+        def fill(rows):
+            x = scaler.transform(rows, torch.float64)
+            rebuilt = module((x if reads_missing else x.nan_to_num(0.0)).float())[0]
+            if weight == 1.0:
+                return scaler.inverse_transform(rebuilt, X.dtype)
+            x = x.cpu()
+            steps = int(torch.isnan(x).sum(dim=1).max())
+            expected = conditional_mean(x, mean, precision, steps)
+            rebuilt = weight * rebuilt.double().cpu() + (1.0 - weight) * expected
+            return scaler.inverse_transform(rebuilt, X.dtype)
+
+        return self._map(X, fill, self.n_features_in_)
+
+    def _fit_blend(self, X, held_out):
+        """Fit the Gaussian to the training rows of ``X`` and choose
+        ``network_weight_`` on the ``held_out`` ones (indices)."""
+        self._gaussian_mean_ = self._gaussian_precision_ = None
+        self.network_weight_ = 1.0
+        if self.image_shape is not None or X.shape[1] > MAX_GAUSSIAN_FEATURES:
+            return
+        rows = np.arange(len(X))
+        if self.early_stopping and len(X) > 1:
+            rows = np.setdiff1d(rows, held_out)
+        scaler = Scaler(self.mean_, self.scale_)
+        with torch_compute(self.n_jobs):
+            training = scaler.transform(
+                X[evenly_spread(rows, MAX_GAUSSIAN_ROWS)], torch.float64
+            )
+            mean, precision = fit_gaussian(training)
+            self._gaussian_mean_ = mean.numpy()
+            self._gaussian_precision_ = precision.numpy()
+            self.network_weight_ = self._blend_weight(X[held_out], mean, precision)
+
+    def _blend_weight(self, X, mean, precision):
+        """The share of the network's fill, in [0, 1], that rebuilds best
+        the entries the noise masks in ``X`` (fresh masks in each of up to
+        ``MAX_WEIGHT_DRAWS`` passes): least squares, in scaled units."""
+        corruption = dataclasses.replace(self._corruption(), fill_masked=False)
+        rows = ScaledRows(X, np.arange(len(X)), Scaler(self.mean_, self.scale_), True)
+        batches = BatchIterator(rows, INFERENCE_BATCH_SIZE, corruption=corruption)
+        draws = int(np.clip(WEIGHT_ROWS // len(X), 1, MAX_WEIGHT_DRAWS))
+        module, device = self.net_.module_, self.net_.device
+        reads_missing = getattr(module, "missing_indicator", False)
+        agreement = spread = 0.0
+        with torch.no_grad():
+            for _ in range(draws):
+                for x, target in batches:
+                    counted = torch.isnan(x) & ~torch.isnan(target)
+                    network = module(
+                        (x if reads_missing else x.nan_to_num(0.0)).to(device)
+                    )[0]
+                    x = x.double()
+                    steps = int(torch.isnan(x).sum(dim=1).max())
+                    expected = conditional_mean(x, mean, precision, steps)
+                    gap = torch.where(counted, network.double().cpu() - expected, 0.0)
+                    error = torch.where(counted, target.double() - expected, 0.0)
+                    agreement += float((gap * error).sum())
+                    spread += float((gap * gap).sum())
+        if spread <= 0.0:
+            return 1.0
+        return float(np.clip(agreement / spread, 0.0, 1.0))
 
     def _check_limit(self, name, X):
         """``min_value`` or ``max_value`` as one float per feature of

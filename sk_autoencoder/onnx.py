@@ -19,6 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._imputer import conditional_mean
+
 __all__ = ["inverse_transform_to_onnx", "register_converters", "to_onnx"]
 
 # torch.onnx.export writes opset 18 and later.
@@ -122,8 +124,9 @@ class _Detect(_Scaled):
 
 class _Impute(_Scaled):
     """The imputer's ``transform``: NaN entries take the reconstruction,
-    clipped to the limits; observed entries are kept; the indicator
-    columns follow when ``add_indicator``."""
+    blended with the Gaussian's conditional means and clipped to the
+    limits; observed entries are kept; the indicator columns follow when
+    ``add_indicator``."""
 
     def __init__(self, imputer):
         super().__init__(imputer)
@@ -135,6 +138,12 @@ class _Impute(_Scaled):
         # A module of your own gets the missing entries as 0 (see the
         # imputer's _scaler); the built-in ones read them as NaN.
         self.fill_missing = not getattr(self.module, "missing_indicator", False)
+        self.weight = imputer.network_weight_
+        self.n_features = imputer.n_features_in_
+        if self.weight < 1.0:
+            self.register_buffer("gaussian_mean", _float64(imputer._gaussian_mean_))
+            precision = _float64(imputer._gaussian_precision_)
+            self.register_buffer("gaussian_precision", precision)
         low, high = imputer._limits_
         self.register_buffer("low", _float64(low))
         self.register_buffer("high", _float64(high))
@@ -147,10 +156,19 @@ class _Impute(_Scaled):
         if not self.nan_marks_missing:
             X = torch.where(X == self.missing_values.to(X.dtype), torch.nan, X)
         missing = torch.isnan(X)
-        x = self.scaled(X).float()
+        x = self.scaled(X)
+        inputs = x.float()
         if self.fill_missing:
-            x = torch.where(torch.isnan(x), 0.0, x)
-        rebuilt = self.unscaled(self.module(x)[0], X.dtype)
+            inputs = torch.where(torch.isnan(inputs), 0.0, inputs)
+        rebuilt = self.module(inputs)[0]
+        if self.weight < 1.0:
+            # Conjugate gradients exact for any row: as many steps as
+            # features.
+            expected = conditional_mean(
+                x, self.gaussian_mean, self.gaussian_precision, self.n_features
+            )
+            rebuilt = self.weight * rebuilt.double() + (1.0 - self.weight) * expected
+        rebuilt = self.unscaled(rebuilt, X.dtype)
         # As transform: np.clip of the rebuilt rows against float64 limits.
         rebuilt = torch.clamp(rebuilt.double(), self.low, self.high).to(X.dtype)
         imputed = torch.where(missing, rebuilt, X)

@@ -7,6 +7,7 @@ import pytest
 import torch
 from _params import (
     IMPUTER,
+    QUICK,
     EpochWeights,
     FailWhenTrainingStarts,
     first_batch,
@@ -21,6 +22,12 @@ from skorch.callbacks import Callback
 
 from sk_autoencoder import AutoencoderImputer, AutoencoderTransformer
 from sk_autoencoder._base import WEIGHT_AVERAGE_DECAY
+from sk_autoencoder._imputer import (
+    GAUSSIAN_RIDGE,
+    MAX_GAUSSIAN_FEATURES,
+    conditional_mean,
+    fit_gaussian,
+)
 from sk_autoencoder._network import ConvAutoencoder, MLPAutoencoder
 from sk_autoencoder._skorch import ReconstructionLoss
 
@@ -486,3 +493,113 @@ def test_mask_noise_copies_the_missingness_patterns_of_the_training_rows():
     assert not np.isnan(x[:, 1:]).any()
     # Missing (0.3) or masked by a drawn pattern (0.3 of the rest).
     assert np.isnan(x[:, 0]).mean() == pytest.approx(0.51, abs=0.06)
+
+
+def random_covariance(rng, n_features):
+    factor = rng.normal(size=(n_features, n_features))
+    return factor @ factor.T / n_features + 0.1 * np.eye(n_features)
+
+
+def test_conditional_mean_is_the_gaussian_regression_of_the_missing_entries():
+    rng = np.random.default_rng(0)
+    mean, covariance = rng.normal(size=6), random_covariance(rng, 6)
+    X = rng.multivariate_normal(mean, covariance, size=50)
+    X[rng.random(X.shape) < 0.4] = np.nan
+    X[0] = np.nan
+    filled = conditional_mean(
+        torch.from_numpy(X),
+        torch.from_numpy(mean),
+        torch.from_numpy(np.linalg.inv(covariance)),
+        steps=6,
+    ).numpy()
+    for x, row in zip(X, filled, strict=True):
+        missing = np.isnan(x)
+        observed = ~missing
+        expected = x.copy()
+        expected[missing] = mean[missing]
+        if observed.any():
+            gain = np.linalg.solve(
+                covariance[np.ix_(observed, observed)],
+                covariance[np.ix_(observed, missing)],
+            )
+            expected[missing] += (x[observed] - mean[observed]) @ gain
+        np.testing.assert_allclose(row, expected, rtol=1e-9, atol=1e-9)
+
+
+def test_em_fits_the_gaussian_of_rows_with_missing_entries():
+    rng = np.random.default_rng(1)
+    X = rng.multivariate_normal(rng.normal(size=5), random_covariance(rng, 5), 20_000)
+    X_missing = np.where(rng.random(X.shape) < 0.3, np.nan, X)
+    mean, precision = fit_gaussian(torch.from_numpy(X_missing))
+    # The estimates from the complete rows, within sampling error.
+    np.testing.assert_allclose(mean.numpy(), X.mean(axis=0), atol=0.02)
+    ridged = np.cov(X, rowvar=False) + GAUSSIAN_RIDGE * np.eye(5)
+    np.testing.assert_allclose(np.linalg.inv(precision.numpy()), ridged, atol=0.02)
+
+
+@pytest.fixture(scope="module")
+def unbounded_imputer(low_rank):
+    params = {**IMPUTER, "max_iter": 3, "min_value": None, "max_value": None}
+    return AutoencoderImputer(**params).fit(low_rank[1])
+
+
+def with_weight(imputer, weight):
+    copy = pickle.loads(pickle.dumps(imputer))
+    copy.network_weight_ = weight
+    return copy
+
+
+def test_fills_blend_the_network_and_the_gaussian_by_network_weight(
+    unbounded_imputer, low_rank
+):
+    X_missing = low_rank[1]
+    missing = np.isnan(X_missing)
+    weight = 0.3
+    network = with_weight(unbounded_imputer, 1.0).transform(X_missing)
+    gaussian = with_weight(unbounded_imputer, 0.0).transform(X_missing)
+    assert not np.allclose(network[missing], gaussian[missing], atol=1e-3)
+    np.testing.assert_allclose(
+        with_weight(unbounded_imputer, weight).transform(X_missing)[missing],
+        (weight * network + (1.0 - weight) * gaussian)[missing],
+        rtol=1e-6,
+        atol=1e-6,
+    )
+
+
+def test_the_blend_fills_better_than_the_network_alone(unbounded_imputer, low_rank):
+    # Rows of rank 2, which a Gaussian fills almost exactly and a network
+    # trained for 3 epochs does not: the weight leans to the Gaussian.
+    X, X_missing = low_rank
+    missing = np.isnan(X_missing)
+
+    def rmse(imputer):
+        return np.sqrt(np.mean((imputer.transform(X_missing) - X)[missing] ** 2))
+
+    assert unbounded_imputer.network_weight_ < 0.5
+    assert rmse(unbounded_imputer) < 0.5 * rmse(with_weight(unbounded_imputer, 1.0))
+
+
+def test_network_weight_favours_the_network_where_relations_are_nonlinear():
+    # Points on a circle: each coordinate is known up to its sign from the
+    # other, which a Gaussian (whose conditional mean is linear) cannot use.
+    rng = np.random.default_rng(0)
+    angle = rng.uniform(0, 2 * np.pi, size=2000)
+    X = np.column_stack([np.cos(angle), np.sin(angle), np.cos(angle) ** 2])
+    X += 0.01 * rng.normal(size=X.shape)
+    X_missing = np.where(rng.random(X.shape) < 0.2, np.nan, X)
+    imputer = AutoencoderImputer(random_state=0).fit(X_missing)
+    assert imputer.network_weight_ > 0.5
+
+
+@pytest.mark.parametrize(
+    "n_features, params",
+    [(MAX_GAUSSIAN_FEATURES + 1, {}), (16, {"image_shape": (4, 4)})],
+    ids=["wide", "image"],
+)
+def test_wide_tables_and_images_are_filled_by_the_network_alone(n_features, params):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, n_features))
+    X[rng.random(X.shape) < 0.1] = np.nan
+    imputer = AutoencoderImputer(**QUICK, **params).fit(X)
+    assert imputer.network_weight_ == 1.0
+    assert imputer._gaussian_mean_ is None
