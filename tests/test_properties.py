@@ -7,7 +7,11 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from numpy.testing import assert_allclose
 
-from sk_autoencoder import AutoencoderOutlierDetector, AutoencoderTransformer
+from sk_autoencoder import (
+    AutoencoderImputer,
+    AutoencoderOutlierDetector,
+    AutoencoderTransformer,
+)
 
 N_FEATURES = 5
 PARAMS = {"hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0}
@@ -23,6 +27,14 @@ def transformer():
 def detector():
     X = np.random.default_rng(0).normal(size=(200, N_FEATURES))
     return AutoencoderOutlierDetector(**PARAMS).fit(X)
+
+
+@pytest.fixture(scope="module")
+def imputer():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2)) @ rng.normal(size=(2, N_FEATURES))
+    X = np.where(rng.random(X.shape) < 0.2, np.nan, X)
+    return AutoencoderImputer(**PARAMS).fit(X), X
 
 
 def rows(dtype=np.float64):
@@ -78,3 +90,19 @@ def test_row_order_does_not_change_row_results(transformer, X, seed):
         rtol=1e-5,
         atol=1e-8,
     )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    X=rows(),
+    missing=arrays(bool, st.tuples(st.just(30), st.just(N_FEATURES))),
+)
+def test_imputer_fills_every_hole_within_the_observed_range(imputer, X, missing):
+    imputer, X_train = imputer
+    X_missing = np.where(missing[: len(X)], np.nan, X)
+    X_filled = imputer.transform(X_missing)
+    observed = ~np.isnan(X_missing)
+    assert_allclose(X_filled[observed], X_missing[observed], rtol=0, atol=0)
+    low, high = np.nanmin(X_train, axis=0), np.nanmax(X_train, axis=0)
+    assert np.all((X_filled >= low) | observed)
+    assert np.all((X_filled <= high) | observed)
