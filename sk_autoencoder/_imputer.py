@@ -662,10 +662,10 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         Each row with a missing entry is rebuilt by the network from its
         observed entries; its missing entries take the reconstruction
         (blended with the Gaussian's conditional means, see
-        ``network_weight_``), clipped to ``min_value`` and ``max_value`` (by default, the range
-        each feature showed in ``fit``). A feature that was constant in
-        ``fit`` (to float64's precision) is filled with its value, and one
-        never observed with 0.
+        ``network_weight_``), clipped to ``min_value`` and ``max_value``
+        (by default, the range each feature showed in ``fit``). A feature
+        that was constant in ``fit`` (to float64's precision) is filled
+        with its value, and one never observed with 0.
 
         Parameters
         ----------
