@@ -99,35 +99,35 @@ WEIGHT_ROWS = 2_000
 MAX_WEIGHT_DRAWS = 50
 
 
-def conditional_mean(x, mean, precision, steps):
+def conditional_mean(x, mean, precision):
     """``x`` with each NaN replaced by its mean under a Gaussian, given the
     row's observed entries.
 
     For each row, the missing part ``z - mean_m`` solves
     ``P_mm (z - mean_m) = -P_mo (x_o - mean_o)``, ``P`` the precision
-    matrix: conjugate gradients restricted to the row's missing entries,
-    all rows at once in float64, exact after as many ``steps`` as the row
-    has missing entries (up to rounding). Plain tensor operations, so that
-    the ONNX export traces it.
+    matrix: one product with ``P`` for all rows, then a batched solve of
+    each row's missing block, rows grouped by how many entries they miss.
     """
     missing = torch.isnan(x)
-    mask = missing.to(x.dtype)
-    residual = -(torch.where(missing, 0.0, x - mean) @ precision) * mask
-    solution = torch.zeros_like(residual)
-    direction = residual
-    squared = (residual * residual).sum(dim=1, keepdim=True)
-    for _ in range(steps):
-        product = (direction @ precision) * mask
-        curvature = (direction * product).sum(dim=1, keepdim=True)
-        # A row solved already (or with nothing missing) stays as it is.
-        step = torch.where(curvature > 0, squared / curvature, 0.0)
-        solution = solution + step * direction
-        residual = residual - step * product
-        new_squared = (residual * residual).sum(dim=1, keepdim=True)
-        ratio = torch.where(squared > 0, new_squared / squared, 0.0)
-        direction = residual + ratio * direction
-        squared = new_squared
-    return torch.where(missing, mean + solution, x)
+    filled = x.clone()
+    counts = missing.sum(dim=1)
+    pull = -(torch.where(missing, 0.0, x - mean) @ precision)
+    for size in torch.unique(counts).tolist():
+        if size == 0:
+            continue
+        rows = torch.nonzero(counts == size).squeeze(1)
+        features = missing_features(missing[rows], size)
+        blocks = precision[features[:, :, None], features[:, None, :]]
+        shift = torch.linalg.solve(blocks, pull[rows[:, None], features])
+        filled[rows[:, None], features] = mean[features] + shift
+    return filled
+
+
+def missing_features(patterns, size):
+    """The indices of the ``size`` True entries of each row of the boolean
+    ``patterns``, in order (a stable sort puts True first)."""
+    order = torch.argsort((~patterns).to(torch.int8), dim=1, stable=True)
+    return order[:, :size]
 
 
 def fit_gaussian(x):
@@ -143,7 +143,6 @@ def fit_gaussian(x):
     """
     n_rows, n_features = x.shape
     missing = torch.isnan(x)
-    steps = int(missing.sum(dim=1).max())
     ridge = GAUSSIAN_RIDGE * torch.eye(n_features, dtype=x.dtype)
     mean = torch.nanmean(x, dim=0).nan_to_num(0.0)
     filled = torch.where(missing, mean, x)
@@ -154,7 +153,7 @@ def fit_gaussian(x):
     patterns, counts = patterns[incomplete], counts[incomplete].to(x.dtype)
     for _ in range(GAUSSIAN_ITERATIONS):
         precision = torch.cholesky_inverse(torch.linalg.cholesky(covariance))
-        filled = conditional_mean(x, mean, precision, steps)
+        filled = conditional_mean(x, mean, precision)
         mean = filled.mean(dim=0)
         centred = filled - mean
         scatter = centred.T @ centred + _missing_spread(precision, patterns, counts)
@@ -174,10 +173,7 @@ def _missing_spread(precision, patterns, counts):
     n_missing = patterns.sum(dim=1)
     for size in torch.unique(n_missing).tolist():
         chosen = n_missing == size
-        # Each pattern's missing features, in order (a stable sort puts
-        # True first).
-        order = torch.argsort((~patterns[chosen]).to(torch.int8), dim=1, stable=True)
-        features = order[:, :size]
+        features = missing_features(patterns[chosen], size)
         rows, columns = features[:, :, None], features[:, None, :]
         inverse = torch.linalg.inv(precision[rows, columns])
         weighted = inverse * counts[chosen][:, None, None]
@@ -889,9 +885,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             rebuilt = module((x if reads_missing else x.nan_to_num(0.0)).float())[0]
             if weight == 1.0:
                 return scaler.inverse_transform(rebuilt, X.dtype)
-            x = x.cpu()
-            steps = int(torch.isnan(x).sum(dim=1).max())
-            expected = conditional_mean(x, mean, precision, steps)
+            expected = conditional_mean(x.cpu(), mean, precision)
             rebuilt = weight * rebuilt.double().cpu() + (1.0 - weight) * expected
             return scaler.inverse_transform(rebuilt, X.dtype)
 
@@ -935,9 +929,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
                     network = module(
                         (x if reads_missing else x.nan_to_num(0.0)).to(device)
                     )[0]
-                    x = x.double()
-                    steps = int(torch.isnan(x).sum(dim=1).max())
-                    expected = conditional_mean(x, mean, precision, steps)
+                    expected = conditional_mean(x.double(), mean, precision)
                     gap = torch.where(counted, network.double().cpu() - expected, 0.0)
                     error = torch.where(counted, target.double() - expected, 0.0)
                     agreement += float((gap * error).sum())

@@ -19,8 +19,6 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._imputer import conditional_mean
-
 __all__ = ["inverse_transform_to_onnx", "register_converters", "to_onnx"]
 
 # torch.onnx.export writes opset 18 and later.
@@ -164,7 +162,7 @@ class _Impute(_Scaled):
         if self.weight < 1.0:
             # Conjugate gradients exact for any row: as many steps as
             # features.
-            expected = conditional_mean(
+            expected = _conditional_mean(
                 x, self.gaussian_mean, self.gaussian_precision, self.n_features
             )
             rebuilt = self.weight * rebuilt.double() + (1.0 - self.weight) * expected
@@ -175,6 +173,36 @@ class _Impute(_Scaled):
         if not self.indicator:
             return imputed
         return torch.cat([imputed, missing[:, self.features].to(X.dtype)], dim=1)
+
+
+def _conditional_mean(x, mean, precision, steps):
+    """The imputer's ``conditional_mean`` in operations that trace to ONNX.
+
+    For each row, the missing part ``z - mean_m`` solves
+    ``P_mm (z - mean_m) = -P_mo (x_o - mean_o)``, ``P`` the precision
+    matrix: conjugate gradients restricted to the row's missing entries,
+    all rows at once in float64, exact after as many ``steps`` as the row
+    has missing entries (up to rounding). Plain tensor operations, so that
+    the ONNX export traces it.
+    """
+    missing = torch.isnan(x)
+    mask = missing.to(x.dtype)
+    residual = -(torch.where(missing, 0.0, x - mean) @ precision) * mask
+    solution = torch.zeros_like(residual)
+    direction = residual
+    squared = (residual * residual).sum(dim=1, keepdim=True)
+    for _ in range(steps):
+        product = (direction @ precision) * mask
+        curvature = (direction * product).sum(dim=1, keepdim=True)
+        # A row solved already (or with nothing missing) stays as it is.
+        step = torch.where(curvature > 0, squared / curvature, 0.0)
+        solution = solution + step * direction
+        residual = residual - step * product
+        new_squared = (residual * residual).sum(dim=1, keepdim=True)
+        ratio = torch.where(squared > 0, new_squared / squared, 0.0)
+        direction = residual + ratio * direction
+        squared = new_squared
+    return torch.where(missing, mean + solution, x)
 
 
 def _float64(values):

@@ -510,7 +510,6 @@ def test_conditional_mean_is_the_gaussian_regression_of_the_missing_entries():
         torch.from_numpy(X),
         torch.from_numpy(mean),
         torch.from_numpy(np.linalg.inv(covariance)),
-        steps=6,
     ).numpy()
     for x, row in zip(X, filled, strict=True):
         missing = np.isnan(x)
