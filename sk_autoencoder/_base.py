@@ -159,7 +159,9 @@ class BaseAutoencoder(BaseEstimator):
     _auto_max_epochs = AUTO_MAX_EPOCHS
     _auto_max_components = None
 
-    # The patience, in epochs, that n_iter_no_change="auto" keeps within.
+    # The updates without improvement that n_iter_no_change="auto" waits,
+    # and the range, in epochs, that it keeps within.
+    _auto_patience_updates = AUTO_PATIENCE_UPDATES
     _auto_patience_range = AUTO_PATIENCE_RANGE
 
     def _auto_updates(self, batch_size):
@@ -352,7 +354,8 @@ class BaseAutoencoder(BaseEstimator):
         otherwise), so small data gets about 32 updates per epoch; at most
         ``_auto_updates(batch_size)`` updates and ``_auto_max_epochs``
         epochs (20,000 and 1,000 unless the estimator says otherwise); a
-        stop after 1,000 updates without improvement, within
+        stop after ``_auto_patience_updates`` updates without improvement
+        (1,000 unless the estimator says otherwise), within
         ``_auto_patience_range`` epochs (2 to 50 unless the estimator says
         otherwise).
         """
@@ -371,7 +374,7 @@ class BaseAutoencoder(BaseEstimator):
             )
         patience = self.n_iter_no_change
         if patience == "auto":
-            epochs = math.ceil(AUTO_PATIENCE_UPDATES / batches)
+            epochs = math.ceil(self._auto_patience_updates / batches)
             patience = int(np.clip(epochs, *self._auto_patience_range))
         return batch_size, max_epochs, patience
 

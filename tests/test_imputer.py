@@ -448,14 +448,17 @@ def test_images_train_on_a_budget_of_entries_passed_through(image_shape):
 @pytest.mark.parametrize(
     ("n_train", "transformer", "imputer"),
     [
-        (500, 50, 50),  # 16 batches: the upper bound, for both
-        (20_000, 10, 25),  # 100 batches of 200: 1,000 updates are 10 epochs
-        (100_000, 2, 25),
+        (500, 50, 200),  # 16 batches: the upper bounds
+        (1_800, 31, 152),  # 33 batches: 1,000 and 5,000 updates
+        (20_000, 10, 50),  # 100 batches of 200
+        (300_000, 2, 25),  # 1,500 batches: the lower bounds
     ],
 )
-def test_auto_patience_waits_at_least_25_epochs(n_train, transformer, imputer):
-    # Patience in epochs: the transformer's 1,000 updates, the imputer's at
-    # least 25 epochs on large tables.
+def test_auto_patience_waits_5000_updates_for_the_imputer(
+    n_train, transformer, imputer
+):
+    # Patience in epochs: the transformer's 1,000 updates, the imputer's
+    # 5,000 (its validation loss counts the masked entries alone).
     assert AutoencoderTransformer()._budget(n_train)[2] == transformer
     assert AutoencoderImputer()._budget(n_train)[2] == imputer
 
