@@ -21,7 +21,7 @@ from torch import nn
 
 from ._data import Corruption, ScaledRows, Scaler, fit_scaler
 from ._network import ACTIVATIONS, ConvAutoencoder, MLPAutoencoder, principal_axes
-from ._skorch import TrainingConfig, build_net
+from ._skorch import RESERVED_CALLBACK_NAMES, TrainingConfig, build_net
 from ._utils import (
     Interval,
     StrOptions,
@@ -96,6 +96,22 @@ def check_finite_float32(X, allow_nan=False, estimator=None):
             "float32. Rescale X."
         )
     return X
+
+
+def _positive_ints(value):
+    """``value``, an int or a flat sequence of ints, as a tuple of positive
+    ints; None if it is anything else (nested, a bool, zero, a float).
+    Checked item by item: NumPy would read ``(True, 6)`` as ``(1, 6)``."""
+    items = np.asarray(value, dtype=object)
+    if items.ndim > 1:
+        return None
+    items = items.ravel()
+    if not all(
+        isinstance(item, Integral) and not isinstance(item, bool) and item > 0
+        for item in items
+    ):
+        return None
+    return tuple(int(item) for item in items)
 
 
 class BaseAutoencoder(BaseEstimator):
@@ -475,6 +491,12 @@ class BaseAutoencoder(BaseEstimator):
                     "callbacks must hold skorch Callback instances or (name, "
                     f"Callback) pairs, got {item!r}."
                 )
+            if name in RESERVED_CALLBACK_NAMES:
+                raise ValueError(
+                    f"callbacks: the name {name!r} is taken by one of the "
+                    f"estimator's own callbacks ({', '.join(RESERVED_CALLBACK_NAMES)}"
+                    "); give yours another name."
+                )
             callback = clone(callback)
             cloned.append(callback if name is None else (name, callback))
         return cloned
@@ -512,17 +534,12 @@ class BaseAutoencoder(BaseEstimator):
         """``image_shape`` as (C, H, W), checked against ``n_features``."""
         if self.image_shape is None:
             return None
-        shape = np.asarray(self.image_shape).ravel()
-        if not (
-            shape.size in (2, 3)
-            and np.issubdtype(shape.dtype, np.integer)
-            and np.all(shape > 0)
-        ):
+        shape = _positive_ints(self.image_shape)
+        if shape is None or len(shape) not in (2, 3):
             raise ValueError(
                 "image_shape must be (height, width) or (channels, height, "
                 f"width) in positive ints, got {self.image_shape!r}."
             )
-        shape = tuple(int(side) for side in shape)
         if np.prod(shape) != n_features:
             raise ValueError(
                 f"image_shape={shape} holds {np.prod(shape)} values per image, "
@@ -536,7 +553,16 @@ class BaseAutoencoder(BaseEstimator):
         try:
             self.net_.initialize()
         except Exception as error:
-            module = getattr(self.net_, "module_", None)
+            if not hasattr(self.net_, "module_"):
+                if self.module is None:
+                    raise
+                # Its constructor raised: say with what, keep the reason.
+                raise TypeError(
+                    f"module={self.module!r} failed to build from n_features, "
+                    f"n_components and module_params={self.module_params!r}: "
+                    f"{error}"
+                ) from error
+            module = self.net_.module_
             if not isinstance(module, nn.Module):
                 raise TypeError(
                     f"module={self.module!r} must build a torch.nn.Module, got "
@@ -608,11 +634,6 @@ class BaseAutoencoder(BaseEstimator):
             self.best_validation_score_ = max(validation_scores)
 
     def _resolve_n_components(self, n_features):
-        if isinstance(self.n_components, bool):
-            raise ValueError(
-                f"n_components={self.n_components!r} must be an int (the code's "
-                "width), not a bool."
-            )
         if self.n_components == "auto":
             return self._auto_n_components(n_features)
         return self.n_components
@@ -639,15 +660,13 @@ class BaseAutoencoder(BaseEstimator):
             return (int(np.clip(width, *self._auto_width_range)),) * (
                 self._auto_hidden_depth
             )
-        sizes = np.asarray(self.hidden_layer_sizes).ravel()
-        if sizes.size and not (
-            np.issubdtype(sizes.dtype, np.integer) and np.all(sizes > 0)
-        ):
+        sizes = _positive_ints(self.hidden_layer_sizes)
+        if sizes is None:
             raise ValueError(
                 "hidden_layer_sizes must be a tuple of positive ints, got "
                 f"{self.hidden_layer_sizes!r}."
             )
-        return tuple(int(size) for size in sizes)
+        return sizes
 
     def _device(self):
         """The torch device to train on: ``"auto"`` picks CUDA when present.

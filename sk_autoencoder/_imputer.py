@@ -436,7 +436,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     callbacks : list of skorch callbacks, default=None
         Extra callbacks for the ``skorch.NeuralNet``, as instances or
         ``(name, callback)`` pairs; each is cloned before use, so the ones
-        given here stay untouched.
+        given here stay untouched. The names of the estimator's own
+        callbacks (``early_stopping``, ``weight_average``, ``print_log``,
+        ...) are refused.
 
     Attributes
     ----------

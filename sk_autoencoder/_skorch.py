@@ -13,6 +13,19 @@ from torch import nn
 
 from ._data import BatchIterator, Corruption
 
+# Names of the callbacks every net holds: those build_net adds, then
+# skorch's defaults. A user's callback of the same name would clash.
+RESERVED_CALLBACK_NAMES = (
+    "stop_on_divergence",
+    "early_stopping",
+    "weight_average",
+    "progress_bar",
+    "epoch_timer",
+    "train_loss",
+    "valid_loss",
+    "print_log",
+)
+
 
 class ReconstructionLoss(nn.Module):
     """Mean squared error of the reconstruction; the module returns (x_hat, z).

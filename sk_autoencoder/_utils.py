@@ -3,6 +3,7 @@ module that imports scikit-learn's private helpers."""
 
 import threading
 from contextlib import contextmanager
+from numbers import Integral
 
 import numpy as np
 import torch
@@ -14,8 +15,8 @@ from joblib import cpu_count
 from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._missing import is_pandas_na, is_scalar_nan
+from sklearn.utils._param_validation import Interval as _Interval
 from sklearn.utils._param_validation import (
-    Interval,
     MissingValues,
     RealNotInt,
     StrOptions,
@@ -41,6 +42,18 @@ __all__ = [
     "seeded_torch",
     "torch_compute",
 ]
+
+
+class Interval(_Interval):
+    """scikit-learn's ``Interval`` constraint, which refuses bools where
+    it asks for an int: ``True`` is an int to Python, never a count or a
+    size that a user means."""
+
+    def is_satisfied_by(self, val):
+        if self.type is Integral and isinstance(val, bool | np.bool_):
+            return False
+        return super().is_satisfied_by(val)
+
 
 # Rows per inference batch: large enough that the per-batch overhead
 # vanishes, small enough that activations stay a few MB.

@@ -11,6 +11,7 @@ from skorch.callbacks import EpochTimer
 from torch import nn
 
 from sk_autoencoder import (
+    AutoencoderEmbedding,
     AutoencoderImputer,
     AutoencoderOutlierDetector,
     AutoencoderTransformer,
@@ -67,6 +68,14 @@ def test_callbacks_that_are_not_skorch_callbacks_are_named(X, callback):
         estimator.fit(X)
 
 
+@pytest.mark.parametrize("name", ["early_stopping", "weight_average", "print_log"])
+def test_callback_names_the_estimator_uses_are_refused(X, name):
+    estimator = AutoencoderTransformer(2, callbacks=[(name, EpochTimer())], **TINY)
+    with pytest.raises(ValueError, match=rf"callbacks: the name '{name}' is taken"):
+        estimator.fit(X)
+    assert not hasattr(estimator, "net_")
+
+
 def test_callbacks_take_skorch_name_callback_pairs(X):
     timer = EpochTimer()
     estimator = AutoencoderTransformer(2, callbacks=[("timer", timer)], **TINY)
@@ -119,6 +128,52 @@ def test_modules_that_break_the_contract_are_named(X, module, params, error, mat
     refused(estimator, X, error, match)
 
 
+def test_a_module_that_fails_to_build_keeps_its_reason(X):
+    estimator = AutoencoderTransformer(
+        2, module=Tiny, module_params={"bogus": 1}, **TINY
+    )
+    refused(
+        estimator,
+        X,
+        TypeError,
+        r"failed to build .*unexpected keyword argument 'bogus'",
+    )
+
+
+@pytest.mark.parametrize(
+    ("estimator", "params"),
+    [
+        (AutoencoderTransformer, {"n_components": True}),
+        (AutoencoderOutlierDetector, {"n_components": True}),
+        (AutoencoderTransformer, {"n_jobs": True}),
+        (AutoencoderTransformer, {"batch_size": True}),
+        (AutoencoderTransformer, {"max_iter": True}),
+        (AutoencoderImputer, {"n_iter_no_change": True}),
+        (AutoencoderOutlierDetector, {"n_neighbors": True}),
+        (AutoencoderEmbedding, {"n_components": True}),
+        (AutoencoderEmbedding, {"n_jobs": True}),
+    ],
+    ids=lambda value: getattr(value, "__name__", str(value)),
+)
+def test_a_bool_is_refused_where_an_int_is_asked(X, estimator, params):
+    (name,) = params
+    with pytest.raises(ValueError, match=rf"'{name}' parameter .* Got True"):
+        estimator(**params).fit(X)
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"hidden_layer_sizes": ((8, 4),)}, r"hidden_layer_sizes must be a tuple"),
+        ({"hidden_layer_sizes": (8, True)}, r"hidden_layer_sizes must be a tuple"),
+        ({"image_shape": (True, 6)}, r"image_shape must be \(height, width\)"),
+    ],
+    ids=str,
+)
+def test_nested_or_bool_sizes_are_refused(X, params, match):
+    refused(AutoencoderTransformer(2, **{**TINY, **params}), X, ValueError, match)
+
+
 def test_noise_that_returns_inf_is_named(X):
     def explode(batch, rng):
         return batch * np.inf
@@ -129,13 +184,6 @@ def test_noise_that_returns_inf_is_named(X):
         ValueError,
         r"noise=.* returned inf",
     )
-
-
-@pytest.mark.parametrize(
-    "estimator", [AutoencoderTransformer, AutoencoderOutlierDetector]
-)
-def test_a_bool_n_components_is_refused(X, estimator):
-    refused(estimator(True, **TINY), X, ValueError, r"n_components=True must be an int")
 
 
 @pytest.mark.parametrize(
