@@ -214,8 +214,11 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     validation rows, masked as in training: a small table may hold too
     few rows for the network to learn more than the linear relations
     between features, which the Gaussian captures with fewer parameters,
-    and a larger one lets the network's nonlinear fill take over. Wider
-    tables and images are filled by the network alone.
+    and a larger one lets the network's nonlinear fill take over. A
+    feature that the training masks never hide (one with no missing entry
+    in ``fit`` when other features have some) is one the network never
+    learnt to fill: the Gaussian fills it alone. Wider tables and images
+    are filled by the network alone.
 
     Parameters
     ----------
@@ -460,7 +463,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
     network_weight_ : float
         The network's share of each fill, in [0, 1]; the Gaussian's
-        conditional mean has the rest. Chosen on the rows that
+        conditional mean has the rest (all of it for a feature that the
+        training masks never hid, see above). Chosen on the rows that
         ``reconstruction_r2_`` is computed on (the training rows when
         ``early_stopping`` is False, which favours the network), with the
         Gaussian fitted to the training rows (at most 2,000 of them,
@@ -796,6 +800,13 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         # holes like the ones to fill, in where and how many they are.
         patterns = np.isnan(X[evenly_spread(np.arange(len(X)), MAX_PATTERNS)])
         self._missing_patterns_ = torch.from_numpy(patterns) if patterns.any() else None
+        # Features that these patterns never mask: the network never learns
+        # to fill them, and the Gaussian fills them alone (see _fill_weights).
+        self._unmasked_features_ = (
+            ~patterns.any(axis=0)
+            if self.noise == "mask" and patterns.any()
+            else np.zeros(X.shape[1], dtype=bool)
+        )
 
     def _network_params(self):
         # The built-in networks read which entries are missing.
@@ -882,21 +893,31 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         module, device = self.net_.module_, self.net_.device
         scaler = Scaler(self.mean_, self.scale_, device)
         reads_missing = getattr(module, "missing_indicator", False)
-        weight = self.network_weight_
-        if weight < 1.0:
+        weight = self._fill_weights()
+        blended = bool(np.any(weight < 1.0))
+        if blended:
+            weight = torch.from_numpy(weight)
             mean = torch.from_numpy(self._gaussian_mean_)
             precision = torch.from_numpy(self._gaussian_precision_)
 
         def fill(rows):
             x = scaler.transform(rows, torch.float64)
             rebuilt = module((x if reads_missing else x.nan_to_num(0.0)).float())[0]
-            if weight == 1.0:
+            if not blended:
                 return scaler.inverse_transform(rebuilt, X.dtype)
             expected = conditional_mean(x.cpu(), mean, precision)
             rebuilt = weight * rebuilt.double().cpu() + (1.0 - weight) * expected
             return scaler.inverse_transform(rebuilt, X.dtype)
 
         return self._map(X, fill, self.n_features_in_)
+
+    def _fill_weights(self):
+        """The network's share of the fill of each feature: ``network_weight_``,
+        but 0 for a feature the network was never trained to fill, when
+        there is a Gaussian to fill it instead."""
+        if self._gaussian_mean_ is None:
+            return np.ones(self.n_features_in_)
+        return np.where(self._unmasked_features_, 0.0, self.network_weight_)
 
     def _fit_blend(self, X, held_out):
         """Fit the Gaussian to the training rows of ``X`` and choose

@@ -136,9 +136,11 @@ class _Impute(_Scaled):
         # A module of your own gets the missing entries as 0 (see the
         # imputer's _scaler); the built-in ones read them as NaN.
         self.fill_missing = not getattr(self.module, "missing_indicator", False)
-        self.weight = imputer.network_weight_
+        weight = imputer._fill_weights()
+        self.blended = bool(np.any(weight < 1.0))
         self.n_features = imputer.n_features_in_
-        if self.weight < 1.0:
+        if self.blended:
+            self.register_buffer("weight", _float64(weight))
             self.register_buffer("gaussian_mean", _float64(imputer._gaussian_mean_))
             precision = _float64(imputer._gaussian_precision_)
             self.register_buffer("gaussian_precision", precision)
@@ -159,7 +161,7 @@ class _Impute(_Scaled):
         if self.fill_missing:
             inputs = torch.where(torch.isnan(inputs), 0.0, inputs)
         rebuilt = self.module(inputs)[0]
-        if self.weight < 1.0:
+        if self.blended:
             # Conjugate gradients exact for any row: as many steps as
             # features.
             expected = _conditional_mean(

@@ -593,6 +593,47 @@ def test_network_weight_favours_the_network_where_relations_are_nonlinear():
     assert imputer.network_weight_ > 0.5
 
 
+@pytest.fixture(scope="module")
+def first_feature_complete():
+    """An imputer fitted with feature 0 (the sum of features 1 and 2) never
+    missing and the others, some nonlinear in 1 and 2, missing at random;
+    new rows that miss feature 0 alone, and the same rows complete."""
+    rng = np.random.default_rng(0)
+
+    def rows(n):
+        a, b = rng.normal(size=(2, n))
+        return np.column_stack([a + b, a, b, a * b, np.abs(a)])
+
+    X_fit = rows(600)
+    X_fit[:, 1:][rng.random((600, 4)) < 0.15] = np.nan
+    imputer = AutoencoderImputer(**IMPUTER).fit(X_fit)
+    X_new = rows(300)
+    X_holes = X_new.copy()
+    X_holes[rng.random(300) < 0.5, 0] = np.nan
+    return imputer, X_new, X_holes
+
+
+def test_a_feature_never_missing_in_fit_is_filled_by_the_gaussian(
+    first_feature_complete,
+):
+    imputer, _, X_holes = first_feature_complete
+    holes = np.isnan(X_holes[:, 0])
+    assert 0.0 < imputer.network_weight_
+    gaussian = with_weight(imputer, 0.0).transform(X_holes)
+    np.testing.assert_array_equal(
+        imputer.transform(X_holes)[holes, 0], gaussian[holes, 0]
+    )
+
+
+def test_a_feature_never_missing_in_fit_is_filled_from_the_others(
+    first_feature_complete,
+):
+    imputer, X_new, X_holes = first_feature_complete
+    holes = np.isnan(X_holes[:, 0])
+    error = imputer.transform(X_holes)[holes, 0] - X_new[holes, 0]
+    assert np.sqrt(np.mean(error**2)) < 0.1 * X_new[:, 0].std()
+
+
 @pytest.mark.parametrize(
     "n_features, params",
     [(MAX_GAUSSIAN_FEATURES + 1, {}), (16, {"image_shape": (4, 4)})],

@@ -145,6 +145,18 @@ def test_imputer_onnx_matches_transform(rows, dtype, bounds):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_imputer_onnx_fills_a_feature_never_missing_in_fit_as_transform(rows, dtype):
+    (X, _, X_missing), (_, _, X_test) = rows
+    X_fit = X_missing.copy()
+    X_fit[:, 0] = X[:, 0]
+    imputer = AutoencoderImputer(**QUICK).fit(X_fit)
+    batch = X_test[:500].astype(dtype)
+    assert np.isnan(batch[:, 0]).any()
+    (imputed,) = run(to_onnx(imputer, batch[:1]), batch)
+    assert_float32_close(imputed, imputer.transform(batch))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_imputer_onnx_fills_entries_marked_by_a_number(rows, dtype):
     # A marker that float32 cannot hold exactly: every entry equal to it in
     # the input's dtype is missing, as NumPy compares them.
