@@ -96,31 +96,45 @@ def is_constant(spread, mean):
     )
 
 
-def column_moments(X, missing=False, batch_size=INFERENCE_BATCH_SIZE):
+def column_moments(X, missing=False, rows=None, batch_size=INFERENCE_BATCH_SIZE):
     """Per-feature mean and the covariance matrix of ``X``, in float64.
 
     Accumulated batch by batch, so ``X`` is never copied as a whole. With
-    ``missing``, NaN entries are left out: means over the observed entries,
-    covariances over the rows where both features are observed (a feature
-    never observed gets mean 0 and variance 0).
+    ``rows`` (indices), of those rows only. With ``missing``, NaN entries
+    are left out: means over the observed entries, covariances over the
+    rows where both features are observed (a feature never observed gets
+    mean 0 and variance 0).
     """
+    n_rows = X.shape[0] if rows is None else len(rows)
+
+    def batches():
+        for start in range(0, n_rows, batch_size):
+            stop = start + batch_size
+            yield X[start:stop] if rows is None else X[rows[start:stop]]
+
     if not missing:
-        mean = np.mean(X, axis=0, dtype=np.float64)
+        if rows is None:
+            mean = np.mean(X, axis=0, dtype=np.float64)
+        else:
+            mean = sum(np.sum(batch, axis=0, dtype=np.float64) for batch in batches())
+            mean /= n_rows
         cov = np.zeros((X.shape[1], X.shape[1]))
-        for start in range(0, X.shape[0], batch_size):
-            rows = X[start : start + batch_size] - mean
-            cov += rows.T @ rows
-        return mean, cov / X.shape[0]
-    observed = ~np.isnan(X)
-    counts = observed.sum(axis=0)
-    mean = np.where(counts > 0, np.nansum(X, axis=0, dtype=np.float64), 0.0)
-    mean /= np.maximum(counts, 1)
+        for batch in batches():
+            centred = batch - mean
+            cov += centred.T @ centred
+        return mean, cov / n_rows
+    counts = np.zeros(X.shape[1])
+    sums = np.zeros(X.shape[1])
+    for batch in batches():
+        counts += np.sum(~np.isnan(batch), axis=0)
+        sums += np.nansum(batch, axis=0, dtype=np.float64)
+    mean = sums / np.maximum(counts, 1)
     cov = np.zeros((X.shape[1], X.shape[1]))
     pair_counts = np.zeros_like(cov)
-    for start in range(0, X.shape[0], batch_size):
-        rows = np.nan_to_num(X[start : start + batch_size] - mean)
-        seen = observed[start : start + batch_size].astype(np.float64)
-        cov += rows.T @ rows
+    for batch in batches():
+        centred = np.nan_to_num(batch - mean)
+        seen = (~np.isnan(batch)).astype(np.float64)
+        cov += centred.T @ centred
         pair_counts += seen.T @ seen
     return mean, cov / np.maximum(pair_counts, 1)
 

@@ -81,17 +81,56 @@ def test_score_samples_is_negative_scaled_mse(digits):
     assert ae.score(X) == pytest.approx(np.mean(ae.score_samples(X)))
 
 
+class TrainingRows(Callback):
+    """Records the indices of the rows that training gets."""
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self.rows = X.indices.copy()
+
+
+def pca_start(ae, X, rows):
+    """What a network started at the PCA of the scaled ``rows`` rebuilds."""
+    scaled = (X - ae.mean_) / ae.scale_
+    axes = PCA(ae.n_components_).fit(scaled[rows]).components_
+    return ae.mean_ + ae.scale_ * (scaled @ axes.T @ axes)
+
+
 def test_never_worse_than_pca_on_validation_rows(digits):
     # A learning rate this large wrecks every epoch; early stopping must then
     # restore the starting point, which is the PCA solution.
     X = StandardScaler().fit_transform(digits[0])
     ae = AutoencoderTransformer(
-        5, learning_rate_init=50.0, max_iter=8, n_iter_no_change=3, random_state=0
+        5,
+        learning_rate_init=50.0,
+        max_iter=8,
+        n_iter_no_change=3,
+        callbacks=[("rows", TrainingRows())],
+        random_state=0,
     ).fit(X)
-    pca = PCA(5).fit(X)
+    rows = dict(ae.net_.callbacks_)["rows"].rows
     assert_allclose(
+        ae.inverse_transform(ae.transform(X)), pca_start(ae, X, rows), atol=1e-4
+    )
+
+
+def test_the_pca_start_comes_from_the_training_rows_alone(digits):
+    # The validation rows judge the start, so it must not have seen them.
+    X = StandardScaler().fit_transform(digits[0])
+    ae = AutoencoderTransformer(
+        5,
+        learning_rate_init=1e-12,  # the network stays where it starts
+        max_iter=1,
+        callbacks=[("rows", TrainingRows())],
+        random_state=0,
+    ).fit(X)
+    rows = dict(ae.net_.callbacks_)["rows"].rows
+    assert len(rows) == len(X) - round(0.1 * len(X))
+    assert_allclose(
+        ae.inverse_transform(ae.transform(X)), pca_start(ae, X, rows), atol=1e-4
+    )
+    assert not np.allclose(
         ae.inverse_transform(ae.transform(X)),
-        pca.inverse_transform(pca.transform(X)),
+        pca_start(ae, X, np.arange(len(X))),
         atol=1e-4,
     )
 
