@@ -44,6 +44,11 @@ ROUNDING_ERRORS = 8
 # (benchmarks/threshold.py; the figures are in doc/outlier_detection.md).
 AUTO_FENCE = 1.0
 
+# The "auto" fence is raised by how much more outlying the validation rows
+# are than the training rows (see _unseen_ratio), measured on at least this
+# many validation rows: fewer give too noisy a median.
+MIN_UNSEEN_ROWS = 20
+
 # Codes are clipped to these quantiles of the training codes (and one
 # minus it) when scoring: wide enough that normal rows keep their codes.
 CODE_QUANTILE = 0.1
@@ -135,7 +140,11 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         outlyingness (``-score_samples``) lies beyond a fence of those
         rows' in the manner of Tukey's box plot [3]_,
         ``Q3 + (Q3 - Q1)``: a robust rule that needs no guess of the outlier
-        rate. The user guide gives the share of clean rows it flags and its
+        rate. The network rebuilds the rows it trained on better than new
+        ones, most on small, wide data, so the fence is raised by how much
+        more outlying the validation rows (see ``early_stopping``) are than
+        the training rows, at the median, when there are at least 20 of
+        them. The user guide gives the share of clean rows it flags and its
         precision and recall on the benchmarks.
 
     n_neighbors : int or None, default=10
@@ -509,20 +518,31 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     def _corruption(self):
         return Corruption("gaussian", NOISE_LEVEL)
 
+    def _fit_network(self, X, seed):
+        held_out = super()._fit_network(X, seed)
+        # Rows the network never trained on, for the threshold (see
+        # _unseen_ratio); without validation, the rows it reports on are
+        # training rows.
+        if self.net_.train_split is not None:
+            self._unseen_rows_ = held_out
+        return held_out
+
     def _fit_after_training(self, X):
         """Keep training rows for the neighbour search; set the code bounds,
         the scales and ``offset_`` from (at most ``MAX_THRESHOLD_ROWS`` of)
         them."""
-        kept = X[evenly_spread(np.arange(len(X)), _n_kept_rows(*X.shape))]
-        X = kept[evenly_spread(np.arange(len(kept)), MAX_THRESHOLD_ROWS)]
-        codes = self._encode(X)
+        unseen = vars(self).pop("_unseen_rows_", None)
+        kept_rows = evenly_spread(np.arange(len(X)), _n_kept_rows(*X.shape))
+        rows = kept_rows[evenly_spread(np.arange(len(kept_rows)), MAX_THRESHOLD_ROWS)]
+        kept, scored = X[kept_rows], X[rows]
+        codes = self._encode(scored)
         self.code_lower_, self.code_upper_ = np.quantile(
             codes, [CODE_QUANTILE, 1.0 - CODE_QUANTILE], axis=0
         )
-        errors = self._clipped_error(X)
+        errors = self._clipped_error(scored)
         self.neighbors_ = self._kept_rows_ = self._distance_to_error_ = None
         outlyingness = errors
-        if self.n_neighbors is not None and len(X) > 1:
+        if self.n_neighbors is not None and len(scored) > 1:
             # One neighbour more than used: a row that is itself a kept
             # row drops that match (see _neighbor_distances).
             self._kept_rows_ = self._scaler().transform_array(kept)
@@ -530,7 +550,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
                 n_neighbors=min(self.n_neighbors + 1, len(kept)),
                 algorithm=NEIGHBOR_ALGORITHM,
             ).fit(self._kept_rows_)
-            distances = self._neighbor_distances(X)
+            distances = self._neighbor_distances(scored)
             distance_center, distance_spread = _center_and_spread(distances)
             # Distances by matrix products are off by rounding errors of
             # about sqrt(eps) times the rows' norms: a spread within a few
@@ -547,7 +567,11 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
                 # Every kept row is as close to its neighbours as any
                 # other: the distances say nothing.
                 self.neighbors_ = self._kept_rows_ = None
-        self.offset_ = self._threshold(-outlyingness)
+        ratio = 1.0
+        if unseen is not None and self.contamination == "auto":
+            seen = outlyingness[~np.isin(rows, unseen)]
+            ratio = _unseen_ratio(self._outlyingness(X[unseen]), seen)
+        self.offset_ = self._threshold(-outlyingness, ratio)
 
     def _outlyingness(self, X):
         """``-score_samples(X)`` for validated ``X``."""
@@ -594,13 +618,15 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
             distances[start : start + len(rows)] = total / (found.shape[1] - 1)
         return distances
 
-    def _threshold(self, scores):
+    def _threshold(self, scores, ratio=1.0):
+        """``offset_`` from the training rows' ``scores``; the "auto" fence
+        is raised by ``ratio`` (see _unseen_ratio)."""
         if self.contamination != "auto":
             return float(np.percentile(scores, 100.0 * self.contamination))
         # A fence of the outlyingness, as in Tukey's box plot, one
         # interquartile range above the third quartile.
         q1, q3 = np.percentile(-scores, [25, 75])
-        return -float(q3 + AUTO_FENCE * (q3 - q1))
+        return -float(ratio * (q3 + AUTO_FENCE * (q3 - q1)))
 
     def score_samples(self, X):
         """Opposite of each row's outlyingness: higher means more normal.
@@ -693,6 +719,20 @@ def _position_of_itself(rows, found, indices, kept):
     with_itself, first = np.unique(row, return_index=True)
     position[with_itself] = column[first]
     return position
+
+
+def _unseen_ratio(unseen, seen):
+    """How much more outlying rows the network never trained on are than
+    the rows it trained on: the ratio of their median outlyingness, at
+    least 1, and 1 from fewer than ``MIN_UNSEEN_ROWS`` unseen rows.
+
+    The network rebuilds the rows it trained on better than new rows of
+    the same data, most on small, wide data; a fence set from its training
+    rows alone would then flag too many new rows.
+    """
+    if len(unseen) < MIN_UNSEEN_ROWS or not len(seen) or not np.median(seen) > 0:
+        return 1.0
+    return max(float(np.median(unseen) / np.median(seen)), 1.0)
 
 
 def _n_kept_rows(n_samples, n_features):

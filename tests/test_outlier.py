@@ -52,14 +52,37 @@ def test_float_contamination_flags_that_fraction(planted, contamination):
     assert abs(n_flagged - contamination * len(X)) < 1
 
 
-def test_auto_contamination_is_a_fence_one_iqr_above_q3(detector, planted):
+def test_auto_contamination_is_a_fence_one_iqr_above_q3(planted):
+    # Without validation rows the fence is not raised (see below).
     X, y = planted
+    detector = AutoencoderOutlierDetector(2, early_stopping=False, **DETECTOR).fit(X)
     outlyingness = -detector.score_samples(X)
     q1, q3 = np.percentile(outlyingness, [25, 75])
     assert detector.offset_ == pytest.approx(-(q3 + (q3 - q1)))
     flagged = detector.predict(X) == -1
     assert flagged[y == -1].all()
     assert flagged[y == 1].mean() < 0.2
+
+
+def test_auto_fence_is_raised_by_how_much_more_outlying_unseen_rows_are():
+    seen = np.linspace(1.0, 3.0, 501)  # median 2
+    few = _outlier.MIN_UNSEEN_ROWS
+    assert _outlier._unseen_ratio(np.full(few, 3.0), seen) == pytest.approx(1.5)
+    # Never lowered, and not from too few rows to tell.
+    assert _outlier._unseen_ratio(np.full(few, 1.0), seen) == 1.0
+    assert _outlier._unseen_ratio(np.full(few - 1, 3.0), seen) == 1.0
+
+
+def test_auto_flags_few_new_rows_of_small_wide_clean_data():
+    # 300 rows of 50 independent features: the network rebuilds the rows
+    # it trained on better than new ones, and a fence set from those alone
+    # flagged 17 % of new rows.
+    rng = np.random.default_rng(0)
+    detector = AutoencoderOutlierDetector(random_state=0).fit(
+        rng.normal(size=(300, 50))
+    )
+    flagged = detector.predict(rng.normal(size=(2000, 50))) == -1
+    assert flagged.mean() < 0.1
 
 
 def test_reconstruction_errors_explain_scores(planted):
