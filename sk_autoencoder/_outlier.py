@@ -38,6 +38,11 @@ NEIGHBOR_ALGORITHM = "brute"
 # the matrix products they come from say nothing (see _fit_after_training).
 ROUNDING_ERRORS = 8
 
+# A scored row this close to a kept row, relative to its norm, is that row
+# (see _position_of_itself): a few times float32's rounding, far above
+# the brute-force search's (about 1e-8).
+SAME_ROW_DISTANCE = 1e-6
+
 # contamination="auto" flags rows beyond Q3 + AUTO_FENCE * (Q3 - Q1) of the
 # training rows' outlyingness: chosen by the F1 of predict on a development
 # half of the benchmark datasets, and by the share of clean rows it flags
@@ -596,8 +601,9 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         """Mean distance from each row of ``X``, scaled, to its nearest kept
         training rows.
 
-        A row equal to a kept row (a training row scored again) is not its
-        own neighbour: that match is dropped, so training rows are scored
+        A row equal to a kept row, to within float32's rounding (a
+        training row scored again), is not its own neighbour: that match
+        is dropped, so training rows are scored
         as unseen rows are, and ``offset_``, set from kept rows,
         holds for new rows. Rows are scaled and searched
         ``SEARCH_BATCH_ROWS`` at a time, on ``n_jobs`` threads, as the
@@ -610,8 +616,8 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         for start in range(0, len(X), SEARCH_BATCH_ROWS):
             rows = scaler.transform_array(X[start : start + SEARCH_BATCH_ROWS])
             with _THREAD_POOLS.limit(limits=n_threads(self.n_jobs)):
-                found, indices = self.neighbors_.kneighbors(rows)
-            itself = _position_of_itself(rows, found, indices, self._kept_rows_)
+                found = self.neighbors_.kneighbors(rows)[0]
+            itself = _position_of_itself(rows, found)
             # Without the row itself, or else without the farthest match.
             dropped = np.where(itself < 0, found.shape[1] - 1, itself)
             total = found.sum(axis=1) - found[np.arange(len(rows)), dropped]
@@ -700,20 +706,20 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         return self._clipped_error(self._validate_inference_input(X), per_feature=True)
 
 
-def _position_of_itself(rows, found, indices, kept):
+def _position_of_itself(rows, found):
     """Column of each row's neighbours that is the row itself, or -1.
 
-    A row is itself the kept row it equals. Its computed distance to
-    itself need not be 0, nor the smallest: a brute-force search (see
-    ``NEIGHBOR_ALGORITHM``) subtracts squared norms, which leaves a
-    rounding error of about the square root of float64's epsilon times the
-    norm, so near-duplicates can come first. Every match that close is a
-    candidate; equality decides.
+    A row is itself the kept row it equals, to within the rounding of
+    float32 (a training row passed again as float32, or after arithmetic
+    that rounds): its score is then that of the row itself. Its computed
+    distance to itself need not be 0, nor the smallest: a brute-force
+    search (see ``NEIGHBOR_ALGORITHM``) subtracts squared norms, which
+    leaves a rounding error of about the square root of float64's epsilon
+    times the norm, so near-duplicates can come first. The first match
+    that close is the row itself.
     """
     norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))
-    row, column = np.nonzero(found <= 1e-6 * (1.0 + norms)[:, None])
-    equal = np.all(rows[row] == kept[indices[row, column]], axis=1)
-    row, column = row[equal], column[equal]
+    row, column = np.nonzero(found <= SAME_ROW_DISTANCE * (1.0 + norms)[:, None])
     position = np.full(len(rows), -1)
     # np.nonzero lists each row's matches in column order: keep the first.
     with_itself, first = np.unique(row, return_index=True)

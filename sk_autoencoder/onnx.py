@@ -19,6 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._outlier import SAME_ROW_DISTANCE
+
 __all__ = ["inverse_transform_to_onnx", "register_converters", "to_onnx"]
 
 # torch.onnx.export writes opset 18 and later.
@@ -100,19 +102,17 @@ class _Detect(_Scaled):
     def neighbor_distances(self, x):
         """As the detector's ``_neighbor_distances``: the mean distance to
         the nearest kept rows but one, the row itself if it is one of them
-        (equal, and found within rounding of 0), else the farthest."""
+        (found within ``SAME_ROW_DISTANCE`` of it), else the farthest."""
         squared = (
             (x * x).sum(dim=1, keepdim=True)
             - 2.0 * x @ self.kept.T
             + (self.kept * self.kept).sum(dim=1)
         )
-        found, indices = torch.topk(
+        found = torch.topk(
             squared.clamp(min=0.0), self.n_found, dim=1, largest=False
-        )
-        found = found.sqrt()
+        ).values.sqrt()
         norms = (x * x).sum(dim=1, keepdim=True).sqrt()
-        equal = (self.kept[indices] == x[:, None, :]).all(dim=2)
-        itself = equal & (found <= 1e-6 * (1.0 + norms))
+        itself = found <= SAME_ROW_DISTANCE * (1.0 + norms)
         first = itself.to(torch.int64).argmax(dim=1)
         last = torch.full_like(first, self.n_found - 1)
         dropped = torch.where(itself.any(dim=1), first, last)

@@ -306,6 +306,17 @@ def test_training_rows_are_not_their_own_neighbours(planted):
     assert np.sum(outlyingness > errors * (1 + 1e-5)) > 0.1 * len(X)
 
 
+def test_a_training_row_rounded_to_float32_scores_as_itself():
+    # Rounded, a kept row is no longer equal to itself, yet still within
+    # rounding of it: it must not count itself as its nearest neighbour.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1000, 8)) @ rng.normal(size=(8, 8))
+    detector = AutoencoderOutlierDetector(random_state=0).fit(X)
+    rounded = X.astype(np.float32)
+    assert_allclose(detector.score_samples(rounded), detector.score_samples(X), 1e-5)
+    assert_array_equal(detector.predict(rounded), detector.predict(X))
+
+
 def test_distances_that_say_nothing_are_not_used():
     # Every row repeated: each kept row has a twin at distance 0, so all
     # neighbour distances are 0 and scores are the reconstruction errors.
