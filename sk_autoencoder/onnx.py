@@ -13,7 +13,10 @@ skl2onnx, onnxruntime to run the result, and onnxscript, which
 runs, not with the package.
 """
 
+import contextlib
 import copy
+import logging
+import warnings
 
 import numpy as np
 import torch
@@ -222,16 +225,17 @@ def _graph(wrapper, dtype, n_features, opset, names=("X", "Y")):
     from torch.export import Dim
 
     example = torch.from_numpy(np.zeros((2, n_features), dtype=dtype))
-    program = torch.onnx.export(
-        wrapper.eval(),
-        (example,),
-        dynamic_shapes=({0: Dim("batch")},),
-        input_names=[names[0]],
-        output_names=[names[1]],
-        opset_version=opset,
-        dynamo=True,
-        verbose=False,
-    )
+    with _quiet_exporter():
+        program = torch.onnx.export(
+            wrapper.eval(),
+            (example,),
+            dynamic_shapes=({0: Dim("batch")},),
+            input_names=[names[0]],
+            output_names=[names[1]],
+            opset_version=opset,
+            dynamo=True,
+            verbose=False,
+        )
     model = program.model_proto
     nodes = model.graph.node
     if model.functions or any(
@@ -245,6 +249,23 @@ def _graph(wrapper, dtype, n_features, opset, names=("X", "Y")):
         )
     _rename_inner_values(model)
     return model
+
+
+@contextlib.contextmanager
+def _quiet_exporter():
+    """Silence what torch's exporter logs and warns about itself (that
+    torchvision is not installed, its own deprecations): nothing a user
+    of these graphs can act on. Errors still raise."""
+    logger = logging.getLogger("torch.onnx")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            yield
+    finally:
+        logger.setLevel(level)
 
 
 def _rename_inner_values(model):

@@ -1,5 +1,7 @@
 """ONNX export: onnxruntime gives our outputs on held-out rows."""
 
+import warnings
+
 import numpy as np
 import pytest
 from _params import QUICK
@@ -204,6 +206,16 @@ def test_pipeline_ending_in_detector_converts(rows, dtype):
         decision = pipe.decision_function(batch)
         assert_float32_close(scores[:, 0], decision.astype(dtype))
         assert_labels_match(labels[:, 0], decision, pipe.predict(batch))
+
+
+def test_export_logs_and_warns_nothing(rows, caplog):
+    (X, _, _), _ = rows
+    ae = AutoencoderTransformer(2, **QUICK).fit(X)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        to_onnx(ae, X[:1])
+    assert [str(warning.message) for warning in caught] == []
+    assert [record.getMessage() for record in caplog.records] == []
 
 
 def test_opset_before_18_is_refused(rows):
