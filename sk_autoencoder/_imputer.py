@@ -1,6 +1,7 @@
 """AutoencoderImputer: fill missing values from an autoencoder's reconstruction."""
 
 import dataclasses
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -779,6 +780,14 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             raise ValueError(
                 f"min_value={self.min_value!r} is above "
                 f"max_value={self.max_value!r} for some feature."
+            )
+        never_observed = np.flatnonzero(np.isnan(X).all(axis=0))
+        if never_observed.size:
+            warnings.warn(
+                f"Features {never_observed.tolist()} have no observed value in "
+                "fit: transform fills them with 0.",
+                UserWarning,
+                stacklevel=3,
             )
         # A constant feature is filled with its value: its scale is 1, and
         # the network's small error in those units would show.

@@ -135,7 +135,8 @@ def test_a_constant_feature_is_filled_with_its_value(low_rank):
     X[:, 0] = 1e12 + 1e-3 * rng.normal(size=len(X))
     X[::3, 0] = np.nan
     X[:, 1] = np.nan  # never observed
-    filled = AutoencoderImputer(**IMPUTER).fit_transform(X)
+    with pytest.warns(UserWarning, match="no observed value"):
+        filled = AutoencoderImputer(**IMPUTER).fit_transform(X)
     observed = X[~np.isnan(X[:, 0]), 0]
     assert (filled[::3, 0] >= observed.min()).all()
     assert (filled[::3, 0] <= observed.max()).all()
@@ -201,11 +202,13 @@ def test_fit_without_missing_values_then_impute(low_rank):
     assert np.isfinite(imputer.transform(X_missing)).all()
 
 
-def test_a_feature_never_observed_is_filled(low_rank):
+def test_a_feature_never_observed_is_filled_with_0_and_a_warning(low_rank):
     X_missing = low_rank[1].copy()
     X_missing[:, 3] = np.nan
-    filled = AutoencoderImputer(**IMPUTER).fit_transform(X_missing)
+    with pytest.warns(UserWarning, match=r"Features \[3\] have no observed value"):
+        filled = AutoencoderImputer(**IMPUTER).fit_transform(X_missing)
     assert np.isfinite(filled).all()
+    assert (filled[:, 3] == 0).all()
 
 
 def test_masking_is_the_default_training_noise(imputer):
