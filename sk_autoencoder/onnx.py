@@ -40,6 +40,7 @@ class _Scaled(nn.Module):
     def __init__(self, estimator, double=False):
         super().__init__()
         module = copy.deepcopy(estimator.net_.module_).cpu().eval()
+        _gather_upsampling(module, estimator.n_features_in_)
         self.module = module.double() if double else module
         self.register_buffer("mean", _float64(estimator.mean_))
         self.register_buffer("scale", _float64(estimator.scale_))
@@ -51,6 +52,53 @@ class _Scaled(nn.Module):
     def unscaled(self, x, dtype):
         """A float32 reconstruction back in the input's units and ``dtype``."""
         return (x.double() * self.scale + self.mean).to(dtype)
+
+
+class _Gathered(nn.Module):
+    """Nearest-neighbour upsampling as two gathers of precomputed rows and
+    columns: the same values as ``nn.Upsample(mode="nearest")`` from the
+    input size it was built for, in ops that export without the empty
+    optional inputs of ONNX's ``Resize``, which skl2onnx cannot splice."""
+
+    def __init__(self, rows, columns):
+        super().__init__()
+        self.register_buffer("rows", rows)
+        self.register_buffer("columns", columns)
+
+    def forward(self, x):
+        return x.index_select(2, self.rows).index_select(3, self.columns)
+
+
+def _gather_upsampling(module, n_features):
+    """Replace, in place, every nearest ``nn.Upsample`` in ``module`` by a
+    :class:`_Gathered` for the input size it sees on a row of
+    ``n_features`` (the sizes are fixed by the network)."""
+    found = {}
+
+    def record(layer, inputs):
+        found[layer] = inputs[0].shape[2:]
+
+    hooks = [
+        layer.register_forward_pre_hook(record)
+        for layer in module.modules()
+        if isinstance(layer, nn.Upsample) and layer.mode == "nearest"
+    ]
+    if not hooks:
+        return
+    with torch.no_grad():
+        module(torch.zeros(1, n_features))
+    for hook in hooks:
+        hook.remove()
+    for parent in list(module.modules()):
+        for name, layer in parent.named_children():
+            if layer in found:
+                height, width = found[layer]
+                # Indices by the layer itself: exactly the rows and columns
+                # it copies.
+                grid = torch.arange(height * width, dtype=torch.float64)
+                picked = layer(grid.reshape(1, 1, height, width))[0, 0].long()
+                rows, columns = picked[:, 0] // width, picked[0] % width
+                setattr(parent, name, _Gathered(rows, columns))
 
 
 class _Transform(_Scaled):
@@ -73,11 +121,17 @@ class _Detect(_Scaled):
     As ``score_samples``: the mean squared error of the float64 network's
     reconstruction, codes clipped to the training range; raised, with
     neighbours, to the mean distance to the nearest kept training rows
-    (all of them searched by brute force) put on the errors' scale.
+    (all of them searched by brute force) put on the errors' scale. A
+    convolutional network runs in float32 (onnxruntime has no float64
+    convolution), so its scores agree to float32's precision.
     """
 
     def __init__(self, detector):
-        super().__init__(detector, double=True)
+        convolutional = any(
+            isinstance(layer, nn.Conv2d) for layer in detector.net_.module_.modules()
+        )
+        super().__init__(detector, double=not convolutional)
+        self.network_dtype = torch.float32 if convolutional else torch.float64
         self.register_buffer("code_lower", _float64(detector.code_lower_))
         self.register_buffer("code_upper", _float64(detector.code_upper_))
         # float64 tensors, not Python floats: the exporter writes those
@@ -93,8 +147,10 @@ class _Detect(_Scaled):
 
     def forward(self, X):
         x = self.scaled(X)
-        code = torch.clamp(self.module.encode(x), self.code_lower, self.code_upper)
-        outlyingness = ((self.module.decode(code) - x) ** 2).mean(dim=1)
+        code = self.module.encode(x.to(self.network_dtype)).double()
+        code = torch.clamp(code, self.code_lower, self.code_upper)
+        rebuilt = self.module.decode(code.to(self.network_dtype)).double()
+        outlyingness = ((rebuilt - x) ** 2).mean(dim=1)
         if self.neighbors:
             distance = self.slope * self.neighbor_distances(x) + self.intercept
             outlyingness = torch.maximum(outlyingness, distance)

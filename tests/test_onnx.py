@@ -208,6 +208,31 @@ def test_pipeline_ending_in_detector_converts(rows, dtype):
         assert_labels_match(labels[:, 0], decision, pipe.predict(batch))
 
 
+# Images of 4 x 5: the decoder upsamples 2 x 3 to 4 x 5, a scale of 2
+# on one side and not on the other.
+IMAGE = {**QUICK, "image_shape": (4, 5)}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_image_models_export_their_decoder(rows, dtype):
+    (X, _, X_missing), (X_test, _, X_test_missing) = rows
+    batch = X_test[:500].astype(dtype)
+    detector = AutoencoderOutlierDetector(**IMAGE).fit(X)
+    labels, scores = run(to_onnx(detector, batch[:1]), batch)
+    decision = detector.decision_function(batch)
+    assert_float32_close(scores[:, 0], decision.astype(dtype))
+    assert_labels_match(labels[:, 0], decision, detector.predict(batch))
+    ae = AutoencoderTransformer(2, **IMAGE).fit(X)
+    codes = ae.transform(batch)
+    (rebuilt,) = run(inverse_transform_to_onnx(ae, dtype), codes)
+    assert_float32_close(rebuilt, ae.inverse_transform(codes))
+    pipe = make_pipeline(StandardScaler(), AutoencoderImputer(**IMAGE)).fit(X_missing)
+    register_converters()
+    holes = X_test_missing[:500].astype(dtype)
+    (imputed,) = run(skl2onnx.to_onnx(pipe, holes[:1]), holes)
+    assert_float32_close(imputed, pipe.transform(holes))
+
+
 def test_export_logs_and_warns_nothing(rows, caplog):
     (X, _, _), _ = rows
     ae = AutoencoderTransformer(2, **QUICK).fit(X)
