@@ -139,6 +139,11 @@ def map_batches(X, fn, n_outputs, dtype, progress=False):
     tensor. The output array is allocated once in ``dtype``; only one
     batch of activations exists at a time. ``progress`` shows a progress
     bar over the batches.
+
+    A result that is not finite raises a ValueError: a value that ``X``
+    holds finitely, far outside the training data, can overflow float32
+    once scaled or inside the network, and inf or NaN out is never a
+    result.
     """
     out = np.empty((X.shape[0], n_outputs), dtype=dtype)
     starts = range(0, X.shape[0], INFERENCE_BATCH_SIZE)
@@ -151,4 +156,11 @@ def map_batches(X, fn, n_outputs, dtype, progress=False):
             if isinstance(result, torch.Tensor):
                 result = result.cpu().numpy()
             out[start:stop] = result
+            if not np.isfinite(out[start:stop]).all():
+                raise ValueError(
+                    "X holds a row that gives inf or NaN: its values lie so "
+                    "far outside the training data that, scaled by mean_ and "
+                    "scale_, they overflow the network's float32. Rescale X "
+                    "or leave such rows out."
+                )
     return out

@@ -114,6 +114,20 @@ def test_scores_are_finite_and_ordered_for_extreme_finite_rows(low_rank, estimat
     assert scores[-3] < scores[:-3].min()
 
 
+@pytest.mark.parametrize(
+    "estimator", [AutoencoderTransformer, AutoencoderOutlierDetector]
+)
+def test_a_row_that_overflows_float32_once_scaled_is_refused(low_rank, estimator):
+    # Finite in float64, and within float32, but not once divided by a
+    # feature's scale of about 1e-6: never NaN codes out.
+    train, test = low_rank
+    model = estimator(**PARAMS).fit(train * 1e-6)
+    far = test[:3] * 1e-6
+    far[1, 0] = 1e33
+    with pytest.raises(ValueError, match="gives inf or NaN"):
+        model.transform(far)
+
+
 def test_a_refit_keeps_nothing_from_the_earlier_fit(low_rank):
     train, _ = low_rank
     ae = AutoencoderTransformer(0.9, **PARAMS).fit(train)
