@@ -296,14 +296,15 @@ class BaseAutoencoder(BaseEstimator):
                 f"partial_fit needs an int n_components, got {self.n_components!r}:"
                 " a code size searched from the data needs the data at once (fit)."
             )
-        if not first_call:
+        # A searched width (a float) is the one fit found: nothing to check.
+        if not first_call and isinstance(self.n_components, Integral | str):
             n_components = self._resolve_n_components(X.shape[1])
             if n_components != self.n_components_:
                 # As IncrementalPCA: the width is fixed by the first call.
                 raise ValueError(
                     f"n_components={self.n_components!r} differs from "
-                    f"n_components_={self.n_components_} of the first "
-                    "partial_fit call; call fit to start over with another width."
+                    f"n_components_={self.n_components_} of the fitted "
+                    "network; call fit to start over with another width."
                 )
         with self._unfitted_on_error():
             if first_call:

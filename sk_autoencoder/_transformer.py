@@ -395,8 +395,9 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         ``noise``, corrupts) its rows anew, reproducibly for an int
         ``random_state``. ``n_components`` must be an int, and the same as
         at the first call, as for
-        :class:`~sklearn.decomposition.IncrementalPCA`; call ``fit`` to
-        start over with another width.
+        :class:`~sklearn.decomposition.IncrementalPCA` (after ``fit`` with
+        a float, the width ``fit`` found is kept); call ``fit`` to start
+        over with another width.
 
         Parameters
         ----------

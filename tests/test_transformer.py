@@ -278,6 +278,15 @@ def test_feature_names(digits):
     )
 
 
+def test_partial_fit_after_a_searched_width_keeps_it(digits):
+    X = digits[0][:300]
+    ae = AutoencoderTransformer(0.8, **SHORT).fit(X)
+    width, epochs = ae.n_components_, ae.n_iter_
+    ae.partial_fit(X)
+    assert ae.n_components_ == width
+    assert ae.n_iter_ == epochs + 1
+
+
 def test_partial_fit_initializes_then_trains_one_epoch_per_call(digits):
     X = digits[0]
     ae = AutoencoderTransformer(3, random_state=0, hidden_layer_sizes=(16,))
