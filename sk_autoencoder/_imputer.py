@@ -761,10 +761,13 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             ensure_all_finite=False,  # checked below, in fewer passes
             reset=reset,
         )
-        check_finite_float32(X, allow_nan=nan_marks_missing, estimator=self)
         if nan_marks_missing:
-            return X
-        return np.where(X == self.missing_values, np.nan, X)
+            return check_finite_float32(X, allow_nan=True, estimator=self)
+        # The placeholder may be a value float32 cannot hold (-1e300): it is
+        # replaced, not refused; any other entry is checked.
+        missing = X == self.missing_values
+        check_finite_float32(np.where(missing, 0, X), estimator=self)
+        return np.where(missing, np.nan, X)
 
     def _check_params(self, X):
         low = self._check_limit("min_value", X)

@@ -155,11 +155,13 @@ def test_loss_counts_observed_entries_only():
     assert rebuilt.grad[0, 1] == 0 and (rebuilt.grad[1] == 0).all()
 
 
-def test_missing_values_placeholder(low_rank):
+# -1e300: a placeholder beyond what float32 holds is replaced, not refused.
+@pytest.mark.parametrize("marker", [-999.0, -1e300])
+def test_missing_values_placeholder(low_rank, marker):
     X_missing = low_rank[1]
-    X_placeholder = np.where(np.isnan(X_missing), -999.0, X_missing)
+    X_placeholder = np.where(np.isnan(X_missing), marker, X_missing)
     nan_fill = AutoencoderImputer(**IMPUTER).fit_transform(X_missing)
-    placeholder = AutoencoderImputer(missing_values=-999.0, **IMPUTER)
+    placeholder = AutoencoderImputer(missing_values=marker, **IMPUTER)
     assert_array_equal(placeholder.fit_transform(X_placeholder), nan_fill)
 
 
