@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from ._outlier import SAME_ROW_DISTANCE
+from ._utils import is_pandas_na, is_scalar_nan
 
 __all__ = ["inverse_transform_to_onnx", "register_converters", "to_onnx"]
 
@@ -187,11 +188,15 @@ class _Impute(_Scaled):
 
     def __init__(self, imputer):
         super().__init__(imputer)
-        self.nan_marks_missing = bool(np.isnan(float(imputer.missing_values)))
+        marker = imputer.missing_values
+        # pd.NA is NaN once the input is float, as in transform.
+        self.nan_marks_missing = is_scalar_nan(marker) or is_pandas_na(marker)
         # A float64 buffer, compared in the input's dtype as NumPy does: a
         # Python float would be written as a float32 constant, which a
         # float64 entry equal to the marker never matches.
-        self.register_buffer("missing_values", _float64(imputer.missing_values))
+        self.register_buffer(
+            "missing_values", _float64(np.nan if self.nan_marks_missing else marker)
+        )
         # A module of your own gets the missing entries as 0 (see the
         # imputer's _scaler); the built-in ones read them as NaN.
         self.fill_missing = not getattr(self.module, "missing_indicator", False)

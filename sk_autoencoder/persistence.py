@@ -21,6 +21,8 @@ import skorch
 import torch
 from sklearn.utils.validation import check_is_fitted
 
+from ._utils import is_pandas_na
+
 __all__ = ["load", "save"]
 
 # Raised when what is written changes in a way that an older load cannot
@@ -60,6 +62,8 @@ def _encode(value, name):
     a ValueError naming ``name`` for anything else."""
     if value is None or isinstance(value, bool | int | float | str):
         return value
+    if is_pandas_na(value):
+        return {"pandas_na": True}
     if isinstance(value, np.generic) and value.dtype.kind in "biuf":
         return value.item()
     if isinstance(value, np.ndarray) and value.dtype.kind in "biufOU":
@@ -91,6 +95,10 @@ def _decode(value):
         return {key: _decode(item) for key, item in value["dict"].items()}
     if "items" in value:
         return {_decode(key): _decode(item) for key, item in value["items"]}
+    if "pandas_na" in value:
+        import pandas as pd
+
+        return pd.NA
     if "ndarray" in value:
         dtype = np.dtype(value["dtype"])
         if dtype.kind not in "biufOU":
@@ -224,6 +232,8 @@ def save(estimator, path):
         if neighbors is None
         else _encode(neighbors.get_params(), "neighbors_"),
         "indicator": indicator is not None,
+        # What set_output chose, if anything.
+        "output": _encode(getattr(estimator, "_sklearn_output_config", {}), "output"),
     }
     save_file(tensors, str(path), metadata={FORMAT_NAME: json.dumps(header)})
 
@@ -266,16 +276,18 @@ def load(path):
     >>> from sk_autoencoder.persistence import load
     >>> estimator = load("model.safetensors")  # doctest: +SKIP
     """
-    from safetensors import safe_open
+    from safetensors import SafetensorError, safe_open
 
-    with safe_open(str(path), framework="numpy") as file:
-        metadata = file.metadata() or {}
-        if FORMAT_NAME not in metadata:
-            raise ValueError(
-                f"{path} was not written by sk_autoencoder.persistence.save."
-            )
-        header = json.loads(metadata[FORMAT_NAME])
-        tensors = {key: file.get_tensor(key) for key in file.keys()}
+    not_ours = f"{path} was not written by sk_autoencoder.persistence.save."
+    try:
+        with safe_open(str(path), framework="numpy") as file:
+            metadata = file.metadata() or {}
+            if FORMAT_NAME not in metadata:
+                raise ValueError(not_ours)
+            header = json.loads(metadata[FORMAT_NAME])
+            tensors = {key: file.get_tensor(key) for key in file.keys()}
+    except SafetensorError as error:
+        raise ValueError(f"{not_ours} ({error})") from error
     version = header.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise ValueError(
@@ -326,6 +338,9 @@ def load(path):
             estimator.indicator_ = _rebuilt_indicator(
                 estimator.n_features_in_, tensors["indicator.features_"]
             )
+    output = _decode(header.get("output", {"dict": {}}))
+    if output.get("transform") is not None:
+        estimator.set_output(transform=output["transform"])
     return estimator
 
 

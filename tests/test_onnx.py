@@ -158,6 +158,15 @@ def test_imputer_onnx_fills_a_feature_never_missing_in_fit_as_transform(rows, dt
     assert_float32_close(imputed, imputer.transform(batch))
 
 
+def test_imputer_onnx_takes_pandas_na_as_nan(rows):
+    pd = pytest.importorskip("pandas")
+    (_, _, X_missing), (_, _, X_test) = rows
+    imputer = AutoencoderImputer(missing_values=pd.NA, **QUICK).fit(X_missing)
+    batch = X_test[:500]
+    (imputed,) = run(to_onnx(imputer, batch[:1]), batch)
+    assert_float32_close(imputed, imputer.transform(batch))
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_imputer_onnx_fills_entries_marked_by_a_number(rows, dtype):
     # A marker that float32 cannot hold exactly: every entry equal to it in

@@ -171,6 +171,31 @@ def test_file_not_written_by_save_is_refused(tmp_path):
         load(path)
 
 
+def test_file_that_is_not_safetensors_is_refused(rows, tmp_path):
+    path = tmp_path / "model.pickle"
+    path.write_bytes(pickle.dumps(AutoencoderTransformer(2, **QUICK).fit(rows[0])))
+    with pytest.raises(ValueError, match="was not written by"):
+        load(path)
+
+
+def test_safe_format_keeps_set_output(rows, tmp_path):
+    pd = pytest.importorskip("pandas")
+    ae = AutoencoderTransformer(2, **QUICK).set_output(transform="pandas")
+    ae.fit(rows[0])
+    save(ae, tmp_path / "pandas.safetensors")
+    loaded = load(tmp_path / "pandas.safetensors")
+    pd.testing.assert_frame_equal(loaded.transform(rows[1]), ae.transform(rows[1]))
+
+
+def test_safe_format_keeps_pandas_na_as_missing_values(rows, tmp_path):
+    pd = pytest.importorskip("pandas")
+    imputer = AutoencoderImputer(missing_values=pd.NA, **QUICK).fit(rows[2])
+    save(imputer, tmp_path / "na.safetensors")
+    loaded = load(tmp_path / "na.safetensors")
+    assert loaded.missing_values is pd.NA
+    assert_array_equal(loaded.transform(rows[3]), imputer.transform(rows[3]))
+
+
 class WiderNetwork(MLPAutoencoder):
     """A network of the user's own."""
 
