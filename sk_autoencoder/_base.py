@@ -561,9 +561,11 @@ class BaseAutoencoder(BaseEstimator):
             self.net_.initialize()
         except Exception as error:
             if not hasattr(self.net_, "module_"):
-                if self.module is None:
+                # skorch builds the callbacks first: if they are there, the
+                # module's constructor raised.
+                if self.module is None or not hasattr(self.net_, "callbacks_"):
                     raise
-                # Its constructor raised: say with what, keep the reason.
+                # Say with what, and keep the reason.
                 raise TypeError(
                     f"module={self.module!r} failed to build from n_features, "
                     f"n_components and module_params={self.module_params!r}: "

@@ -140,6 +140,19 @@ def test_a_module_that_fails_to_build_keeps_its_reason(X):
     )
 
 
+class FailsToInitialize(EpochTimer):
+    def initialize(self):
+        raise RuntimeError("this callback cannot start")
+
+
+def test_a_failing_callback_is_not_blamed_on_the_module(X):
+    estimator = AutoencoderTransformer(
+        2, module=Tiny, callbacks=[FailsToInitialize()], **TINY
+    )
+    with pytest.raises(RuntimeError, match="this callback cannot start"):
+        estimator.fit(X)
+
+
 @pytest.mark.parametrize(
     ("estimator", "params"),
     [
