@@ -38,9 +38,9 @@ NEIGHBOR_ALGORITHM = "brute"
 # the matrix products they come from say nothing (see _fit_after_training).
 ROUNDING_ERRORS = 8
 
-# A scored row this close to a kept row, relative to its norm, is that row
-# (see _position_of_itself): a few times float32's rounding, far above
-# the brute-force search's (about 1e-8).
+# A scored row this close to a kept row, relative to its magnitude, is that
+# row (see _reach): a few times float32's rounding, far above the
+# brute-force search's (about 1e-8).
 SAME_ROW_DISTANCE = 1e-6
 
 # contamination="auto" flags rows beyond Q3 + AUTO_FENCE * (Q3 - Q1) of the
@@ -496,7 +496,8 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         scored by the network as it is after that call, so that they always
         match the current network: the last chunk should be representative
         of the data, as the first (and have at least two rows for the
-        neighbour distance to count).
+        neighbour distance to count). No rows are held out, so the
+        ``"auto"`` fence is not raised for unseen rows as in ``fit``.
 
         Parameters
         ----------
@@ -614,10 +615,11 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         scaler = self._scaler()
         distances = np.empty(len(X))
         for start in range(0, len(X), SEARCH_BATCH_ROWS):
-            rows = scaler.transform_array(X[start : start + SEARCH_BATCH_ROWS])
+            batch = X[start : start + SEARCH_BATCH_ROWS]
+            rows = scaler.transform_array(batch)
             with _THREAD_POOLS.limit(limits=n_threads(self.n_jobs)):
                 found = self.neighbors_.kneighbors(rows)[0]
-            itself = _position_of_itself(rows, found)
+            itself = _position_of_itself(found, _reach(rows, batch / self.scale_))
             # Without the row itself, or else without the farthest match.
             dropped = np.where(itself < 0, found.shape[1] - 1, itself)
             total = found.sum(axis=1) - found[np.arange(len(rows)), dropped]
@@ -706,8 +708,19 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         return self._clipped_error(self._validate_inference_input(X), per_feature=True)
 
 
-def _position_of_itself(rows, found):
-    """Column of each row's neighbours that is the row itself, or -1.
+def _reach(rows, raw):
+    """How close, for each of the scaled ``rows``, a kept row must be to be
+    the row itself: ``SAME_ROW_DISTANCE`` times the norms of the row
+    scaled and of its raw values divided by the scales (float32's rounding
+    grows with the raw values, not the centred ones), plus one."""
+    norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))
+    norms += np.sqrt(np.einsum("ij,ij->i", raw, raw))
+    return SAME_ROW_DISTANCE * (1.0 + norms)
+
+
+def _position_of_itself(found, reach):
+    """Column of each row's neighbours (``found``, their distances) that is
+    the row itself, or -1.
 
     A row is itself the kept row it equals, to within the rounding of
     float32 (a training row passed again as float32, or after arithmetic
@@ -716,11 +729,10 @@ def _position_of_itself(rows, found):
     search (see ``NEIGHBOR_ALGORITHM``) subtracts squared norms, which
     leaves a rounding error of about the square root of float64's epsilon
     times the norm, so near-duplicates can come first. The first match
-    that close is the row itself.
+    within ``reach`` (see _reach) is the row itself.
     """
-    norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))
-    row, column = np.nonzero(found <= SAME_ROW_DISTANCE * (1.0 + norms)[:, None])
-    position = np.full(len(rows), -1)
+    row, column = np.nonzero(found <= reach[:, None])
+    position = np.full(len(found), -1)
     # np.nonzero lists each row's matches in column order: keep the first.
     with_itself, first = np.unique(row, return_index=True)
     position[with_itself] = column[first]

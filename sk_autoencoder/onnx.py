@@ -72,12 +72,14 @@ class _Gathered(nn.Module):
 
 def _gather_upsampling(module, n_features):
     """Replace, in place, every nearest ``nn.Upsample`` in ``module`` by a
-    :class:`_Gathered` for the input size it sees on a row of
-    ``n_features`` (the sizes are fixed by the network)."""
+    :class:`_Gathered` for the input size it sees on rows of ``n_features``
+    (the sizes are fixed by the network). A layer that sees other than
+    images (4-D input) or more than one size is left as it is."""
     found = {}
 
     def record(layer, inputs):
-        found[layer] = inputs[0].shape[2:]
+        shape = tuple(inputs[0].shape[2:]) if inputs[0].dim() == 4 else None
+        found.setdefault(layer, set()).add(shape)
 
     hooks = [
         layer.register_forward_pre_hook(record)
@@ -87,13 +89,14 @@ def _gather_upsampling(module, n_features):
     if not hooks:
         return
     with torch.no_grad():
-        module(torch.zeros(1, n_features))
+        module(torch.zeros(2, n_features))
     for hook in hooks:
         hook.remove()
     for parent in list(module.modules()):
         for name, layer in parent.named_children():
-            if layer in found:
-                height, width = found[layer]
+            shapes = found.get(layer, set())
+            if len(shapes) == 1 and None not in shapes:
+                ((height, width),) = shapes
                 # Indices by the layer itself: exactly the rows and columns
                 # it copies.
                 grid = torch.arange(height * width, dtype=torch.float64)
@@ -153,16 +156,17 @@ class _Detect(_Scaled):
         rebuilt = self.module.decode(code.to(self.network_dtype)).double()
         outlyingness = ((rebuilt - x) ** 2).mean(dim=1)
         if self.neighbors:
-            distance = self.slope * self.neighbor_distances(x) + self.intercept
+            distance = self.slope * self.neighbor_distances(x, X) + self.intercept
             outlyingness = torch.maximum(outlyingness, distance)
         decision = -outlyingness - self.offset
         label = torch.where(decision < 0, -1, 1).to(torch.int64)
         return label[:, None], decision[:, None].to(X.dtype)
 
-    def neighbor_distances(self, x):
-        """As the detector's ``_neighbor_distances``: the mean distance to
-        the nearest kept rows but one, the row itself if it is one of them
-        (found within ``SAME_ROW_DISTANCE`` of it), else the farthest."""
+    def neighbor_distances(self, x, X):
+        """As the detector's ``_neighbor_distances`` of the rows ``X``,
+        scaled ``x``: the mean distance to the nearest kept rows but one,
+        the row itself if it is one of them (found within its reach, see
+        the detector's ``_reach``), else the farthest."""
         squared = (
             (x * x).sum(dim=1, keepdim=True)
             - 2.0 * x @ self.kept.T
@@ -171,7 +175,9 @@ class _Detect(_Scaled):
         found = torch.topk(
             squared.clamp(min=0.0), self.n_found, dim=1, largest=False
         ).values.sqrt()
+        raw = X.double() / self.scale
         norms = (x * x).sum(dim=1, keepdim=True).sqrt()
+        norms = norms + (raw * raw).sum(dim=1, keepdim=True).sqrt()
         itself = found <= SAME_ROW_DISTANCE * (1.0 + norms)
         first = itself.to(torch.int64).argmax(dim=1)
         last = torch.full_like(first, self.n_found - 1)
