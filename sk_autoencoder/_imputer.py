@@ -217,9 +217,10 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     between features, which the Gaussian captures with fewer parameters,
     and a larger one lets the network's nonlinear fill take over. A
     feature that the training masks never hide (one with no missing entry
-    in ``fit`` when other features have some) is one the network never
-    learnt to fill: the Gaussian fills it alone. Wider tables and images
-    are filled by the network alone.
+    among the rows, at most 2,000, whose holes they copy, when other
+    features have some) is one the network never learnt to fill: the
+    Gaussian fills it alone. Wider tables and images are filled by the
+    network alone.
 
     Parameters
     ----------
@@ -788,7 +789,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         if never_observed.size:
             warnings.warn(
                 f"Features {never_observed.tolist()} have no observed value in "
-                "fit: transform fills them with 0.",
+                "fit: transform fills them with 0 (within min_value and "
+                "max_value).",
                 UserWarning,
                 stacklevel=3,
             )
@@ -929,7 +931,11 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         there is a Gaussian to fill it instead."""
         if self._gaussian_mean_ is None:
             return np.ones(self.n_features_in_)
-        return np.where(self._unmasked_features_, 0.0, self.network_weight_)
+        # None in an imputer fitted before this was kept: the blend alone.
+        unmasked = getattr(self, "_unmasked_features_", None)
+        if unmasked is None:
+            return np.full(self.n_features_in_, self.network_weight_)
+        return np.where(unmasked, 0.0, self.network_weight_)
 
     def _fit_blend(self, X, held_out):
         """Fit the Gaussian to the training rows of ``X`` and choose

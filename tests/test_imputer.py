@@ -630,6 +630,17 @@ def test_a_feature_never_missing_in_fit_is_filled_by_the_gaussian(
     )
 
 
+def test_an_imputer_fitted_before_unmasked_features_were_kept_still_blends(
+    first_feature_complete,
+):
+    # As every feature was then: blended by network_weight_.
+    imputer, _, X_holes = first_feature_complete
+    older, blended = (pickle.loads(pickle.dumps(imputer)) for _ in range(2))
+    del older._unmasked_features_
+    blended._unmasked_features_ = np.zeros(imputer.n_features_in_, dtype=bool)
+    assert_array_equal(older.transform(X_holes), blended.transform(X_holes))
+
+
 def test_a_feature_never_missing_in_fit_is_filled_from_the_others(
     first_feature_complete,
 ):
