@@ -39,9 +39,16 @@ __all__ = [
     "is_scalar_nan",
     "map_batches",
     "n_threads",
+    "output_config",
     "seeded_torch",
     "torch_compute",
 ]
+
+
+def output_config(estimator):
+    """What ``set_output`` chose for ``estimator`` (scikit-learn keeps it in
+    a private attribute), as ``{"transform": ...}``, or ``{}``."""
+    return dict(getattr(estimator, "_sklearn_output_config", {}))
 
 
 class Interval(_Interval):
@@ -158,9 +165,9 @@ def map_batches(X, fn, n_outputs, dtype, progress=False):
             out[start:stop] = result
             if not np.isfinite(out[start:stop]).all():
                 raise ValueError(
-                    "X holds a row that gives inf or NaN: its values lie so "
-                    "far outside the training data that, scaled by mean_ and "
-                    "scale_, they overflow the network's float32. Rescale X "
-                    "or leave such rows out."
+                    "The input holds a row that gives inf or NaN: its values "
+                    "lie so far outside the training data (or the codes) that "
+                    "they overflow the network's float32 once scaled. Rescale "
+                    "the input or leave such rows out."
                 )
     return out

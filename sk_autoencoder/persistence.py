@@ -21,7 +21,7 @@ import skorch
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from ._utils import is_pandas_na
+from ._utils import is_pandas_na, output_config
 
 __all__ = ["load", "save"]
 
@@ -233,7 +233,7 @@ def save(estimator, path):
         else _encode(neighbors.get_params(), "neighbors_"),
         "indicator": indicator is not None,
         # What set_output chose, if anything.
-        "output": _encode(getattr(estimator, "_sklearn_output_config", {}), "output"),
+        "output": _encode(output_config(estimator), "output"),
     }
     save_file(tensors, str(path), metadata={FORMAT_NAME: json.dumps(header)})
 
