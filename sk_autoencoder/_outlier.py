@@ -536,7 +536,8 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     def _fit_after_training(self, X):
         """Keep training rows for the neighbour search; set the code bounds,
         the scales and ``offset_`` from (at most ``MAX_THRESHOLD_ROWS`` of)
-        them."""
+        them, the "auto" fence raised by the validation rows' outlyingness
+        after ``fit`` (see _unseen_ratio)."""
         unseen = vars(self).pop("_unseen_rows_", None)
         kept_rows = evenly_spread(np.arange(len(X)), _n_kept_rows(*X.shape))
         rows = kept_rows[evenly_spread(np.arange(len(kept_rows)), MAX_THRESHOLD_ROWS)]
