@@ -633,8 +633,11 @@ class BaseAutoencoder(BaseEstimator):
             self.net_.partial_fit(train, epochs=epochs)
         self.net_.module_.eval()
         history = self.net_.history
-        self.n_iter_ = len(history)
-        self.loss_curve_ = list(history[:, "train_loss"])
+        # An epoch cut short by an interrupt has no training loss: it does
+        # not count.
+        completed = [epoch for epoch in history if "train_loss" in epoch]
+        self.n_iter_ = len(completed)
+        self.loss_curve_ = [epoch["train_loss"] for epoch in completed]
         validation_scores = [
             -epoch["valid_loss"] for epoch in history if "valid_loss" in epoch
         ]

@@ -267,9 +267,11 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         left as they were.
 
     verbose : int, default=0
-        1 prints one line per epoch: epoch, training loss, validation loss
-        and seconds. 2 also shows progress bars over the training batches
-        of each epoch and over the batches of inference. 0 prints nothing.
+        1 prints skorch's table, one line per epoch (epoch, training loss,
+        validation loss and seconds) under a header, and skorch's note when
+        early stopping ends training. 2 also shows progress bars over the
+        training batches of each epoch and over the batches of inference.
+        0 prints nothing.
 
     device : str, default="cpu"
         The torch device to train and infer on, such as ``"cuda"``;

@@ -257,6 +257,35 @@ def test_keyboard_interrupt_keeps_the_epochs_trained_so_far():
     assert np.isfinite(estimator.score_samples(X)).all()
 
 
+class InterruptAtBatch(Callback):
+    def __init__(self, batch):
+        self.batch = batch
+
+    def initialize(self):
+        self.batches_ = 0
+        return self
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        self.batches_ += training
+        if self.batches_ == self.batch:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("est", list(MATRIX_ESTIMATORS))
+@pytest.mark.parametrize(("batch", "epochs"), [(2, 0), (13, 1)])
+def test_keyboard_interrupt_within_an_epoch_counts_the_whole_ones(est, batch, epochs):
+    # 200 rows, 180 trained on, in batches of 16: 12 batches an epoch.
+    X = make_X(200)
+    if est == "imputer":
+        X[::7, 1] = np.nan
+    estimator = MATRIX_ESTIMATORS[est]().set_params(
+        callbacks=[InterruptAtBatch(batch)], max_iter=10, batch_size=16
+    )
+    estimator.fit(X)
+    assert estimator.n_iter_ == len(estimator.loss_curve_) == epochs
+    assert np.isfinite(estimator.transform(X)).all()
+
+
 def test_keyboard_interrupt_ends_a_code_size_search():
     estimator = AutoencoderTransformer(
         0.9, callbacks=[InterruptAtEpoch(2)], **{**TINY, "max_iter": 10}
