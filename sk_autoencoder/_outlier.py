@@ -118,7 +118,9 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     training rows), and counts when it is the larger: a row is as outlying
     as the worse of the two says. Scoring then costs a nearest-neighbour
     search among the kept rows for every row. The code bounds above and
-    the threshold are set from the same (at most 2,048) training rows.
+    the threshold are set from the same (at most 2,048) rows. Here the
+    training rows are all the rows given to ``fit``, the validation rows
+    of ``early_stopping`` included.
 
     The network is trained as a denoising autoencoder [2]_: it rebuilds
     each training row from a copy with Gaussian noise of one standard
