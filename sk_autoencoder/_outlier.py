@@ -47,7 +47,7 @@ SAME_ROW_DISTANCE = 1e-6
 # training rows' outlyingness: chosen by the F1 of predict on a development
 # half of the benchmark datasets, and by the share of clean rows it flags
 # (benchmarks/threshold.py; the figures are in doc/outlier_detection.md).
-AUTO_FENCE = 1.0
+AUTO_FENCE = 0.75
 
 # The "auto" fence is raised by how much more outlying the validation rows
 # are than the training rows (see _unseen_ratio), measured on at least this
@@ -115,11 +115,15 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     the training codes occupy (their 10 % and 90 % quantiles): a row far
     from the training data in any direction then gets a large error.
 
+    The reconstruction error of a row is the root of its mean squared
+    error, a length in the scaled units of the features (see
+    ``standardize``), as the neighbour distance below is.
+
     Reconstruction error also misses rows that lie on the data's surface
     but where few training rows are: the decoder rebuilds them well. So
     each row is also scored by how far it is from the training rows: the
     mean distance to its ``n_neighbors`` nearest among (at most 4,096 of)
-    them, in the scaled units of the errors. That distance is put on the
+    them, in the same scaled units. That distance is put on the
     scale of the reconstruction errors, by matching its median and
     interquartile range to those of the errors (over at most 2,048 of the
     training rows), and counts when it is the larger: a row is as outlying
@@ -153,8 +157,8 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         spread). With ``"auto"``, a row is flagged when its
         outlyingness (``-score_samples``) lies beyond a fence of those
         rows' in the manner of Tukey's box plot [3]_,
-        ``Q3 + (Q3 - Q1)``: a robust rule that needs no guess of the outlier
-        rate. The network rebuilds the rows it trained on better than new
+        ``Q3 + 0.75 (Q3 - Q1)``: a robust rule that needs no guess of the
+        outlier rate. The network rebuilds the rows it trained on better than new
         ones, most on small, wide data, so the fence is raised by how much
         more outlying the validation rows (see ``early_stopping``) are than
         the training rows, at the median, when there are at least 20 of
@@ -605,10 +609,18 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         return self._combine(errors, self._neighbor_distances(X))
 
     def _clipped_error(self, X, per_feature=False):
-        """Reconstruction errors with codes clipped to the training range."""
-        return self._reconstruction_error(
+        """Reconstruction errors with codes clipped to the training range:
+        squared, per feature, or the root of their mean, per row.
+
+        The root puts the errors in the units of the neighbour distances,
+        lengths both, so that matching the two scales (see
+        _fit_after_training) maps one onto the other alike for near and
+        far rows.
+        """
+        errors = self._reconstruction_error(
             X, per_feature, code_bounds=(self.code_lower_, self.code_upper_)
         )
+        return errors if per_feature else np.sqrt(errors)
 
     def _combine(self, errors, distances):
         """Reconstruction errors, raised to the neighbour distances in
@@ -657,11 +669,11 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     def score_samples(self, X):
         """Opposite of each row's outlyingness: higher means more normal.
 
-        The outlyingness is the mean squared reconstruction error (in the
-        scaled units, see ``standardize``, with codes clipped to the
-        training codes' range, see above), or, when larger, the mean distance from
-        the row to its ``n_neighbors`` nearest kept training rows (in the
-        same scaled units), put on the errors' scale.
+        The outlyingness is the root mean squared reconstruction error (in
+        the scaled units, see ``standardize``, with codes clipped to the
+        training codes' range, see above), or, when larger, the mean
+        distance from the row to its ``n_neighbors`` nearest kept training
+        rows (in the same scaled units), put on the errors' scale.
 
         Parameters
         ----------
@@ -708,10 +720,10 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     def reconstruction_errors(self, X):
         """Squared reconstruction error of each feature of each row.
 
-        Their row means are the reconstruction part of the outlyingness
-        (``-score_samples(X)`` wherever the neighbour distance does not exceed
-        it); the largest entries of a row show which features made it look
-        anomalous.
+        The root of a row's mean is the reconstruction part of its
+        outlyingness (``-score_samples(X)`` wherever the neighbour distance
+        does not exceed it); the largest entries of a row show which
+        features made it look anomalous.
 
         Parameters
         ----------

@@ -122,7 +122,7 @@ class _InverseTransform(_Scaled):
 class _Detect(_Scaled):
     """The detector's ``predict`` and ``decision_function``.
 
-    As ``score_samples``: the mean squared error of the float64 network's
+    As ``score_samples``: the root mean squared error of the float64 network's
     reconstruction, codes clipped to the training range; raised, with
     neighbours, to the mean distance to the nearest kept training rows
     (all of them searched by brute force) put on the errors' scale. A
@@ -154,7 +154,7 @@ class _Detect(_Scaled):
         code = self.module.encode(x.to(self.network_dtype)).double()
         code = torch.clamp(code, self.code_lower, self.code_upper)
         rebuilt = self.module.decode(code.to(self.network_dtype)).double()
-        outlyingness = ((rebuilt - x) ** 2).mean(dim=1)
+        outlyingness = ((rebuilt - x) ** 2).mean(dim=1).sqrt()
         if self.neighbors:
             distance = self.slope * self.neighbor_distances(x, X) + self.intercept
             outlyingness = torch.maximum(outlyingness, distance)

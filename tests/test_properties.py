@@ -68,7 +68,7 @@ def test_detector_outputs_are_consistent(detector, X):
     assert set(np.unique(labels)) <= {-1, 1}
     # The outlyingness is the reconstruction error or, when larger, the
     # neighbour distance in error units.
-    errors = detector.reconstruction_errors(X).mean(axis=1)
+    errors = np.sqrt(detector.reconstruction_errors(X).mean(axis=1))
     assert np.all(-scores >= errors * (1 - 1e-6))
 
 
