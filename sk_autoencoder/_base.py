@@ -382,11 +382,12 @@ class BaseAutoencoder(BaseEstimator):
             batch_size = int(
                 np.clip(n_train // AUTO_MIN_BATCHES, *self._auto_batch_range)
             )
-        batches = math.ceil(n_train / min(batch_size, n_train))
+        rows_per_batch = min(batch_size, n_train)
+        batches = math.ceil(n_train / rows_per_batch)
         max_epochs = self.max_iter
         if max_epochs == "auto":
             max_epochs = min(
-                math.ceil(self._auto_updates(batch_size) / batches),
+                math.ceil(self._auto_updates(rows_per_batch) / batches),
                 self._auto_max_epochs,
             )
         patience = self.n_iter_no_change

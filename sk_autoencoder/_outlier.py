@@ -201,10 +201,10 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     max_iter : int or "auto", default="auto"
         Maximum number of epochs (passes over the training rows) of
         ``fit``. ``"auto"`` trains for at most 20 epochs, and on large data
-        for at most the epochs that make 150 updates (rounded up to a whole
-        epoch), fewer on wide data: at most the updates that pass about 8
-        million values (rows times features) through the network. The
-        budget is far shorter than the transformer's: an autoencoder
+        for at most the epochs that make 150 updates, fewer on wide data:
+        the epochs that pass about 8 million values (rows times features)
+        through the network (each bound rounded up to a whole epoch, at
+        least one). The budget is far shorter than the transformer's: an autoencoder
         trained for long learns to rebuild the outliers too.
 
     early_stopping : bool, default=True
@@ -661,8 +661,8 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         is raised by ``ratio`` (see _unseen_ratio)."""
         if self.contamination != "auto":
             return float(np.percentile(scores, 100.0 * self.contamination))
-        # A fence of the outlyingness, as in Tukey's box plot, one
-        # interquartile range above the third quartile.
+        # A fence of the outlyingness, as in Tukey's box plot, AUTO_FENCE
+        # interquartile ranges above the third quartile.
         q1, q3 = np.percentile(-scores, [25, 75])
         return -float(ratio * (q3 + AUTO_FENCE * (q3 - q1)))
 

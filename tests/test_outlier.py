@@ -185,14 +185,25 @@ def test_auto_max_iter_trains_at_most_20_epochs_and_150_updates(n_samples, epoch
     assert detector.n_iter_ == epochs
 
 
-def test_auto_max_iter_passes_at_most_8_million_values_on_wide_data():
-    # 1,800 training rows of 1,000 features, 9 batches of 200: 41 updates
-    # pass 8.2 million values, so 5 epochs (20 on narrow data, above).
-    X = np.random.default_rng(0).normal(size=(2_000, 1_000))
+@pytest.mark.parametrize(
+    ("n_samples", "n_features", "epochs"),
+    [
+        # 1,800 training rows, 9 batches of 200: 41 updates pass 8.4
+        # million values, so 5 epochs (17 for 150 updates).
+        (2_000, 1_000, 5),
+        # 135 training rows, one batch of 135: 20 updates (the epoch bound),
+        # not the 13 that batches of 200 rows would allow.
+        (150, 3_000, 20),
+    ],
+)
+def test_auto_max_iter_stops_in_the_epoch_that_passes_8_million_values(
+    n_samples, n_features, epochs
+):
+    X = np.random.default_rng(0).normal(size=(n_samples, n_features))
     detector = AutoencoderOutlierDetector(
         hidden_layer_sizes=(4,), n_components=2, n_iter_no_change=100, random_state=0
     ).fit(X)
-    assert detector.n_iter_ == 5
+    assert detector.n_iter_ == epochs
 
 
 def test_auto_code_width_is_at_most_128():
