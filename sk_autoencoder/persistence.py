@@ -26,8 +26,10 @@ from ._utils import is_pandas_na, output_config
 __all__ = ["load", "save"]
 
 # Raised when what is written changes in a way that an older load cannot
-# read; load refuses files of a newer version.
-FORMAT_VERSION = 1
+# read; load refuses files of a newer version. 2: the detector's scores
+# became root mean squared errors, its threshold and distance line with
+# them, so its files of version 1 are refused too.
+FORMAT_VERSION = 2
 FORMAT_NAME = "sk_autoencoder"
 
 # Fitted attributes that are neither arrays nor plain values, each
@@ -265,7 +267,8 @@ def load(path):
     ------
     ValueError
         If the file was not written by :func:`save`, or by a newer version
-        of the format than this one reads.
+        of the format than this one reads, or holds a detector saved by a
+        version that scored on another scale.
 
     See Also
     --------
@@ -300,6 +303,12 @@ def load(path):
     if cls is None:
         raise ValueError(
             f"{path} holds an unknown estimator {header.get('estimator')!r}."
+        )
+    if cls.__name__ == "AutoencoderOutlierDetector" and version < 2:
+        raise ValueError(
+            f"{path} holds an AutoencoderOutlierDetector of format version "
+            f"{version}, whose threshold is on the scale of the mean squared "
+            "error; this sk_autoencoder scores by its root. Refit the detector."
         )
     estimator = cls(**{key: _decode(value) for key, value in header["params"].items()})
     arrays = {

@@ -131,9 +131,10 @@ def test_model_for_a_gpu_loads_on_the_cpu(rows, tmp_path):
     assert_array_equal(loaded.transform(rows[1]), ae.transform(rows[1]))
 
 
-def saved_with_header_edited(rows, path, edit):
-    """Save a fitted transformer to ``path``, then ``edit`` its JSON header."""
-    save(fitted("transformer", rows), path)
+def saved_with_header_edited(rows, path, edit, kind="transformer"):
+    """Save a fitted estimator (a transformer unless ``kind`` says
+    otherwise) to ``path``, then ``edit`` its JSON header."""
+    save(fitted(kind, rows), path)
     tensors = safetensors_numpy.load_file(path)
     with open(path, "rb") as file:
         length = int.from_bytes(file.read(8), "little")
@@ -150,8 +151,22 @@ def test_file_of_a_newer_format_version_is_refused(rows, tmp_path):
         saved["format_version"] += 1
 
     path = saved_with_header_edited(rows, tmp_path / "model.safetensors", newer)
-    with pytest.raises(ValueError, match="newer than the 1 this sk_autoencoder"):
+    with pytest.raises(ValueError, match="newer than the 2 this sk_autoencoder"):
         load(path)
+
+
+def test_detector_of_format_version_1_is_refused(rows, tmp_path):
+    # Its threshold was set on squared errors; scores are now their root.
+    def older(saved):
+        saved["format_version"] = 1
+
+    path = tmp_path / "detector.safetensors"
+    path = saved_with_header_edited(rows, path, older, kind="detector")
+    with pytest.raises(ValueError, match="Refit the detector"):
+        load(path)
+    # Other estimators of version 1 still load.
+    path = saved_with_header_edited(rows, tmp_path / "model.safetensors", older)
+    assert load(path).n_features_in_ == rows[0].shape[1]
 
 
 @pytest.mark.parametrize("name", ["transform", "n_components", "__class__"])
