@@ -114,15 +114,15 @@ plt.show()
 # -------------------------------------------
 #
 # On 24_mnist, 100 features of handwritten digits, the detector's curve
-# lies above IsolationForest's (ROC-AUC 0.896 against 0.798 in the run
+# lies above IsolationForest's (ROC-AUC 0.897 against 0.798 in the run
 # recorded in ``doc/outlier_detection.md``). On 28_pendigits, 16 features,
-# IsolationForest wins by far (0.967 against 0.819): there, how badly a row
+# IsolationForest wins by far (0.967 against 0.816): there, how badly a row
 # is rebuilt marks an outlier less well than how quickly it is isolated.
 # PCA's reconstruction error trails
 # both on both datasets: the network's nonlinear code is what the detector
 # adds to it.
 #
 # The detector also costs more: over the 43 ADBench datasets and three
-# seeds its fits took 32 s in total against IsolationForest's 17 s, and it
+# seeds its fits took twice IsolationForest's time in total, and it
 # scores fewer rows per second than IsolationForest (``doc/quality.md``).
 # Try both on your data; neither wins everywhere.
