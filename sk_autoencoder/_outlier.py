@@ -649,7 +649,9 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
             rows = scaler.transform_array(batch)
             with _THREAD_POOLS.limit(limits=n_threads(self.n_jobs)):
                 found = self.neighbors_.kneighbors(rows)[0]
-            itself = _position_of_itself(found, _reach(rows, batch / self.scale_))
+            # float32 rows carry float32's rounding of their raw values.
+            raw = batch / self.scale_ if batch.dtype == np.float32 else None
+            itself = _position_of_itself(found, _reach(rows, raw))
             # Without the row itself, or else without the farthest match.
             dropped = np.where(itself < 0, found.shape[1] - 1, itself)
             total = found.sum(axis=1) - found[np.arange(len(rows)), dropped]
@@ -738,13 +740,16 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         return self._clipped_error(self._validate_inference_input(X), per_feature=True)
 
 
-def _reach(rows, raw):
+def _reach(rows, raw=None):
     """How close, for each of the scaled ``rows``, a kept row must be to be
-    the row itself: ``SAME_ROW_DISTANCE`` times the norms of the row
-    scaled and of its raw values divided by the scales (float32's rounding
-    grows with the raw values, not the centred ones), plus one."""
+    the row itself: ``SAME_ROW_DISTANCE`` times the norm of the row scaled
+    plus one, and, for rows given in float32 (``raw``, their values divided
+    by the scales), plus the norm of those: float32's rounding grows with
+    the raw values, not the centred ones. float64 rows are not rounded, so
+    a large offset does not widen their reach."""
     norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))
-    norms += np.sqrt(np.einsum("ij,ij->i", raw, raw))
+    if raw is not None:
+        norms += np.sqrt(np.einsum("ij,ij->i", raw, raw))
     return SAME_ROW_DISTANCE * (1.0 + norms)
 
 

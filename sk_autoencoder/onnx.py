@@ -175,9 +175,10 @@ class _Detect(_Scaled):
         found = torch.topk(
             squared.clamp(min=0.0), self.n_found, dim=1, largest=False
         ).values.sqrt()
-        raw = X.double() / self.scale
         norms = (x * x).sum(dim=1, keepdim=True).sqrt()
-        norms = norms + (raw * raw).sum(dim=1, keepdim=True).sqrt()
+        if X.dtype == torch.float32:
+            raw = X.double() / self.scale
+            norms = norms + (raw * raw).sum(dim=1, keepdim=True).sqrt()
         itself = found <= SAME_ROW_DISTANCE * (1.0 + norms)
         first = itself.to(torch.int64).argmax(dim=1)
         last = torch.full_like(first, self.n_found - 1)

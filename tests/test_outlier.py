@@ -342,6 +342,27 @@ def test_a_training_row_rounded_to_float32_scores_as_itself(offset):
     assert_array_equal(detector.predict(rounded), detector.predict(X))
 
 
+def test_new_float64_rows_with_a_large_offset_score_as_if_centred():
+    # A timestamp-like feature (1.7e12, spread 1e4): float64 rows are not
+    # rounded, so no new row is taken for a kept training row however large
+    # its raw values.
+    rng = np.random.default_rng(0)
+
+    def rows(n):
+        return np.column_stack([rng.normal(size=n), rng.normal(size=(n, 5))])
+
+    X, X_new = rows(1000), rows(500)
+    offset = np.array([1.7e12] + [0.0] * 5)
+    spread = np.array([1e4] + [1.0] * 5)
+    centred = AutoencoderOutlierDetector(random_state=0).fit(X)
+    shifted = AutoencoderOutlierDetector(random_state=0).fit(offset + spread * X)
+    assert_allclose(
+        shifted.score_samples(offset + spread * X_new),
+        centred.score_samples(X_new),
+        atol=1e-3,
+    )
+
+
 def test_distances_that_say_nothing_are_not_used():
     # Every row repeated: each kept row has a twin at distance 0, so all
     # neighbour distances are 0 and scores are the reconstruction errors.
