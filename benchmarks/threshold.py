@@ -59,7 +59,7 @@ def rules(train_outlyingness):
 
 # Clean data outside ADBench: independent Gaussian features, (rows,
 # features) of the training data; the share of 5,000 new rows flagged.
-GAUSSIAN_SHAPES = ((300, 6), (300, 50), (1000, 50), (3000, 50))
+GAUSSIAN_SHAPES = ((100, 40), (150, 100), (300, 6), (300, 50), (1000, 50), (3000, 50))
 NEW_ROWS = 5000
 
 

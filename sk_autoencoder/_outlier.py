@@ -51,8 +51,12 @@ AUTO_FENCE = 0.75
 
 # The "auto" fence is raised by how much more outlying the validation rows
 # are than the training rows (see _unseen_ratio), measured on at least this
-# many validation rows: fewer give too noisy a median.
-MIN_UNSEEN_ROWS = 20
+# many validation rows: fewer give too noisy a median. Small data, where
+# the network rebuilds its training rows far better than new ones, needs
+# the raise most: with the default validation_fraction, 5 rows are held
+# out from 50 rows on (20, the bound before, left every fit of fewer than
+# 200 rows unraised, and then up to all new clean rows flagged).
+MIN_UNSEEN_ROWS = 5
 
 # Codes are clipped to these quantiles of the training codes (and one
 # minus it) when scoring: wide enough that normal rows keep their codes.
@@ -158,12 +162,12 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         outlyingness (``-score_samples``) lies beyond a fence of those
         rows' in the manner of Tukey's box plot [3]_,
         ``Q3 + 0.75 (Q3 - Q1)``: a robust rule that needs no guess of the
-        outlier rate. The network rebuilds the rows it trained on better than new
-        ones, most on small, wide data, so the fence is raised by how much
-        more outlying the validation rows (see ``early_stopping``) are than
-        the training rows, at the median, when there are at least 20 of
-        them. The user guide gives the share of clean rows it flags and its
-        precision and recall on the benchmarks.
+        outlier rate. The network rebuilds the rows it trained on better
+        than new ones, most on small, wide data, so the fence is raised by
+        how much more outlying the validation rows (see ``early_stopping``)
+        are than the training rows, at the median, when there are at least
+        5 of them. The user guide gives the share of clean rows it flags and
+        its precision and recall on the benchmarks.
 
     n_neighbors : int or None, default=10
         Number of nearest training rows whose mean distance scores how

@@ -64,6 +64,17 @@ def test_auto_contamination_is_a_fence_three_quarters_of_an_iqr_above_q3(planted
     assert flagged[y == 1].mean() < 0.2
 
 
+@pytest.mark.parametrize(("n_samples", "n_features"), [(150, 100), (100, 40)])
+def test_auto_flags_few_new_rows_of_small_clean_data(n_samples, n_features):
+    # Under 200 rows only 10-15 are held out, yet the network rebuilds its
+    # training rows far better than new ones: the fence must be raised.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n_samples, n_features))
+    detector = AutoencoderOutlierDetector(random_state=0).fit(X)
+    flagged = detector.predict(rng.normal(size=(2000, n_features))) == -1
+    assert flagged.mean() < 0.15
+
+
 def test_auto_fence_is_raised_by_how_much_more_outlying_unseen_rows_are():
     seen = np.linspace(1.0, 3.0, 501)  # median 2
     few = _outlier.MIN_UNSEEN_ROWS
