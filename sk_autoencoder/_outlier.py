@@ -53,9 +53,8 @@ AUTO_FENCE = 0.75
 # are than the training rows (see _unseen_ratio), measured on at least this
 # many validation rows: fewer give too noisy a median. Small data, where
 # the network rebuilds its training rows far better than new ones, needs
-# the raise most: with the default validation_fraction, 5 rows are held
-# out from 50 rows on (20, the bound before, left every fit of fewer than
-# 200 rows unraised, and then up to all new clean rows flagged).
+# the raise most, so the bound is low enough that small tables, with the
+# default validation_fraction, hold out that many.
 MIN_UNSEEN_ROWS = 5
 
 # Codes are clipped to these quantiles of the training codes (and one
@@ -85,9 +84,9 @@ AUTO_MAX_EPOCHS = 20
 
 # And at most the updates that pass this many values (rows times features)
 # through the network: an update costs in proportion to the data's width,
-# and on ADBench's widest data (1,555 features) a few epochs scored as well
-# as twenty. Narrower data (under about 280 features at batches of 200)
-# never reaches it.
+# and on the widest benchmark tables a few epochs scored as well as the
+# full budget (benchmarks/results/detector_wide.md). Only wide data
+# reaches it.
 AUTO_MAX_ENTRIES = 2**23
 
 # The widest code n_components="auto" gives: training costs in proportion
