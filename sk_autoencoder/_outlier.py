@@ -207,8 +207,8 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         for at most the epochs that make 150 updates, fewer on wide data:
         the epochs that pass about 8 million values (rows times features)
         through the network (each bound rounded up to a whole epoch, at
-        least one). The budget is far shorter than the transformer's: an autoencoder
-        trained for long learns to rebuild the outliers too.
+        least one). The budget is far shorter than the transformer's: an
+        autoencoder trained for long learns to rebuild the outliers too.
 
     early_stopping : bool, default=True
         If True, hold out ``validation_fraction`` of the rows, stop when
