@@ -51,7 +51,7 @@ AUTO_FENCE = 0.75
 
 # The "auto" fence is raised by how much more outlying the validation rows
 # are than the training rows (see _unseen_ratio), measured on at least this
-# many validation rows: fewer give too noisy a median. Small data, where
+# many validation rows: fewer give too noisy an estimate. Small data, where
 # the network rebuilds its training rows far better than new ones, needs
 # the raise most, so the bound is low enough that small tables, with the
 # default validation_fraction, hold out that many.
@@ -779,16 +779,32 @@ def _position_of_itself(found, reach):
 
 def _unseen_ratio(unseen, seen):
     """How much more outlying rows the network never trained on are than
-    the rows it trained on: the ratio of their median outlyingness, at
-    least 1, and 1 from fewer than ``MIN_UNSEEN_ROWS`` unseen rows.
+    the rows it trained on: the ratio of their interquartile means (see
+    _interquartile_mean), at least 1, and 1 from fewer than
+    ``MIN_UNSEEN_ROWS`` unseen rows.
 
     The network rebuilds the rows it trained on better than new rows of
     the same data, most on small, wide data; a fence set from its training
     rows alone would then flag too many new rows.
     """
-    if len(unseen) < MIN_UNSEEN_ROWS or not len(seen) or not np.median(seen) > 0:
+    if len(unseen) < MIN_UNSEEN_ROWS or not len(seen):
         return 1.0
-    return max(float(np.median(unseen) / np.median(seen)), 1.0)
+    typical_seen = _interquartile_mean(seen)
+    if not typical_seen > 0:
+        return 1.0
+    return max(float(_interquartile_mean(unseen) / typical_seen), 1.0)
+
+
+def _interquartile_mean(values):
+    """Mean of the ``values`` between their first and third quartiles.
+
+    As robust to outliers as the median, but it moves smoothly where the
+    values fall into two groups: when about half the rows are duplicates
+    (outlyingness near 0) and half are not, the median jumps from one group
+    to the other with the sample, and a ratio of medians with it.
+    """
+    q1, q3 = np.percentile(values, [25, 75])
+    return float(np.mean(values[(values >= q1) & (values <= q3)]))
 
 
 def _n_kept_rows(n_samples, n_features):

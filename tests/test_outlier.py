@@ -84,6 +84,24 @@ def test_auto_fence_is_raised_by_how_much_more_outlying_unseen_rows_are():
     assert _outlier._unseen_ratio(np.full(few - 1, 3.0), seen) == 1.0
 
 
+def test_auto_fence_is_not_thrown_by_two_groups_of_outlyingness():
+    # Half the rows near 0 (duplicates, rebuilt exactly), half near 1: the
+    # median falls in either group with the sample, the typical value not.
+    seen = np.r_[np.full(51, 0.01), np.full(49, 1.0)]
+    unseen = np.r_[np.full(49, 0.01), np.full(51, 1.0)]
+    assert _outlier._unseen_ratio(unseen, seen) < 1.1
+
+
+def test_auto_flags_outliers_when_half_the_rows_are_duplicates():
+    rng = np.random.default_rng(0)
+    duplicates = np.repeat(rng.normal(size=(1, 10)), 500, axis=0)
+    X = rng.permutation(np.vstack([rng.normal(size=(500, 10)), duplicates]))
+    detector = AutoencoderOutlierDetector(random_state=0).fit(X)
+    far = rng.normal(size=(50, 10)) + 6.0
+    assert (detector.predict(far) == -1).mean() > 0.9
+    assert (detector.predict(rng.normal(size=(2000, 10))) == -1).mean() < 0.15
+
+
 def test_auto_flags_few_new_rows_of_small_wide_clean_data():
     # 300 rows of 50 independent features: the network rebuilds the rows
     # it trained on better than new ones, and a fence set from those alone
