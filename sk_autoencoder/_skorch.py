@@ -235,12 +235,17 @@ def was_interrupted(net):
     """Whether the user cut the training of ``net`` short (Ctrl-C).
 
     skorch ends training quietly on a KeyboardInterrupt, the same way its
-    EarlyStopping stops (by raising one); what tells them apart is that
-    early stopping has run out of patience.
+    EarlyStopping stops (by raising one); what tells them apart is that an
+    early stopping, the estimator's or one among the user's ``callbacks``,
+    has run out of patience.
     """
-    stopping = dict(net.callbacks_)["early_stopping"]
-    finished = len(net.history) >= net.max_epochs
-    return not finished and stopping.misses_ < stopping.patience
+    if len(net.history) >= net.max_epochs:
+        return False
+    return not any(
+        isinstance(callback, EarlyStopping)
+        and getattr(callback, "misses_", 0) >= callback.patience
+        for _, callback in net.callbacks_
+    )
 
 
 def adam():

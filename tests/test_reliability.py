@@ -13,7 +13,7 @@ from numpy.testing import assert_array_equal
 from scipy import sparse
 from sklearn.exceptions import FitFailedWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EarlyStopping
 
 from sk_autoencoder import (
     AutoencoderImputer,
@@ -293,6 +293,17 @@ def test_keyboard_interrupt_ends_a_code_size_search():
     with pytest.raises(KeyboardInterrupt):
         estimator.fit(make_X(200))
     assert not hasattr(estimator, "net_")
+
+
+def test_a_users_early_stopping_does_not_end_a_code_size_search():
+    # skorch's EarlyStopping stops by raising KeyboardInterrupt too: a stop
+    # it asked for is not the user's Ctrl-C.
+    stop = EarlyStopping(monitor="train_loss", patience=1, threshold=10.0)
+    estimator = AutoencoderTransformer(
+        0.9, callbacks=[("my_stop", stop)], **{**TINY, "max_iter": 10}
+    ).fit(make_X(200))
+    assert estimator.n_iter_ < 10
+    assert estimator.candidate_r2_
 
 
 @pytest.mark.parametrize("est", list(ESTIMATORS))
