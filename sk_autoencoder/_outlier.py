@@ -164,9 +164,10 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         outlier rate. The network rebuilds the rows it trained on better
         than new ones, most on small, wide data, so the fence is raised by
         how much more outlying the validation rows (see ``early_stopping``)
-        are than the training rows, at the median, when there are at least
-        5 of them. The user guide gives the share of clean rows it flags and
-        its precision and recall on the benchmarks.
+        are than the training rows (the ratio of the means of the middle
+        half of each), when there are at least 5 of them. The user guide
+        gives the share of clean rows it flags and its precision and recall
+        on the benchmarks.
 
     n_neighbors : int or None, default=10
         Number of nearest training rows whose mean distance scores how
