@@ -34,6 +34,10 @@ MAX_THRESHOLD_ROWS = 2048
 # for up to 15 features.
 NEIGHBOR_ALGORITHM = "brute"
 
+# The rows whose copies among the kept rows are counted, for how many times
+# the typical training row is there (see _typical_copies).
+COPY_COUNT_ROWS = 256
+
 # Neighbour distances whose spread is within this many rounding errors of
 # the matrix products they come from say nothing (see _fit_after_training).
 ROUNDING_ERRORS = 8
@@ -319,8 +323,9 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         the errors (``(X - mean_) / scale_``, float64): at most 4,096 of
         them, fewer for data of over 1,024 features so that they hold at
         most 2^22 numbers, but never fewer than 1,024. Finds each scored
-        row's nearest kept rows (one more than ``n_neighbors``: a row
-        itself, when it is a kept one, is dropped). None when
+        row's nearest kept rows (more than ``n_neighbors``: a row itself,
+        when it is a kept one, is dropped, and so are its copies when the
+        training data holds every row several times). None when
         ``n_neighbors`` is None, fewer than two rows were seen, or all kept
         rows are equally far from their neighbours. The fitted detector
         holds these rows, as float64: at most 32 MB up to 4,096 features,
@@ -575,13 +580,18 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         self.neighbors_ = self._kept_rows_ = self._distance_to_error_ = None
         outlyingness = errors
         if self.n_neighbors is not None and len(scored) > 1:
-            # One neighbour more than used: a row that is itself a kept
-            # row drops that match (see _neighbor_distances).
+            # As many neighbours more than used as a row drops copies of
+            # itself (see _neighbor_distances).
             self._kept_rows_ = self._scaler().transform_array(kept)
+            self._copies_ = 1
             self.neighbors_ = NearestNeighbors(
                 n_neighbors=min(self.n_neighbors + 1, len(kept)),
                 algorithm=NEIGHBOR_ALGORITHM,
             ).fit(self._kept_rows_)
+            self._copies_ = self._typical_copies(scored)
+            self.neighbors_.set_params(
+                n_neighbors=min(self.n_neighbors + self._copies_, len(kept))
+            )
             distances = self._neighbor_distances(scored)
             distance_center, distance_spread = _center_and_spread(distances)
             # Distances by matrix products are off by rounding errors of
@@ -634,33 +644,59 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
 
     def _neighbor_distances(self, X):
         """Mean distance from each row of ``X``, scaled, to its nearest kept
-        training rows.
+        training rows, without the row itself.
 
-        A row equal to a kept row, to within float32's rounding (a
-        training row scored again), is not its own neighbour: that match
-        is dropped, so training rows are scored
-        as unseen rows are, and ``offset_``, set from kept rows,
-        holds for new rows. Rows are scaled and searched
-        ``SEARCH_BATCH_ROWS`` at a time, on ``n_jobs`` threads, as the
-        network runs.
+        A kept row equal to the row, to within float32's rounding (see
+        _reach), is the row itself, or a copy of it where the training
+        data holds each row several times (a table concatenated or
+        oversampled): a row drops up to ``_copies_`` such matches (see
+        _typical_copies), so that a training row scored again is scored as
+        an unseen row is, and ``offset_``, set from kept rows, holds for
+        new rows. Matches beyond those count as neighbours: a value that
+        many rows share is a dense place, not an isolated one. Rows are
+        scaled and searched ``SEARCH_BATCH_ROWS`` at a time, on ``n_jobs``
+        threads, as the network runs.
         """
         # float64 queries: scikit-learn's fast neighbour search needs them in
         # the dtype of the kept rows.
-        scaler = self._scaler()
+        copies = getattr(self, "_copies_", 1)
+        n_used = max(self.neighbors_.n_neighbors - copies, 1)
         distances = np.empty(len(X))
         for start in range(0, len(X), SEARCH_BATCH_ROWS):
-            batch = X[start : start + SEARCH_BATCH_ROWS]
-            rows = scaler.transform_array(batch)
-            with _THREAD_POOLS.limit(limits=n_threads(self.n_jobs)):
-                found = self.neighbors_.kneighbors(rows)[0]
-            # float32 rows carry float32's rounding of their raw values.
-            raw = batch / self.scale_ if batch.dtype == np.float32 else None
-            itself = _position_of_itself(found, _reach(rows, raw))
-            # Without the row itself, or else without the farthest match.
-            dropped = np.where(itself < 0, found.shape[1] - 1, itself)
-            total = found.sum(axis=1) - found[np.arange(len(rows)), dropped]
-            distances[start : start + len(rows)] = total / (found.shape[1] - 1)
+            found, matches = self._search(X[start : start + SEARCH_BATCH_ROWS])
+            dropped = matches & (np.cumsum(matches, axis=1) <= copies)
+            used = ~dropped & (np.cumsum(~dropped, axis=1) <= n_used)
+            total = np.where(used, found, 0.0).sum(axis=1)
+            distances[start : start + len(found)] = total / n_used
         return distances
+
+    def _search(self, X, n_neighbors=None):
+        """Distances from the rows of ``X`` to their nearest kept rows, and
+        which of those are the row itself or its copies (within its reach,
+        see _reach)."""
+        rows = self._scaler().transform_array(X)
+        with _THREAD_POOLS.limit(limits=n_threads(self.n_jobs)):
+            found = self.neighbors_.kneighbors(rows, n_neighbors)[0]
+        # float32 rows carry float32's rounding of their raw values.
+        raw = X / self.scale_ if X.dtype == np.float32 else None
+        return found, found <= _reach(rows, raw)[:, None]
+
+    def _typical_copies(self, X):
+        """How many times the training rows are among the kept rows: the
+        first quartile, over (at most ``COPY_COUNT_ROWS`` of) the rows of
+        ``X``, of the number of kept rows equal to the row (see _reach),
+        itself included. 1 unless the training data holds most rows several
+        times: a value that many rows share (under three quarters of them)
+        leaves it at 1."""
+        X = X[evenly_spread(np.arange(len(X)), COPY_COUNT_ROWS)]
+        n_kept = self.neighbors_.n_samples_fit_
+        n_found = self.neighbors_.n_neighbors
+        while True:
+            counts = self._search(X, n_found)[1].sum(axis=1)
+            typical = int(np.percentile(counts, 25))
+            if typical < n_found or n_found == n_kept:
+                return max(typical, 1)
+            n_found = min(2 * n_found, n_kept)
 
     def _threshold(self, scores, ratio=1.0):
         """``offset_`` from the training rows' ``scores``; the "auto" fence
@@ -755,27 +791,6 @@ def _reach(rows, raw=None):
     if raw is not None:
         norms += np.sqrt(np.einsum("ij,ij->i", raw, raw))
     return SAME_ROW_DISTANCE * (1.0 + norms)
-
-
-def _position_of_itself(found, reach):
-    """Column of each row's neighbours (``found``, their distances) that is
-    the row itself, or -1.
-
-    A row is itself the kept row it equals, to within the rounding of
-    float32 (a training row passed again as float32, or after arithmetic
-    that rounds): its score is then that of the row itself. Its computed
-    distance to itself need not be 0, nor the smallest: a brute-force
-    search (see ``NEIGHBOR_ALGORITHM``) subtracts squared norms, which
-    leaves a rounding error of about the square root of float64's epsilon
-    times the norm, so near-duplicates can come first. The first match
-    within ``reach`` (see _reach) is the row itself.
-    """
-    row, column = np.nonzero(found <= reach[:, None])
-    position = np.full(len(found), -1)
-    # np.nonzero lists each row's matches in column order: keep the first.
-    with_itself, first = np.unique(row, return_index=True)
-    position[with_itself] = column[first]
-    return position
 
 
 def _unseen_ratio(unseen, seen):

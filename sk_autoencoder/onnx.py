@@ -145,6 +145,7 @@ class _Detect(_Scaled):
         if self.neighbors:
             self.register_buffer("kept", _float64(detector._kept_rows_))
             self.n_found = int(detector.neighbors_.n_neighbors)
+            self.copies = int(getattr(detector, "_copies_", 1))
             slope, intercept = detector._distance_to_error_
             self.register_buffer("slope", _float64(slope))
             self.register_buffer("intercept", _float64(intercept))
@@ -164,9 +165,9 @@ class _Detect(_Scaled):
 
     def neighbor_distances(self, x, X):
         """As the detector's ``_neighbor_distances`` of the rows ``X``,
-        scaled ``x``: the mean distance to the nearest kept rows but one,
-        the row itself if it is one of them (found within its reach, see
-        the detector's ``_reach``), else the farthest."""
+        scaled ``x``: the mean distance to the nearest kept rows, without up
+        to ``copies`` of them found within the row's reach (the row itself
+        and its copies, see the detector's ``_reach``)."""
         squared = (
             (x * x).sum(dim=1, keepdim=True)
             - 2.0 * x @ self.kept.T
@@ -179,12 +180,11 @@ class _Detect(_Scaled):
         if X.dtype == torch.float32:
             raw = X.double() / self.scale
             norms = norms + (raw * raw).sum(dim=1, keepdim=True).sqrt()
-        itself = found <= SAME_ROW_DISTANCE * (1.0 + norms)
-        first = itself.to(torch.int64).argmax(dim=1)
-        last = torch.full_like(first, self.n_found - 1)
-        dropped = torch.where(itself.any(dim=1), first, last)
-        total = found.sum(dim=1) - found.gather(1, dropped[:, None])[:, 0]
-        return total / (self.n_found - 1)
+        matches = (found <= SAME_ROW_DISTANCE * (1.0 + norms)).to(torch.int64)
+        kept = 1 - matches * (matches.cumsum(dim=1) <= self.copies).to(torch.int64)
+        n_used = max(self.n_found - self.copies, 1)
+        used = kept * (kept.cumsum(dim=1) <= n_used).to(torch.int64)
+        return (found * used.to(found.dtype)).sum(dim=1) / n_used
 
 
 class _Impute(_Scaled):

@@ -125,6 +125,19 @@ def test_detector_onnx_matches_predict_and_decision_function(rows, dtype):
         assert_labels_match(labels[:, 0], decision, detector.predict(batch))
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_detector_onnx_drops_copies_of_a_repeated_table(rows, dtype):
+    (X, _, _), (X_test, _, _) = rows
+    detector = AutoencoderOutlierDetector(**QUICK).fit(np.tile(X[:100], (3, 1)))
+    assert detector._copies_ == 3
+    onnx_model = to_onnx(detector, X_test[:1].astype(dtype))
+    for batch in [X_test[:1000].astype(dtype), X[:100].astype(dtype)]:
+        labels, scores = run(onnx_model, batch)
+        decision = detector.decision_function(batch)
+        assert_float32_close(scores[:, 0], decision.astype(dtype))
+        assert_labels_match(labels[:, 0], decision, detector.predict(batch))
+
+
 @pytest.mark.parametrize(
     "bounds",
     [{}, {"min_value": None, "max_value": None}],

@@ -142,8 +142,10 @@ def test_outlyingness_is_the_larger_of_error_and_neighbour_distance(n_features, 
     # distance to its n_neighbors nearest other rows
     # (kneighbors without X leaves each row itself out).
     scaled = (X - detector.mean_) / detector.scale_
-    distances = NearestNeighbors(n_neighbors=10).fit(scaled).kneighbors()[0]
-    distances = distances.mean(axis=1)
+    distances = NearestNeighbors(n_neighbors=11).fit(scaled).kneighbors()[0]
+    # With twins every row is there twice: its twin, the nearest, is a copy
+    # of it, not a neighbour.
+    distances = (distances[:, 1:] if twins else distances[:, :10]).mean(axis=1)
     # Where the distance wins, the outlyingness is that distance on the
     # errors' scale: a straight line with positive slope.
     by_distance = outlyingness > errors * (1 + 1e-5)
@@ -393,13 +395,35 @@ def test_new_float64_rows_with_a_large_offset_score_as_if_centred():
 
 
 def test_distances_that_say_nothing_are_not_used():
-    # Every row repeated: each kept row has a twin at distance 0, so all
+    # Every row the same: a row has no neighbour but copies of itself, all
     # neighbour distances are 0 and scores are the reconstruction errors.
-    X = np.repeat(np.random.default_rng(0).normal(size=(20, 4)), 15, axis=0)
+    X = np.repeat(np.random.default_rng(0).normal(size=(1, 4)), 300, axis=0)
     detector = AutoencoderOutlierDetector(2, **DETECTOR).fit(X)
     assert detector.neighbors_ is None
     errors = np.sqrt(detector.reconstruction_errors(X).mean(axis=1))
     assert_allclose(-detector.score_samples(X), errors, rtol=1e-6)
+
+
+def test_copies_of_every_row_are_not_its_neighbours():
+    # A table held 15 times over: each row's copies are dropped, so its
+    # distance is to the other rows, as a new row's is.
+    rows = np.random.default_rng(0).normal(size=(20, 4))
+    detector = AutoencoderOutlierDetector(2, **DETECTOR).fit(np.repeat(rows, 15, 0))
+    once = AutoencoderOutlierDetector(2, **DETECTOR).fit(rows)
+    scaled = (rows - detector.mean_) / detector.scale_
+    # The 10 nearest of the other rows' 15 copies: the nearest other row.
+    nearest = NearestNeighbors(n_neighbors=1).fit(scaled).kneighbors()[0][:, 0]
+    assert_allclose(detector._neighbor_distances(rows), nearest, rtol=1e-6)
+    assert detector._copies_ == 15 and once._copies_ == 1
+
+
+def test_auto_holds_for_new_rows_when_the_training_table_is_repeated():
+    rng = np.random.default_rng(0)
+    rows, new = rng.normal(size=(200, 8)), rng.normal(size=(2000, 8))
+    for times in (2, 5):
+        detector = AutoencoderOutlierDetector(random_state=0)
+        flagged = detector.fit(np.tile(rows, (times, 1))).predict(new) == -1
+        assert flagged.mean() < 0.15
 
 
 def test_scores_do_not_depend_on_the_search_batches(detector, planted, monkeypatch):

@@ -108,6 +108,16 @@ def test_detector_neighbour_term_survives_the_safe_format(rows, tmp_path):
     assert loaded.neighbors_.get_params() == detector.neighbors_.get_params()
 
 
+def test_detector_of_a_repeated_table_keeps_its_copies(tmp_path):
+    rows = np.random.default_rng(0).normal(size=(100, 5))
+    detector = AutoencoderOutlierDetector(max_iter=3, random_state=0)
+    detector.fit(np.tile(rows, (3, 1)))
+    save(detector, tmp_path / "detector.safetensors")
+    loaded = load(tmp_path / "detector.safetensors")
+    assert loaded._copies_ == detector._copies_ == 3
+    assert_array_equal(loaded.score_samples(rows), detector.score_samples(rows))
+
+
 def test_safe_format_keeps_feature_names(rows, tmp_path):
     pd = pytest.importorskip("pandas")
     X = pd.DataFrame(rows[0], columns=[f"f{i}" for i in range(rows[0].shape[1])])
