@@ -43,9 +43,11 @@ COPY_COUNT_ROWS = 256
 ROUNDING_ERRORS = 8
 
 # A scored row this close to a kept row, relative to its magnitude, is that
-# row (see _reach): a few times float32's rounding, far above the
-# brute-force search's (about 1e-8).
+# row (see _reach): far above the brute-force search's rounding (about
+# 1e-8). Rows given in float32 add float32's epsilon times their raw
+# values' norm: rounding to float32 moves a row by at most half that.
 SAME_ROW_DISTANCE = 1e-6
+FLOAT32_EPSILON = float(np.finfo(np.float32).eps)
 
 # contamination="auto" flags rows beyond Q3 + AUTO_FENCE * (Q3 - Q1) of the
 # training rows' outlyingness: chosen by the F1 of predict on a development
@@ -784,13 +786,14 @@ def _reach(rows, raw=None):
     """How close, for each of the scaled ``rows``, a kept row must be to be
     the row itself: ``SAME_ROW_DISTANCE`` times the norm of the row scaled
     plus one, and, for rows given in float32 (``raw``, their values divided
-    by the scales), plus the norm of those: float32's rounding grows with
-    the raw values, not the centred ones. float64 rows are not rounded, so
-    a large offset does not widen their reach."""
-    norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))
+    by the scales), float32's epsilon times the norm of those: rounding to
+    float32 moves a row by at most half that, and it grows with the raw
+    values, not the centred ones. float64 rows are not rounded, so a large
+    offset does not widen their reach."""
+    reach = SAME_ROW_DISTANCE * (1.0 + np.sqrt(np.einsum("ij,ij->i", rows, rows)))
     if raw is not None:
-        norms += np.sqrt(np.einsum("ij,ij->i", raw, raw))
-    return SAME_ROW_DISTANCE * (1.0 + norms)
+        reach += FLOAT32_EPSILON * np.sqrt(np.einsum("ij,ij->i", raw, raw))
+    return reach
 
 
 def _unseen_ratio(unseen, seen):

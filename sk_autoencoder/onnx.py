@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._outlier import SAME_ROW_DISTANCE
+from ._outlier import FLOAT32_EPSILON, SAME_ROW_DISTANCE
 from ._utils import is_pandas_na, is_scalar_nan
 
 __all__ = ["inverse_transform_to_onnx", "register_converters", "to_onnx"]
@@ -176,11 +176,12 @@ class _Detect(_Scaled):
         found = torch.topk(
             squared.clamp(min=0.0), self.n_found, dim=1, largest=False
         ).values.sqrt()
-        norms = (x * x).sum(dim=1, keepdim=True).sqrt()
+        reach = SAME_ROW_DISTANCE * (1.0 + (x * x).sum(dim=1, keepdim=True).sqrt())
         if X.dtype == torch.float32:
             raw = X.double() / self.scale
-            norms = norms + (raw * raw).sum(dim=1, keepdim=True).sqrt()
-        matches = (found <= SAME_ROW_DISTANCE * (1.0 + norms)).to(torch.int64)
+            raw_norms = (raw * raw).sum(dim=1, keepdim=True).sqrt()
+            reach = reach + FLOAT32_EPSILON * raw_norms
+        matches = (found <= reach).to(torch.int64)
         kept = 1 - matches * (matches.cumsum(dim=1) <= self.copies).to(torch.int64)
         n_used = max(self.n_found - self.copies, 1)
         used = kept * (kept.cumsum(dim=1) <= n_used).to(torch.int64)

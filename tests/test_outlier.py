@@ -373,6 +373,18 @@ def test_a_training_row_rounded_to_float32_scores_as_itself(offset):
     assert_array_equal(detector.predict(rounded), detector.predict(X))
 
 
+def test_new_float32_rows_with_a_large_offset_score_as_their_float64_values():
+    # At 1e6 float32 keeps a spread of 1 to within 0.06: far finer than the
+    # rows' distances, so no new row is taken for a kept training row.
+    rng = np.random.default_rng(0)
+    detector = AutoencoderOutlierDetector(random_state=0)
+    detector.fit(1e6 + rng.normal(size=(500, 6)))
+    new = (1e6 + rng.normal(size=(500, 6))).astype(np.float32)
+    assert_allclose(
+        detector.score_samples(new), detector.score_samples(new.astype(np.float64))
+    )
+
+
 def test_new_float64_rows_with_a_large_offset_score_as_if_centred():
     # A timestamp-like feature (1.7e12, spread 1e4): float64 rows are not
     # rounded, so no new row is taken for a kept training row however large
