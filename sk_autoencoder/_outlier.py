@@ -585,7 +585,6 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
             # As many neighbours more than used as a row drops copies of
             # itself (see _neighbor_distances).
             self._kept_rows_ = self._scaler().transform_array(kept)
-            self._copies_ = 1
             self.neighbors_ = NearestNeighbors(
                 n_neighbors=min(self.n_neighbors + 1, len(kept)),
                 algorithm=NEIGHBOR_ALGORITHM,
