@@ -47,7 +47,11 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from sk_autoencoder import AutoencoderOutlierDetector
-from sk_autoencoder._outlier import MAX_THRESHOLD_ROWS, _n_kept_rows
+from sk_autoencoder._outlier import (
+    MAX_THRESHOLD_ROWS,
+    _center_and_spread,
+    _n_kept_rows,
+)
 from sk_autoencoder._utils import evenly_spread
 
 VARIANTS = {
@@ -87,21 +91,15 @@ def block_nearest(queries, reference, rng, itself=None):
     found = distances(queries, reference[order])
     if itself is not None:
         found[(itself[:, None] == order[None, :]) & (itself[:, None] >= 0)] = np.inf
-    nearest = found.reshape(len(queries), n_blocks, -1).min(axis=2)
-    return np.where(np.isfinite(nearest), nearest, np.nan).mean(axis=1)
+    return found.reshape(len(queries), n_blocks, -1).min(axis=2).mean(axis=1)
 
 
 def on_error_scale(errors, calibration, values):
     """``values`` mapped by the line that takes ``calibration``'s median and
-    interquartile range to ``errors``'."""
-
-    def center_spread(v):
-        q1, median, q3 = np.nanpercentile(v, [25, 50, 75])
-        return median, (q3 - q1) if q3 > q1 else float(np.nanstd(v)) or 1.0
-
-    error_center, error_spread = center_spread(errors)
-    center, spread = center_spread(calibration)
-    return error_center + error_spread / spread * (values - center)
+    interquartile range to ``errors``', as the detector maps its distances."""
+    error_center, error_spread = _center_and_spread(errors)
+    center, spread = _center_and_spread(calibration)
+    return error_center + error_spread / (spread or 1.0) * (values - center)
 
 
 def variant_scores(X_train, X_test, seed):
