@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from skorch.callbacks import Callback
 from torch import nn
 
-from ._data import Corruption, ScaledRows, Scaler, column_moments, fit_scaler
+from ._data import Corruption, ScaledRows, Scaler, fit_scaler, scaled_covariance
 from ._network import ACTIVATIONS, ConvAutoencoder, MLPAutoencoder, principal_axes
 from ._skorch import RESERVED_CALLBACK_NAMES, TrainingConfig, build_net
 from ._utils import (
@@ -447,7 +447,7 @@ class BaseAutoencoder(BaseEstimator):
         missing = self.__sklearn_tags__().input_tags.allow_nan and bool(
             np.isnan(X).any()
         )
-        scaler, scaled_cov = fit_scaler(X, self._standardize(), missing)
+        scaler = fit_scaler(X, self._standardize(), missing)
         self.mean_, self.scale_ = scaler.mean, scaler.scale
         self.n_components_ = n_components
 
@@ -474,13 +474,11 @@ class BaseAutoencoder(BaseEstimator):
             self._initialize_net()
             self._check_module(train)
         if hasattr(self.net_.module_, "start_from_pca"):
-            if valid is not None:
-                # From the training rows alone: the validation rows judge the
-                # start too (early stopping may keep it), and the detector's
-                # threshold takes them for unseen rows.
-                _, cov = column_moments(X, missing, rows=train.indices)
-                scaled_cov = cov / np.outer(self.scale_, self.scale_)
-            self.net_.module_.start_from_pca(principal_axes(scaled_cov, n_components))
+            # From the training rows alone: the validation rows judge the
+            # start too (early stopping may keep it), and the detector's
+            # threshold takes them for unseen rows.
+            cov = scaled_covariance(X, scaler, missing, rows=train.indices)
+            self.net_.module_.start_from_pca(principal_axes(cov, n_components))
         return train, valid
 
     def _cloned_callbacks(self):

@@ -69,7 +69,7 @@ class Scaler:
 
 
 def fit_scaler(X, standardize, missing=False):
-    """The :class:`Scaler` of ``X``, and the covariance of the scaled ``X``.
+    """The :class:`Scaler` of ``X``.
 
     Each feature is centred; ``standardize`` divides it by its own standard
     deviation, otherwise all share one scale (the root mean variance), so
@@ -78,14 +78,20 @@ def fit_scaler(X, standardize, missing=False):
     any other, however small its units, is kept. With ``missing``, NaN
     entries are left out.
     """
-    mean, cov = column_moments(X, missing=missing)
-    variances = np.diag(cov)
+    mean, variances = column_moments(X, missing=missing, covariance=False)
     if standardize:
         scale = np.sqrt(variances)
     else:
         scale = np.full(X.shape[1], np.sqrt(variances.mean()))
     scale[is_constant(scale, mean)] = 1.0
-    return Scaler(mean, scale), cov / np.outer(scale, scale)
+    return Scaler(mean, scale)
+
+
+def scaled_covariance(X, scaler, missing=False, rows=None):
+    """The covariance matrix of ``X`` (of its ``rows``, if given) in the
+    units ``scaler`` gives the features (see :func:`column_moments`)."""
+    _, cov = column_moments(X, missing=missing, rows=rows)
+    return cov / np.outer(scaler.scale, scaler.scale)
 
 
 def is_constant(spread, mean):
@@ -96,14 +102,17 @@ def is_constant(spread, mean):
     )
 
 
-def column_moments(X, missing=False, rows=None, batch_size=INFERENCE_BATCH_SIZE):
-    """Per-feature mean and the covariance matrix of ``X``, in float64.
+def column_moments(
+    X, missing=False, rows=None, covariance=True, batch_size=INFERENCE_BATCH_SIZE
+):
+    """Per-feature mean and the covariance matrix of ``X`` (without
+    ``covariance``, the per-feature variances), in float64.
 
     Accumulated batch by batch, so ``X`` is never copied as a whole. With
     ``rows`` (indices), of those rows only. With ``missing``, NaN entries
-    are left out: means over the observed entries, covariances over the
-    rows where both features are observed (a feature never observed gets
-    mean 0 and variance 0).
+    are left out: means and variances over the observed entries,
+    covariances over the rows where both features are observed (a feature
+    never observed gets mean 0 and variance 0).
     """
     n_rows = X.shape[0] if rows is None else len(rows)
 
@@ -112,31 +121,33 @@ def column_moments(X, missing=False, rows=None, batch_size=INFERENCE_BATCH_SIZE)
             stop = start + batch_size
             yield X[start:stop] if rows is None else X[rows[start:stop]]
 
+    def products(centred):
+        if covariance:
+            return centred.T @ centred
+        return np.einsum("ij,ij->j", centred, centred)
+
+    n_features = X.shape[1]
+    moments = np.zeros((n_features, n_features) if covariance else n_features)
     if not missing:
         if rows is None:
             mean = np.mean(X, axis=0, dtype=np.float64)
         else:
             mean = sum(np.sum(batch, axis=0, dtype=np.float64) for batch in batches())
             mean /= n_rows
-        cov = np.zeros((X.shape[1], X.shape[1]))
         for batch in batches():
-            centred = batch - mean
-            cov += centred.T @ centred
-        return mean, cov / n_rows
-    counts = np.zeros(X.shape[1])
-    sums = np.zeros(X.shape[1])
+            moments += products(batch - mean)
+        return mean, moments / n_rows
+    counts = np.zeros(n_features)
+    sums = np.zeros(n_features)
     for batch in batches():
         counts += np.sum(~np.isnan(batch), axis=0)
         sums += np.nansum(batch, axis=0, dtype=np.float64)
     mean = sums / np.maximum(counts, 1)
-    cov = np.zeros((X.shape[1], X.shape[1]))
-    pair_counts = np.zeros_like(cov)
+    pair_counts = np.zeros_like(moments)
     for batch in batches():
-        centred = np.nan_to_num(batch - mean)
-        seen = (~np.isnan(batch)).astype(np.float64)
-        cov += centred.T @ centred
-        pair_counts += seen.T @ seen
-    return mean, cov / np.maximum(pair_counts, 1)
+        moments += products(np.nan_to_num(batch - mean))
+        pair_counts += products((~np.isnan(batch)).astype(np.float64))
+    return mean, moments / np.maximum(pair_counts, 1)
 
 
 class ScaledRows(torch.utils.data.Dataset):

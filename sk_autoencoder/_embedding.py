@@ -10,7 +10,7 @@ import torch
 from skorch import NeuralNet
 
 from ._base import MAX_REPORTED_ROWS, BaseAutoencoder, EncoderMixin
-from ._data import fit_scaler
+from ._data import fit_scaler, scaled_covariance
 from ._network import MLPAutoencoder, principal_axes
 from ._skorch import adam
 from ._umap import cross_entropy, curve_params, fuzzy_graph
@@ -290,7 +290,7 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
 
     def _fit_network(self, X, seed):
         n_samples, n_features = X.shape
-        scaler, scaled_cov = fit_scaler(X, standardize=False)
+        scaler = fit_scaler(X, standardize=False)
         self.mean_, self.scale_ = scaler.mean, scaler.scale
         self.n_components_ = self.n_components
         self.n_neighbors_ = min(self.n_neighbors, n_samples)
@@ -320,7 +320,8 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
         )
         with torch_compute(self.n_jobs), seeded_torch(seed):
             self.net_.initialize()
-        self.net_.module_.start_from_pca(principal_axes(scaled_cov, self.n_components))
+        cov = scaled_covariance(X, scaler)
+        self.net_.module_.start_from_pca(principal_axes(cov, self.n_components))
         with torch_compute(self.n_jobs):
             self._train_on_graph(scaled, heads, tails, weights, n_updates, seed)
         self.net_.module_.eval()

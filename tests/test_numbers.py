@@ -11,7 +11,7 @@ from sk_autoencoder import (
     AutoencoderOutlierDetector,
     AutoencoderTransformer,
 )
-from sk_autoencoder._data import fit_scaler
+from sk_autoencoder._data import column_moments, fit_scaler
 
 PARAMS = {"hidden_layer_sizes": (16,), "max_iter": 30, "random_state": 0}
 # The imputer without its default bounds (the observed range), so that the
@@ -48,7 +48,7 @@ def test_float32_rows_are_scaled_as_exactly_as_in_float64(offset):
     # half a float32 step of the offset, 0.005 of the spread at 1e4.
     rng = np.random.default_rng(0)
     X = (offset + 0.1 * rng.normal(size=(500, 3))).astype(np.float32)
-    scaler, _ = fit_scaler(X, standardize=True)
+    scaler = fit_scaler(X, standardize=True)
     exact = (X.astype(np.float64) - scaler.mean) / scaler.scale
     scaled = scaler.transform(X).numpy()
     assert scaled.dtype == np.float32
@@ -226,3 +226,21 @@ def test_imputer_on_awkward_data_fills_within_range(X, seed):
     assert np.array_equal(filled[~missing], X[~missing])
     low, high = widened_range(holes)
     assert np.all((filled >= low) & (filled <= high))
+
+
+@pytest.mark.parametrize("missing", [False, True])
+def test_column_variances_are_the_covariance_diagonal(missing):
+    # fit_scaler takes the variances alone, the PCA start the covariance:
+    # both must agree on every feature, NaN entries left out alike.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 4)) * [1.0, 10.0, 0.1, 3.0] + 5.0
+    if missing:
+        X[rng.random(X.shape) < 0.3] = np.nan
+    rows = rng.permutation(300)[:200]
+    mean, cov = column_moments(X, missing, rows=rows, batch_size=64)
+    same_mean, variances = column_moments(
+        X, missing, rows=rows, covariance=False, batch_size=64
+    )
+    np.testing.assert_array_equal(mean, same_mean)
+    np.testing.assert_allclose(variances, np.diag(cov), rtol=1e-12)
+    np.testing.assert_allclose(variances, np.nanvar(X[rows], axis=0), rtol=1e-12)
