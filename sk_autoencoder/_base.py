@@ -576,15 +576,20 @@ class BaseAutoencoder(BaseEstimator):
                     f"module={self.module!r} must build a torch.nn.Module, got "
                     f"{type(module).__name__}."
                 ) from error
-            if not any(param.requires_grad for param in module.parameters()):
-                raise ValueError(
-                    f"module={self.module!r} has no trainable parameters."
-                ) from error
+            self._check_trainable(module, error)
             raise
+
+    def _check_trainable(self, module, cause=None):
+        if not any(param.requires_grad for param in module.parameters()):
+            raise ValueError(
+                f"module={self.module!r} has no trainable parameters (none "
+                "with requires_grad=True)."
+            ) from cause
 
     def _check_module(self, train):
         """Fail before training when ``module`` breaks the contract."""
         module = self.net_.module_
+        self._check_trainable(module)
         dtypes = {param.dtype for param in module.parameters()} - {torch.float32}
         if dtypes:
             raise TypeError(

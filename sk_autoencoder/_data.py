@@ -191,12 +191,15 @@ class ScaledRows(torch.utils.data.Dataset):
                 f"noise={noise!r} returned shape {corrupted.shape} for rows of "
                 f"shape {raw.shape}: it must return the corrupted rows, same shape."
             )
-        if np.isinf(corrupted).any():
+        corrupted = self.scaler.transform(corrupted)
+        if torch.isinf(corrupted).any():
             raise ValueError(
-                f"noise={noise!r} returned inf: it must return finite values "
-                "(or NaN for the entries it masks)."
+                f"noise={noise!r} returned inf, or values beyond float32's "
+                "range once scaled as the network sees them: it must return "
+                "finite values on the data's scale (or NaN for the entries it "
+                "masks)."
             )
-        return self.scaler.transform(corrupted), clean
+        return corrupted, clean
 
 
 @dataclass(frozen=True)

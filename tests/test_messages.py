@@ -109,6 +109,12 @@ class NoParameters(Tiny):
         self.n_components = n_components
 
 
+class Frozen(Tiny):
+    def __init__(self, n_features, n_components):
+        super().__init__(n_features, n_components)
+        self.requires_grad_(False)
+
+
 def not_a_module(n_features, n_components):
     return "a network"
 
@@ -118,10 +124,11 @@ def not_a_module(n_features, n_components):
     [
         (not_a_module, None, TypeError, r"must build a torch.nn.Module, got str"),
         (NoParameters, None, ValueError, r"has no trainable parameters"),
+        (Frozen, None, ValueError, r"has no trainable parameters"),
         (Tiny, {"code_width": 5}, ValueError, r"encode\(x\) must return codes"),
         (Tiny, {"dtype": torch.float64}, TypeError, r"dtype \['torch.float64'\]"),
     ],
-    ids=["not-a-module", "no-parameters", "encode-too-wide", "float64"],
+    ids=["not-a-module", "no-parameters", "frozen", "encode-too-wide", "float64"],
 )
 def test_modules_that_break_the_contract_are_named(X, module, params, error, match):
     estimator = AutoencoderTransformer(2, module=module, module_params=params, **TINY)
@@ -187,15 +194,16 @@ def test_nested_or_bool_sizes_are_refused(X, params, match):
     refused(AutoencoderTransformer(2, **{**TINY, **params}), X, ValueError, match)
 
 
-def test_noise_that_returns_inf_is_named(X):
+@pytest.mark.parametrize("factor", [np.inf, 1e40], ids=["inf", "beyond-float32"])
+def test_noise_that_returns_inf_is_named(X, factor):
     def explode(batch, rng):
-        return batch * np.inf
+        return batch * factor
 
     refused(
         AutoencoderTransformer(2, noise=explode, **TINY),
         X,
         ValueError,
-        r"noise=.* returned inf",
+        r"noise=.* returned inf, or values beyond float32's range",
     )
 
 
