@@ -218,7 +218,9 @@ class Corruption:
     with ``fill_masked=False``, for a network that reads which entries are
     masked. With ``masked_targets``, the target keeps only the entries the
     input masks and the data has: the network is trained to fill in what
-    it does not see.
+    it does not see. With ``patterns`` and a ``pattern_share`` below 1,
+    only that share of the rows copies a pattern; the others are masked as
+    without patterns.
     """
 
     noise: object = None
@@ -227,6 +229,7 @@ class Corruption:
     masked_targets: bool = False
     patterns: torch.Tensor | None = None
     image_shape: tuple | None = None
+    pattern_share: float = 1.0
 
 
 # With image_shape, the share of the rows that "mask" noise masks with a
@@ -271,18 +274,31 @@ def corrupt(x, corruption, generator):
     elif corruption.noise == "mask":
         patterns = corruption.patterns
         if patterns is None:
-            masked = torch.rand(x.shape, generator=generator) < corruption.level
-            if corruption.image_shape is not None:
-                boxed = torch.rand(len(x), generator=generator) < RECTANGLE_SHARE
-                boxes = rectangle_masks(
-                    len(x), corruption.image_shape, corruption.level, generator
-                )
-                masked = torch.where(boxed[:, None], boxes, masked)
+            masked = _random_masks(x, corruption, generator)
         else:
             drawn = torch.randint(len(patterns), (len(x),), generator=generator)
             masked = patterns[drawn]
+            if corruption.pattern_share < 1.0:
+                copied = torch.rand(len(x), generator=generator)
+                copied = copied < corruption.pattern_share
+                masked = torch.where(
+                    copied[:, None], masked, _random_masks(x, corruption, generator)
+                )
         x = x.masked_fill(masked, math.nan)
     return x
+
+
+def _random_masks(x, corruption, generator):
+    """Masks of a ``corruption.level`` share of the entries of ``x``
+    (rectangles for half the rows of images), drawn without patterns."""
+    masked = torch.rand(x.shape, generator=generator) < corruption.level
+    if corruption.image_shape is not None:
+        boxed = torch.rand(len(x), generator=generator) < RECTANGLE_SHARE
+        boxes = rectangle_masks(
+            len(x), corruption.image_shape, corruption.level, generator
+        )
+        masked = torch.where(boxed[:, None], boxes, masked)
+    return masked
 
 
 class BatchIterator:

@@ -11,6 +11,7 @@ from sklearn.impute import MissingIndicator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import (
+    FLOAT32_MAX,
     WEIGHT_AVERAGE_DECAY,
     BaseAutoencoder,
     check_finite_float32,
@@ -43,6 +44,12 @@ MASKED_FRACTION = 0.2
 # Missingness patterns kept from the training rows, at most: enough to draw
 # from, few enough to keep with the fitted network.
 MAX_PATTERNS = 2_000
+
+# Where no Gaussian fills the features those patterns never mask (wide
+# tables, images), only this share of the training rows copies a pattern;
+# the others are masked at random, as data without holes is, so that the
+# network learns to fill every feature.
+PATTERN_SHARE = 0.5
 
 # Tables with hidden_layer_sizes="auto": this many hidden layers, each of
 # four units per feature within this range. Filling in is a harder map than
@@ -218,9 +225,10 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     and a larger one lets the network's nonlinear fill take over. A
     feature that the training masks never hide (one with no missing entry
     among the rows, at most 2,000, whose holes they copy, when other
-    features have some) is one the network never learnt to fill: the
+    features have some) is one the network is not trained to fill: the
     Gaussian fills it alone. Wider tables and images are filled by the
-    network alone.
+    network alone; there, half the training rows are masked at random
+    instead, so that the network learns to fill every feature.
 
     Parameters
     ----------
@@ -794,7 +802,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
                 "fit: transform fills them with 0 (within min_value and "
                 "max_value).",
                 UserWarning,
-                stacklevel=3,
+                # Past _fit and fit's validation wrapper: the caller of fit.
+                stacklevel=5,
             )
         # A constant feature is filled with its value: its scale is 1, and
         # the network's small error in those units would show.
@@ -816,8 +825,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         # holes like the ones to fill, in where and how many they are.
         patterns = np.isnan(X[evenly_spread(np.arange(len(X)), MAX_PATTERNS)])
         self._missing_patterns_ = torch.from_numpy(patterns) if patterns.any() else None
-        # Features that these patterns never mask: the network never learns
-        # to fill them, and the Gaussian fills them alone (see _fill_weights).
+        # Features that these patterns never mask: the Gaussian fills them
+        # alone (see _fill_weights), or, without one, random masks teach the
+        # network to fill them too (see _pattern_share).
         self._unmasked_features_ = (
             ~patterns.any(axis=0)
             if self.noise == "mask" and patterns.any()
@@ -844,6 +854,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             self.noise,
             MASKED_FRACTION,
             patterns=getattr(self, "_missing_patterns_", None),
+            pattern_share=self._pattern_share(),
             # A module of your own gets 0 (the feature's mean) for the
             # entries to fill in, as the module contract promises.
             fill_masked=self.module is not None,
@@ -927,6 +938,16 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
         return self._map(X, fill, self.n_features_in_)
 
+    def _pattern_share(self):
+        unmasked = getattr(self, "_unmasked_features_", None)
+        if unmasked is None or not unmasked.any() or self._has_gaussian():
+            return 1.0
+        return PATTERN_SHARE
+
+    def _has_gaussian(self):
+        """Whether the fills blend in a Gaussian (see _fit_blend)."""
+        return self.image_shape is None and self.n_features_in_ <= MAX_GAUSSIAN_FEATURES
+
     def _fill_weights(self):
         """The network's share of the fill of each feature: ``network_weight_``,
         but 0 for a feature the network was never trained to fill, when
@@ -944,7 +965,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         ``network_weight_`` on the ``held_out`` ones (indices)."""
         self._gaussian_mean_ = self._gaussian_precision_ = None
         self.network_weight_ = 1.0
-        if self.image_shape is not None or X.shape[1] > MAX_GAUSSIAN_FEATURES:
+        if not self._has_gaussian():
             return
         rows = np.arange(len(X))
         if self.early_stopping and len(X) > 1:
@@ -1000,7 +1021,13 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             extreme = np.fmin if name == "min_value" else np.fmax
             value = extreme.reduce(X, axis=0)
             return np.where(np.isnan(value), unbounded, value).astype(np.float64)
-        limit = np.asarray(value, dtype=np.float64)
+        try:
+            limit = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError) as error:
+            raise TypeError(
+                f"{name} must be a number or hold one number per feature, got "
+                f"{value!r}."
+            ) from error
         if limit.ndim > 0 and limit.shape != (n_features,):
             raise ValueError(
                 f"{name} must be a number or hold one value per feature "
@@ -1008,6 +1035,16 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             )
         if np.isnan(limit).any():
             raise ValueError(f"{name} holds NaN (or None); use -np.inf or np.inf.")
+        if np.any(limit == -unbounded):
+            raise ValueError(
+                f"{name} holds {-unbounded}, a bound no value is within; "
+                f"{unbounded} means no bound."
+            )
+        if np.any(np.isfinite(limit) & (np.abs(limit) > FLOAT32_MAX)):
+            raise ValueError(
+                f"{name} holds a value beyond float32's range (+-{FLOAT32_MAX:.4g}), "
+                "which the data must stay within."
+            )
         return np.broadcast_to(limit, n_features)
 
     def __sklearn_tags__(self):

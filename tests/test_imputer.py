@@ -213,6 +213,14 @@ def test_a_feature_never_observed_is_filled_with_0_and_a_warning(low_rank):
     assert (filled[:, 3] == 0).all()
 
 
+def test_the_never_observed_warning_points_at_the_call_to_fit(low_rank):
+    X_missing = low_rank[1].copy()
+    X_missing[:, 3] = np.nan
+    with pytest.warns(UserWarning, match=r"have no observed value") as record:
+        AutoencoderImputer(**IMPUTER).fit(X_missing)
+    assert record[0].filename == __file__
+
+
 def test_masking_is_the_default_training_noise(imputer):
     assert imputer.net_.iterator_train__corruption.noise == "mask"
     assert imputer.net_.criterion_.missing
@@ -310,6 +318,10 @@ def test_min_value_and_max_value_per_feature(imputer, low_rank, name):
         ({"min_value": 1.0, "max_value": 0.0}, "min_value=1.0 is above max_value"),
         ({"min_value": [0.0, 1.0]}, r"min_value must .* one value per feature \(8\)"),
         ({"max_value": [np.nan] + [1.0] * 7}, "max_value holds NaN"),
+        ({"min_value": np.inf}, "min_value holds inf, a bound no value is within"),
+        ({"max_value": [-np.inf] + [1.0] * 7}, "max_value holds -inf, a bound no"),
+        ({"min_value": 1e39}, "min_value holds a value beyond float32's range"),
+        ({"max_value": ["a"] * 8}, "max_value must be a number or hold one number"),
     ],
 )
 def test_bad_limits_are_refused_before_training(imputer, low_rank, limits, message):
@@ -319,7 +331,7 @@ def test_bad_limits_are_refused_before_training(imputer, low_rank, limits, messa
         pickle.loads(pickle.dumps(imputer)),
     ):
         candidate.set_params(callbacks=[FailWhenTrainingStarts()], **limits)
-        with pytest.raises(ValueError, match=message):
+        with pytest.raises((ValueError, TypeError), match=message):
             candidate.fit(low_rank[1])
         assert not hasattr(candidate, "net_")
         assert not hasattr(candidate, "n_features_in_")
@@ -501,6 +513,38 @@ def test_mask_noise_copies_the_missingness_patterns_of_the_training_rows():
     assert not np.isnan(x[:, 1:]).any()
     # Missing (0.3) or masked by a drawn pattern (0.3 of the rest).
     assert np.isnan(x[:, 0]).mean() == pytest.approx(0.51, abs=0.06)
+
+
+@pytest.mark.parametrize(
+    "n_features, params",
+    [(MAX_GAUSSIAN_FEATURES + 1, {}), (64, {"image_shape": (8, 8)})],
+    ids=["wide", "image"],
+)
+def test_mask_noise_also_hides_features_the_patterns_never_miss_without_gaussian(
+    n_features, params
+):
+    # No Gaussian fills the first feature, which the data never misses: half
+    # the rows copy a pattern, the others are masked at random (about 0.2 of
+    # each feature, for an image in scattered pixels or a rectangle).
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, n_features))
+    X[:, 1:][rng.random((2000, n_features - 1)) < 0.1] = np.nan
+    x, _ = first_batch(AutoencoderImputer(random_state=0, **params), X)
+    assert np.isnan(x[:, 0]).mean() == pytest.approx(0.5 * 0.2, abs=0.03)
+
+
+def test_a_feature_never_missing_in_fit_of_a_wide_table_is_filled_from_the_others():
+    rng = np.random.default_rng(0)
+    n_features = MAX_GAUSSIAN_FEATURES + 10
+    factors = rng.normal(size=(3, n_features))
+    X = rng.normal(size=(400, 3)) @ factors
+    X_fit = X[:300].copy()
+    X_fit[:, 10:][rng.random((300, n_features - 10)) < 0.1] = np.nan
+    imputer = AutoencoderImputer(max_iter=100, random_state=0).fit(X_fit)
+    X_holes = X[300:].copy()
+    X_holes[:, :5] = np.nan
+    error = imputer.transform(X_holes)[:, :5] - X[300:, :5]
+    assert np.sqrt(np.mean(error**2)) < 0.5 * X[:, :5].std()
 
 
 def random_covariance(rng, n_features):
