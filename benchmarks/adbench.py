@@ -148,6 +148,15 @@ class FitTimeout(Exception):
     pass
 
 
+# Constants the detector's class binds at import, as its hooks of the
+# base: a new value of the module's constant alone would not reach them.
+CLASS_BOUND = {
+    "AUTO_MAX_UPDATES": "_auto_max_updates",
+    "AUTO_MAX_EPOCHS": "_auto_max_epochs",
+    "MAX_AUTO_COMPONENTS": "_auto_max_components",
+}
+
+
 def _raise_timeout(signum, frame):
     raise FitTimeout
 
@@ -319,6 +328,8 @@ def main():
             p.error(f"sk_autoencoder._outlier has no constant {constant}")
         # The pool forks after this: every worker sees the new value.
         setattr(outlier_module, constant, value)
+        if constant in CLASS_BOUND:
+            setattr(AutoencoderOutlierDetector, CLASS_BOUND[constant], value)
     names = args.datasets or adbench_names(args.data_dir)
     tasks = [
         (args.data_dir, name, args.methods, args.seeds, args.params, args.time_limit)
