@@ -81,11 +81,12 @@ NOISE_LEVEL = 1.0
 SEARCH_BATCH_ROWS = 8192
 
 # The training budget of max_iter="auto": at most 20 epochs, and at most
-# the epochs that make 150 updates, a bound that only data of over 1,400
+# the epochs that make 120 updates, a bound that only data of over 1,200
 # training rows (at the default batch of 200) reaches. Chosen by fit time
-# against ADBench's scores (benchmarks/results/adbench_ours_iforest.md):
-# more updates scored no better there.
-AUTO_MAX_UPDATES = 150
+# against ADBench's scores on its development half
+# (benchmarks/results/adbench_ours_iforest.md): more updates scored no
+# better there.
+AUTO_MAX_UPDATES = 120
 AUTO_MAX_EPOCHS = 20
 
 # And at most the updates that pass this many values (rows times features)
@@ -211,7 +212,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     max_iter : int or "auto", default="auto"
         Maximum number of epochs (passes over the training rows) of
         ``fit``. ``"auto"`` trains for at most 20 epochs, and on large data
-        for at most the epochs that make 150 updates, fewer on wide data:
+        for at most the epochs that make 120 updates, fewer on wide data:
         the epochs that pass about 8 million values (rows times features)
         through the network (each bound rounded up to a whole epoch, at
         least one). The budget is far shorter than the transformer's: an

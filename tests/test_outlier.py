@@ -205,10 +205,10 @@ def test_auto_code_width_is_half_the_features(planted):
     ("n_samples", "epochs"),
     [
         (1_000, 20),  # 900 training rows, 5 batches: the epoch bound holds
-        (4_000, 9),  # 3,600 training rows, 18 batches: 9 epochs make 150 updates
+        (4_000, 7),  # 3,600 training rows, 18 batches: 7 epochs make 120 updates
     ],
 )
-def test_auto_max_iter_trains_at_most_20_epochs_and_150_updates(n_samples, epochs):
+def test_auto_max_iter_trains_at_most_20_epochs_and_120_updates(n_samples, epochs):
     X = np.random.default_rng(0).normal(size=(n_samples, 2))
     detector = AutoencoderOutlierDetector(
         hidden_layer_sizes=(4,), n_iter_no_change=100, random_state=0
@@ -220,7 +220,7 @@ def test_auto_max_iter_trains_at_most_20_epochs_and_150_updates(n_samples, epoch
     ("n_samples", "n_features", "epochs"),
     [
         # 1,800 training rows, 9 batches of 200: 41 updates pass 8.4
-        # million values, so 5 epochs (17 for 150 updates).
+        # million values, so 5 epochs (14 for 120 updates).
         (2_000, 1_000, 5),
         # 135 training rows, one batch of 135: 20 updates (the epoch bound),
         # not the 13 that batches of 200 rows would allow.
