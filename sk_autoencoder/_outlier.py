@@ -77,8 +77,11 @@ SUPPORT_FRACTION = 0.75
 # the data itself.
 NOISE_LEVEL = 1.0
 
-# Rows scaled (a float64 copy) and searched at a time when scoring.
+# Rows scaled (a float64 copy) and searched at a time when scoring, at
+# most; and at most the rows whose neighbour distances hold this many
+# values, where a row searches many neighbours (drops many copies).
 SEARCH_BATCH_ROWS = 8192
+SEARCH_BATCH_VALUES = 16 * SEARCH_BATCH_ROWS
 
 # The training budget of max_iter="auto": at most 20 epochs, and at most
 # the epochs that make 120 updates, a bound that only data of over 1,200
@@ -656,16 +659,19 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         an unseen row is, and ``offset_``, set from kept rows, holds for
         new rows. Matches beyond those count as neighbours: a value that
         many rows share is a dense place, not an isolated one. Rows are
-        scaled and searched ``SEARCH_BATCH_ROWS`` at a time, on ``n_jobs``
-        threads, as the network runs.
+        scaled and searched in batches (of at most ``SEARCH_BATCH_ROWS``
+        rows and ``SEARCH_BATCH_VALUES`` distances), on ``n_jobs`` threads,
+        as the network runs.
         """
         # float64 queries: scikit-learn's fast neighbour search needs them in
         # the dtype of the kept rows.
         copies = getattr(self, "_copies_", 1)
         n_used = max(self.neighbors_.n_neighbors - copies, 1)
         distances = np.empty(len(X))
-        for start in range(0, len(X), SEARCH_BATCH_ROWS):
-            found, matches = self._search(X[start : start + SEARCH_BATCH_ROWS])
+        by_values = SEARCH_BATCH_VALUES // self.neighbors_.n_neighbors
+        step = max(min(SEARCH_BATCH_ROWS, by_values), 1)
+        for start in range(0, len(X), step):
+            found, matches = self._search(X[start : start + step])
             dropped = matches & (np.cumsum(matches, axis=1) <= copies)
             used = ~dropped & (np.cumsum(~dropped, axis=1) <= n_used)
             total = np.where(used, found, 0.0).sum(axis=1)

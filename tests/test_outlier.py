@@ -438,8 +438,34 @@ def test_auto_holds_for_new_rows_when_the_training_table_is_repeated():
         assert flagged.mean() < 0.15
 
 
-def test_scores_do_not_depend_on_the_search_batches(detector, planted, monkeypatch):
+@pytest.mark.parametrize(
+    ("constant", "value"), [("SEARCH_BATCH_ROWS", 7), ("SEARCH_BATCH_VALUES", 100)]
+)
+def test_scores_do_not_depend_on_the_search_batches(
+    detector, planted, monkeypatch, constant, value
+):
     X = planted[0]
     whole = detector.score_samples(X)
-    monkeypatch.setattr(_outlier, "SEARCH_BATCH_ROWS", 7)
+    monkeypatch.setattr(_outlier, constant, value)
     assert_array_equal(detector.score_samples(X), whole)
+
+
+def test_rows_with_many_copies_are_searched_in_smaller_batches(monkeypatch):
+    # 90 % of the rows are one row: each drops its copies, so searches as
+    # many neighbours, and a batch of rows holds that many distances each.
+    rng = np.random.default_rng(0)
+    X = np.zeros((500, 3))
+    X[450:] = rng.exponential(size=(50, 3))
+    detector = AutoencoderOutlierDetector(max_iter=2, random_state=0).fit(X)
+    n_found = detector.neighbors_.n_neighbors
+    assert n_found > 100
+    batches = []
+    search = AutoencoderOutlierDetector._search
+
+    def recorded(self, rows, n_neighbors=None):
+        batches.append(len(rows))
+        return search(self, rows, n_neighbors)
+
+    monkeypatch.setattr(AutoencoderOutlierDetector, "_search", recorded)
+    detector.score_samples(np.zeros((20_000, 3)))
+    assert max(batches) * n_found <= _outlier.SEARCH_BATCH_VALUES
