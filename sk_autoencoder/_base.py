@@ -477,7 +477,8 @@ class BaseAutoencoder(BaseEstimator):
             # From the training rows alone: the validation rows judge the
             # start too (early stopping may keep it), and the detector's
             # threshold takes them for unseen rows.
-            cov = scaled_covariance(X, scaler, missing, rows=train.indices)
+            rows = None if valid is None else train.indices
+            cov = scaled_covariance(X, scaler, missing, rows=rows)
             self.net_.module_.start_from_pca(principal_axes(cov, n_components))
         return train, valid
 
