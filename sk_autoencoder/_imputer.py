@@ -31,6 +31,7 @@ from ._utils import (
     StrOptions,
     _check_feature_names_in,
     _fit_context,
+    caller_stacklevel,
     evenly_spread,
     is_pandas_na,
     is_scalar_nan,
@@ -368,7 +369,10 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         values, half the training images lose a rectangle of about a fifth
         of the image instead, from a line across it to a compact block:
         holes such as scratches and occlusions make, besides scattered ones
-        [4]_.
+        [4]_. Where some feature has no missing value in the training data
+        and no Gaussian fills it (images, tables of over 100 features; see
+        above), half the rows copy a pattern and the others are masked as
+        data without missing values is.
         A callable ``noise(X_batch, rng)`` masks holes shaped like the ones
         you expect: it gets a copy of a batch of rows in the input's units
         (missing entries NaN) and a :class:`numpy.random.Generator` (seeded
@@ -802,13 +806,12 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
                 "fit: transform fills them with 0 (within min_value and "
                 "max_value).",
                 UserWarning,
-                # Past _fit and fit's validation wrapper: the caller of fit.
-                stacklevel=5,
+                stacklevel=caller_stacklevel(),
             )
         # A constant feature is filled with its value: its scale is 1, and
         # the network's small error in those units would show.
-        mean, cov = column_moments(X, missing=True)
-        constant = is_constant(np.sqrt(np.diag(cov)), mean)
+        mean, variances = column_moments(X, missing=True, covariance=False)
+        constant = is_constant(np.sqrt(variances), mean)
         value = np.clip(mean, low, high)
         self._limits_ = (
             np.where(constant, value, low),
@@ -1021,13 +1024,18 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             extreme = np.fmin if name == "min_value" else np.fmax
             value = extreme.reduce(X, axis=0)
             return np.where(np.isnan(value), unbounded, value).astype(np.float64)
-        try:
-            limit = np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError) as error:
+        limit = np.asarray(value)
+        if limit.dtype.kind == "O" and all(
+            item is None or (isinstance(item, Real) and not isinstance(item, bool))
+            for item in limit.ravel()
+        ):
+            limit = limit.astype(np.float64)  # None becomes NaN, refused below
+        if limit.dtype.kind not in "iuf":
             raise TypeError(
                 f"{name} must be a number or hold one number per feature, got "
                 f"{value!r}."
-            ) from error
+            )
+        limit = limit.astype(np.float64)
         if limit.ndim > 0 and limit.shape != (n_features,):
             raise ValueError(
                 f"{name} must be a number or hold one value per feature "

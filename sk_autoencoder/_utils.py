@@ -1,11 +1,14 @@
 """Small utilities: torch threads and seeding, batched inference, and the one
 module that imports scikit-learn's private helpers."""
 
+import inspect
+import os
 import threading
 from contextlib import contextmanager
 from numbers import Integral
 
 import numpy as np
+import sklearn
 import torch
 from joblib import cpu_count
 
@@ -32,6 +35,7 @@ __all__ = [
     "StrOptions",
     "_check_feature_names_in",
     "_fit_context",
+    "caller_stacklevel",
     "draw_seed",
     "evenly_spread",
     "flushes_denormals",
@@ -122,6 +126,23 @@ def n_threads(n_jobs):
     if n_jobs < 0:
         return max(1, cpu_count() + 1 + n_jobs)
     return n_jobs
+
+
+def caller_stacklevel():
+    """The ``stacklevel`` at which ``warnings.warn``, called from the
+    function that calls this one, points at the first frame outside this
+    package and scikit-learn: the user's call, whether to ``fit``,
+    ``fit_transform`` or a pipeline's."""
+    inner = (
+        os.path.dirname(__file__) + os.sep,
+        os.path.dirname(sklearn.__file__) + os.sep,
+    )
+    frame = inspect.currentframe().f_back
+    level = 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(inner):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 def draw_seed(random_state):
