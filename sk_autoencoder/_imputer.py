@@ -228,8 +228,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     among the rows, at most 2,000, whose holes they copy, when other
     features have some) is one the network is not trained to fill: the
     Gaussian fills it alone. Wider tables and images are filled by the
-    network alone; there, half the training rows are masked at random
-    instead, so that the network learns to fill every feature.
+    network alone; where such a feature is among theirs, half the
+    training rows are masked at random instead, so that the network
+    learns to fill every feature.
 
     Parameters
     ----------
@@ -942,6 +943,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         return self._map(X, fill, self.n_features_in_)
 
     def _pattern_share(self):
+        """The share of the training rows whose masks copy a missingness
+        pattern (see PATTERN_SHARE)."""
         unmasked = getattr(self, "_unmasked_features_", None)
         if unmasked is None or not unmasked.any() or self._has_gaussian():
             return 1.0
