@@ -137,8 +137,10 @@ def caller_stacklevel():
         os.path.dirname(__file__) + os.sep,
         os.path.dirname(sklearn.__file__) + os.sep,
     )
-    frame = inspect.currentframe().f_back
-    level = 1
+    frame = inspect.currentframe()
+    if frame is None:  # a Python without stack frames: the caller's caller
+        return 2
+    frame, level = frame.f_back, 1
     while frame.f_back is not None and frame.f_code.co_filename.startswith(inner):
         frame = frame.f_back
         level += 1
