@@ -278,8 +278,9 @@ class BaseAutoencoder(BaseEstimator):
 
     def _fit(self, X):
         self._forget_fit()
-        X = self._validate_X(X, reset=True)
         with self._unfitted_on_error():
+            # Inside: validation sets n_features_in_ before it may refuse X.
+            X = self._validate_X(X, reset=True)
             self._check_params(X)
             held_out = X[self._fit_network(X, draw_seed(self.random_state))]
             self.reconstruction_r2_ = self._reconstruction_r2(held_out)
@@ -334,10 +335,15 @@ class BaseAutoencoder(BaseEstimator):
             self._fit_after_training(X)
         return self
 
+    # Fitted state whose name does not end in "_" (see _forget_fit).
+    _private_fitted = ()
+
     def _forget_fit(self):
         """Remove every fitted attribute: each fit starts from a clean slate."""
         for name in [key for key in vars(self) if key.endswith("_")]:
             delattr(self, name)
+        for name in self._private_fitted:
+            vars(self).pop(name, None)
 
     @contextmanager
     def _unfitted_on_error(self):

@@ -279,6 +279,9 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
         """
         return self._fit(X)
 
+    # transform's float64 copy of the encoder (see _fit_network).
+    _private_fitted = ("_encoder_float64",)
+
     def _check_params(self, X):
         if X.shape[0] < 2:
             raise ValueError(

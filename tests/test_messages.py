@@ -7,6 +7,7 @@ import sklearn
 import torch
 from _params import TINY, FailWhenTrainingStarts
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from skorch.callbacks import EpochTimer
 from torch import nn
 
@@ -247,3 +248,22 @@ def test_a_failed_refit_leaves_nothing_of_the_earlier_fit(X, estimator):
     with pytest.raises(RuntimeError, match="training started"):
         estimator.fit(X)
     assert set(vars(estimator)) == set(vars(clone(estimator)))
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [AutoencoderTransformer(2, **TINY), AutoencoderEmbedding(max_iter=20)],
+    ids=["transformer", "embedding"],
+)
+def test_a_fit_refused_for_its_input_leaves_the_estimator_unfitted(X, estimator):
+    # Also a refit: the old model goes with the failed fit.
+    bad = X.copy()
+    bad[0, 0] = np.nan
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            estimator.fit(bad)
+        assert not [name for name in vars(estimator) if name.endswith("_")]
+        assert not hasattr(estimator, "_encoder_float64")
+        with pytest.raises(NotFittedError):
+            estimator.transform(X)
+        estimator.fit(X)
