@@ -846,7 +846,7 @@ class EncoderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
     def score_samples(self, X):
         """Negative mean squared reconstruction error of each row.
 
-        The error is measured in the scaled units (see ``standardize``);
+        The error is measured in the scaled units (see ``scale_``);
         higher means better reconstructed.
 
         Parameters

@@ -192,8 +192,8 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
     -----
     The neighbour search is exact and its cost grows with the square of
     the number of rows (a tree search for few features is faster; see the
-    benchmarks for its time). Training costs a fixed number of updates,
-    whatever the number of rows.
+    benchmarks for its time). Training costs at most 5,000 updates,
+    whatever the number of rows (see ``max_iter``).
 
     The fitted model holds the network only, not the training rows or the
     graph. ``transform`` and ``inverse_transform`` return the dtype of

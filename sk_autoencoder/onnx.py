@@ -425,9 +425,10 @@ def _convert(scope, operator, container):
 def register_converters():
     """Register the estimators' converters with skl2onnx.
 
-    After this call :func:`skl2onnx.to_onnx` converts the three estimators,
+    After this call :func:`skl2onnx.to_onnx` converts the four estimators,
     alone or as steps of a :class:`~sklearn.pipeline.Pipeline`. The
-    transformer gives its codes (``transform``); the imputer ``transform``'s
+    transformer and the embedding give their codes (``transform``); the
+    imputer ``transform``'s
     output, the indicator columns included; the outlier detector, as
     skl2onnx's converter of :class:`~sklearn.ensemble.IsolationForest` does,
     the outputs ``label`` (``predict``: -1 or +1) and ``scores``
