@@ -35,8 +35,16 @@ MAX_THRESHOLD_ROWS = 2048
 NEIGHBOR_ALGORITHM = "brute"
 
 # The rows whose copies among the kept rows are counted, for how many times
-# the typical training row is there (see _typical_copies).
+# the typical training row is there (see _typical_copies), and how many of
+# its nearest kept rows each of them searches for those, at least.
 COPY_COUNT_ROWS = 256
+COPY_SEARCH = 64
+
+# A kept row is a copy of a row, though not equal to it, where a gap of
+# this factor follows it in the row's sorted neighbour distances: the
+# table held several times over, each time with a small jitter (see
+# _copies).
+COPY_GAP = 10.0
 
 # Neighbour distances whose spread is within this many rounding errors of
 # the matrix products they come from say nothing (see _fit_after_training).
@@ -331,7 +339,8 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         most 2^22 numbers, but never fewer than 1,024. Finds each scored
         row's nearest kept rows (more than ``n_neighbors``: a row itself,
         when it is a kept one, is dropped, and so are its copies when the
-        training data holds every row several times). None when
+        training data holds every row several times, exactly or with a
+        small jitter). None when
         ``n_neighbors`` is None, fewer than two rows were seen, or all kept
         rows are equally far from their neighbours. The fitted detector
         holds these rows, as float64: at most 32 MB up to 4,096 features,
@@ -654,8 +663,9 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         A kept row equal to the row, to within float32's rounding (see
         _reach), is the row itself, or a copy of it where the training
         data holds each row several times (a table concatenated or
-        oversampled): a row drops up to ``_copies_`` such matches (see
-        _typical_copies), so that a training row scored again is scored as
+        oversampled, exactly or with a small jitter, see _copies): a row
+        drops up to ``_copies_`` such matches (see _typical_copies), so
+        that a training row scored again is scored as
         an unseen row is, and ``offset_``, set from kept rows, holds for
         new rows. Matches beyond those count as neighbours: a value that
         many rows share is a dense place, not an isolated one. Rows are
@@ -680,25 +690,24 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
 
     def _search(self, X, n_neighbors=None):
         """Distances from the rows of ``X`` to their nearest kept rows, and
-        which of those are the row itself or its copies (within its reach,
-        see _reach)."""
+        which of those are the row itself or its copies (see _copies)."""
         rows = self._scaler().transform_array(X)
         with _THREAD_POOLS.limit(limits=n_threads(self.n_jobs)):
             found = self.neighbors_.kneighbors(rows, n_neighbors)[0]
         # float32 rows carry float32's rounding of their raw values.
         raw = X / self.scale_ if X.dtype == np.float32 else None
-        return found, found <= _reach(rows, raw)[:, None]
+        return found, _copies(found, _reach(rows, raw))
 
     def _typical_copies(self, X):
         """How many times the training rows are among the kept rows: the
         first quartile, over (at most ``COPY_COUNT_ROWS`` of) the rows of
-        ``X``, of the number of kept rows equal to the row (see _reach),
-        itself included. 1 unless the training data holds most rows several
-        times: a value that many rows share (under three quarters of them)
-        leaves it at 1."""
+        ``X``, of the number of kept rows that are the row or its copies
+        (see _copies), itself included. 1 unless the training data holds
+        most rows several times: a value that many rows share (under three
+        quarters of them) leaves it at 1."""
         X = X[evenly_spread(np.arange(len(X)), COPY_COUNT_ROWS)]
         n_kept = self.neighbors_.n_samples_fit_
-        n_found = self.neighbors_.n_neighbors
+        n_found = min(max(self.neighbors_.n_neighbors, COPY_SEARCH), n_kept)
         while True:
             counts = self._search(X, n_found)[1].sum(axis=1)
             typical = int(np.percentile(counts, 25))
@@ -800,6 +809,24 @@ def _reach(rows, raw=None):
     if raw is not None:
         reach += FLOAT32_EPSILON * np.sqrt(np.einsum("ij,ij->i", raw, raw))
     return reach
+
+
+def _copies(found, reach):
+    """Which of the kept rows ``found`` nearest each row (distances, sorted
+    along each row) are the row itself or its copies: the rows within the
+    row's ``reach`` (see _reach), and all rows before the last gap of
+    ``COPY_GAP`` times in the distances.
+
+    A table held several times over with a small jitter (noisy
+    oversampling, repeated measurements) puts each row a little way from
+    its copies and far from the other rows, a gap that rows drawn from a
+    continuous distribution rarely show in more than one or two
+    dimensions.
+    """
+    ends = found <= reach[:, None]
+    ends[:, :-1] |= COPY_GAP * found[:, :-1] <= found[:, 1:]
+    # Every found row up to the last end.
+    return np.flip(np.logical_or.accumulate(np.flip(ends, axis=1), axis=1), axis=1)
 
 
 def _unseen_ratio(unseen, seen):

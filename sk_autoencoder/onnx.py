@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._outlier import FLOAT32_EPSILON, SAME_ROW_DISTANCE
+from ._outlier import COPY_GAP, FLOAT32_EPSILON, SAME_ROW_DISTANCE
 from ._utils import is_pandas_na, is_scalar_nan
 
 __all__ = ["inverse_transform_to_onnx", "register_converters", "to_onnx"]
@@ -166,8 +166,8 @@ class _Detect(_Scaled):
     def neighbor_distances(self, x, X):
         """As the detector's ``_neighbor_distances`` of the rows ``X``,
         scaled ``x``: the mean distance to the nearest kept rows, without up
-        to ``copies`` of them found within the row's reach (the row itself
-        and its copies, see the detector's ``_reach``)."""
+        to ``copies`` of them that are the row itself or its copies (see the
+        detector's ``_copies``)."""
         squared = (
             (x * x).sum(dim=1, keepdim=True)
             - 2.0 * x @ self.kept.T
@@ -181,7 +181,12 @@ class _Detect(_Scaled):
             raw = X.double() / self.scale
             raw_norms = (raw * raw).sum(dim=1, keepdim=True).sqrt()
             reach = reach + FLOAT32_EPSILON * raw_norms
-        matches = (found <= reach).to(torch.int64)
+        ends = found <= reach
+        gaps = COPY_GAP * found[:, :-1] <= found[:, 1:]
+        ends = ends | torch.cat([gaps, torch.zeros_like(ends[:, :1])], dim=1)
+        # Every found row up to the last end.
+        after = torch.flip(torch.flip(ends.to(torch.int64), [1]).cumsum(dim=1), [1])
+        matches = (after > 0).to(torch.int64)
         kept = 1 - matches * (matches.cumsum(dim=1) <= self.copies).to(torch.int64)
         n_used = max(self.n_found - self.copies, 1)
         used = kept * (kept.cumsum(dim=1) <= n_used).to(torch.int64)

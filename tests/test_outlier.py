@@ -429,12 +429,23 @@ def test_copies_of_every_row_are_not_its_neighbours():
     assert detector._copies_ == 15 and once._copies_ == 1
 
 
-def test_auto_holds_for_new_rows_when_the_training_table_is_repeated():
+@pytest.mark.parametrize("jitter", [0.0, 1e-3, 1e-2], ids=["exact", "1e-3", "1e-2"])
+@pytest.mark.parametrize("contamination", ["auto", 0.05])
+def test_threshold_holds_for_new_rows_when_the_training_table_is_repeated(
+    jitter, contamination
+):
+    # Copies, exact or jittered (noisy oversampling), put each training row
+    # next to its copies; new rows have none.
     rng = np.random.default_rng(0)
     rows, new = rng.normal(size=(200, 8)), rng.normal(size=(2000, 8))
     for times in (2, 5):
-        detector = AutoencoderOutlierDetector(random_state=0)
-        flagged = detector.fit(np.tile(rows, (times, 1))).predict(new) == -1
+        table = np.tile(rows, (times, 1))
+        table += jitter * rng.normal(size=table.shape)
+        detector = AutoencoderOutlierDetector(
+            contamination=contamination, random_state=0
+        ).fit(table)
+        assert detector._copies_ == times
+        flagged = detector.predict(new) == -1
         assert flagged.mean() < 0.15
 
 
