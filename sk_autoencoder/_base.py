@@ -3,7 +3,7 @@ through which each estimator adds what only it has."""
 
 import copy
 import math
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from numbers import Integral, Real
 
 import numpy as np
@@ -291,12 +291,16 @@ class BaseAutoencoder(BaseEstimator):
 
     def _partial_fit(self, X):
         first_call = not hasattr(self, "net_")
-        X = self._validate_X(X, reset=first_call)
-        if first_call and not isinstance(self.n_components, Integral | str):
-            raise ValueError(
-                f"partial_fit needs an int n_components, got {self.n_components!r}:"
-                " a code size searched from the data needs the data at once (fit)."
-            )
+        # A first call refused for its input leaves nothing fitted (validation
+        # sets n_features_in_ first); a later one leaves the fit as it was.
+        with self._unfitted_on_error() if first_call else nullcontext():
+            X = self._validate_X(X, reset=first_call)
+            if first_call and not isinstance(self.n_components, Integral | str):
+                raise ValueError(
+                    f"partial_fit needs an int n_components, got "
+                    f"{self.n_components!r}: a code size searched from the data "
+                    "needs the data at once (fit)."
+                )
         # A searched width (a float) is the one fit found: nothing to check.
         if not first_call and isinstance(self.n_components, Integral | str):
             n_components = self._resolve_n_components(X.shape[1])
@@ -789,11 +793,14 @@ class BaseAutoencoder(BaseEstimator):
         errors = self._map(X, error, n_outputs, dtype=np.float64)
         return errors if per_feature else errors[:, 0]
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        if tags.transformer_tags is not None:
-            tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
+
+def preserving_float32(tags):
+    """``tags`` of a transformer whose output has its input's float dtype.
+
+    Set from a class before scikit-learn's ``TransformerMixin`` in the
+    method resolution order: the mixin replaces the transformer tags."""
+    tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+    return tags
 
 
 class EncoderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
@@ -802,6 +809,9 @@ class EncoderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
 
     For estimators built on :class:`BaseAutoencoder`.
     """
+
+    def __sklearn_tags__(self):
+        return preserving_float32(super().__sklearn_tags__())
 
     def transform(self, X):
         """Encode ``X`` into its code.

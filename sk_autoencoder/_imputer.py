@@ -15,6 +15,7 @@ from ._base import (
     WEIGHT_AVERAGE_DECAY,
     BaseAutoencoder,
     check_finite_float32,
+    preserving_float32,
 )
 from ._data import (
     BatchIterator,
@@ -1059,6 +1060,6 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         return np.broadcast_to(limit, n_features)
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
+        tags = preserving_float32(super().__sklearn_tags__())
         tags.input_tags.allow_nan = True
         return tags

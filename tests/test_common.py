@@ -78,3 +78,13 @@ TRANSFORMERS = [est for est in ESTIMATORS if hasattr(est, "transform")]
 )
 def test_transformer_output_checks(estimator, check):
     check(type(estimator).__name__, estimator)
+
+
+@pytest.mark.parametrize(
+    "estimator", ESTIMATORS[:5], ids=lambda est: type(est).__name__
+)
+def test_tags_say_float32_is_preserved(estimator):
+    # scikit-learn's check_transformer_preserve_dtypes reads the tag to
+    # test float32 output; TransformerMixin resets it unless set after.
+    tags = estimator.__sklearn_tags__()
+    assert tags.transformer_tags.preserves_dtype == ["float64", "float32"]

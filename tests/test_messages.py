@@ -251,6 +251,35 @@ def test_a_failed_refit_leaves_nothing_of_the_earlier_fit(X, estimator):
 
 
 @pytest.mark.parametrize(
+    ("estimator", "bad_value"),
+    [
+        (AutoencoderTransformer(2, **TINY), np.inf),
+        (AutoencoderOutlierDetector(2, **TINY), np.nan),
+        (AutoencoderTransformer(0.5, **TINY), 0.0),
+    ],
+    ids=["transformer-inf", "detector-nan", "searched-width"],
+)
+def test_a_first_partial_fit_refused_leaves_the_estimator_unfitted(
+    X, estimator, bad_value
+):
+    bad = X.copy()
+    bad[0, 0] = bad_value
+    with pytest.raises(ValueError):
+        estimator.partial_fit(bad)
+    assert not [name for name in vars(estimator) if name.endswith("_")]
+    with pytest.raises(NotFittedError):
+        estimator.transform(X)
+
+
+def test_a_later_partial_fit_refused_for_its_input_keeps_the_fit(X):
+    estimator = AutoencoderTransformer(2, **TINY).partial_fit(X)
+    codes = estimator.transform(X)
+    with pytest.raises(ValueError):
+        estimator.partial_fit(np.full_like(X, np.inf))
+    np.testing.assert_array_equal(estimator.transform(X), codes)
+
+
+@pytest.mark.parametrize(
     "estimator",
     [AutoencoderTransformer(2, **TINY), AutoencoderEmbedding(max_iter=20)],
     ids=["transformer", "embedding"],
