@@ -19,7 +19,14 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from skorch.callbacks import Callback
 from torch import nn
 
-from ._data import Corruption, ScaledRows, Scaler, fit_scaler, scaled_covariance
+from ._data import (
+    Corruption,
+    ScaledRows,
+    Scaler,
+    fit_scaler,
+    scaled_covariance,
+    split_rows,
+)
 from ._network import ACTIVATIONS, ConvAutoencoder, MLPAutoencoder, principal_axes
 from ._skorch import RESERVED_CALLBACK_NAMES, TrainingConfig, build_net
 from ._utils import (
@@ -447,12 +454,13 @@ class BaseAutoencoder(BaseEstimator):
                 f"n_features={n_features}: a code wider than the input learns "
                 f"nothing but a copy unless it is kept sparse. {fix}"
             )
-        indices = np.random.default_rng(seed).permutation(n_samples)
         n_valid = 0
         if validation and n_samples > 1:
             n_valid = min(
                 max(1, round(self.validation_fraction * n_samples)), n_samples - 1
             )
+        # Copies of a row are held out together (see split_rows).
+        indices, n_valid = split_rows(X, n_valid, np.random.default_rng(seed))
 
         missing = self.__sklearn_tags__().input_tags.allow_nan and bool(
             np.isnan(X).any()

@@ -150,6 +150,62 @@ def column_moments(
     return mean, moments / np.maximum(pair_counts, 1)
 
 
+def row_keys(X, batch_size=INFERENCE_BATCH_SIZE):
+    """A 64-bit hash of each row of ``X`` (NaN entries included): equal rows
+    get equal keys, and different rows different ones but for chance
+    collisions (about 2^-64 a pair).
+
+    The sum over features of each value's bits times a random odd
+    multiplier, in unsigned 64-bit arithmetic, which wraps around and is
+    exact, so a row's key does not depend on the batch it is in. Computed
+    a batch at a time in float64, where -0.0 becomes 0.0.
+    """
+    multipliers = np.random.default_rng(0).integers(
+        1, 2**63, size=X.shape[1], dtype=np.uint64
+    )
+    multipliers |= np.uint64(1)
+    keys = np.empty(X.shape[0], dtype=np.uint64)
+    for start in range(0, X.shape[0], batch_size):
+        batch = np.asarray(X[start : start + batch_size], dtype=np.float64) + 0.0
+        keys[start : start + len(batch)] = (batch.view(np.uint64) * multipliers).sum(
+            axis=1, dtype=np.uint64
+        )
+    return keys
+
+
+def split_rows(X, n_valid, rng):
+    """A random order of the rows of ``X`` and how many of its first rows to
+    hold out for validation: ``n_valid``, or near it where copies of a row
+    would fall on both sides.
+
+    Copies of a row (a table concatenated or oversampled) are kept together,
+    on one side of the split: a validation row with a copy among the
+    training rows is no new row, and the validation loss would keep falling
+    as the network learns its training rows by heart. Without copies, the
+    order is ``rng.permutation``. With them, copies are adjacent and
+    ``n_valid`` moves to the nearer end of the copies it falls among that
+    leaves some rows to train on and does not hold out more than half of
+    them where fewer were asked for; a value most rows share, which has no
+    such end, falls on both sides.
+    """
+    n_samples = X.shape[0]
+    if not 0 < n_valid < n_samples:
+        return rng.permutation(n_samples), n_valid
+    _, group = np.unique(row_keys(X), return_inverse=True)
+    n_groups = group.max() + 1
+    if n_groups == n_samples:
+        return rng.permutation(n_samples), n_valid
+    order = np.argsort(rng.permutation(n_groups)[group], kind="stable")
+    straddling = np.flatnonzero(group[order] == group[order[n_valid - 1]])
+    start, end = straddling[0], straddling[-1] + 1
+    # The nearer end that leaves training rows and does not grow the
+    # validation rows beyond half of all rows.
+    bounds = [b for b in (start, end) if 0 < b <= max(n_valid, n_samples // 2)]
+    if not bounds:
+        return order, n_valid
+    return order, int(min(bounds, key=lambda bound: abs(bound - n_valid)))
+
+
 class ScaledRows(torch.utils.data.Dataset):
     """Rows of ``X`` (selected by ``indices``), scaled batch by batch.
 

@@ -12,6 +12,7 @@ from sk_autoencoder import (
     AutoencoderOutlierDetector,
     AutoencoderTransformer,
 )
+from sk_autoencoder._data import row_keys, split_rows
 
 N_FEATURES = 5
 PARAMS = {"hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0}
@@ -106,3 +107,43 @@ def test_imputer_fills_every_hole_within_the_observed_range(imputer, X, missing)
     low, high = np.nanmin(X_train, axis=0), np.nanmax(X_train, axis=0)
     assert np.all((X_filled >= low) | observed)
     assert np.all((X_filled <= high) | observed)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    n_rows=st.integers(2, 30),
+    times=st.integers(2, 5),
+    fraction=st.floats(0.05, 0.5),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_copies_of_a_row_are_held_out_together(n_rows, times, fraction, seed):
+    # A table held several times over, NaN entries included, in any order.
+    rng = np.random.default_rng(seed)
+    table = np.where(
+        rng.random((n_rows, 3)) < 0.2, np.nan, rng.normal(size=(n_rows, 3))
+    )
+    X = rng.permutation(np.tile(table, (times, 1)))
+    n_valid = max(1, round(fraction * len(X)))
+    order, held_out = split_rows(X, n_valid, np.random.default_rng(seed))
+    assert sorted(order) == list(range(len(X)))
+    assert 0 < held_out <= max(n_valid, len(X) // 2)
+    keys = row_keys(X)
+    assert not set(keys[order[:held_out]]) & set(keys[order[held_out:]])
+
+
+def test_rows_without_copies_are_split_as_a_permutation():
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    order, n_valid = split_rows(X, 5, np.random.default_rng(1))
+    assert n_valid == 5
+    np.testing.assert_array_equal(order, np.random.default_rng(1).permutation(50))
+
+
+def test_row_keys_tell_rows_apart_and_ignore_batches():
+    X = np.random.default_rng(0).normal(size=(1000, 4))
+    X[1] = X[0]
+    X[2, 0] = -0.0
+    X[3] = X[2] + 0.0
+    keys = row_keys(X, batch_size=7)
+    np.testing.assert_array_equal(keys, row_keys(X))
+    assert keys[0] == keys[1] and keys[2] == keys[3]
+    assert len(np.unique(keys)) == len(X) - 2
