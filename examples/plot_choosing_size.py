@@ -134,8 +134,8 @@ plt.show()
 # -----------------------------------
 #
 # The autoencoder's :math:`R^2` lies above PCA's curve at the sizes it
-# tried, so it reaches 0.9 with a smaller code: 13 components against
-# PCA's 22 on the digits, 6 against 12 on cardio, as printed above.
+# tried, so it reaches 0.9 with a smaller code: 14 components against
+# PCA's 22 on the digits, 7 against 12 on cardio, as printed above.
 #
 # Two limits. The search fits a network per size tried, four to eight in
 # ``benchmarks/results/code_size.md``, and takes seconds where PCA's one

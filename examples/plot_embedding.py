@@ -87,9 +87,9 @@ plt.show()
 # In PCA's plane only 0, 4 and 6 stand apart; the other digits overlap in
 # the middle. In the autoencoder's code more classes are pulled apart (2,
 # 3, 7 and 9 too), and the 5-NN accuracy printed above rises from about 0.6
-# to about 0.86.
+# to about 0.84.
 #
-# The limits are as visible. About one held-out digit in seven is still
+# The limits are as visible. About one held-out digit in six is still
 # labelled wrongly from the autoencoder's code: 5 and 8 still share the
 # middle of the plane with parts of 1 and 9. The two axes of the code have no order
 # or meaning of their own, unlike PCA's first and second components, and

@@ -114,9 +114,9 @@ plt.show()
 # -------------------------------------------
 #
 # On 24_mnist, 100 features of handwritten digits, the detector's curve
-# lies above IsolationForest's (ROC-AUC 0.897 against 0.798 in the run
+# lies above IsolationForest's (ROC-AUC 0.894 against 0.798 in the run
 # recorded in ``doc/outlier_detection.md``). On 28_pendigits, 16 features,
-# IsolationForest wins by far (0.967 against 0.816): there, how badly a row
+# IsolationForest wins by far (0.967 against 0.817): there, how badly a row
 # is rebuilt marks an outlier less well than how quickly it is isolated.
 # PCA's reconstruction error trails
 # both on both datasets: the network's nonlinear code is what the detector

@@ -100,7 +100,7 @@ for reducer in (
 
 # %%
 # Here the autoencoder gains nothing: the classifier on its code is about as
-# accurate as the one on PCA's (0.944 against 0.943 in the runs recorded in
+# accurate as the one on PCA's (0.941 against 0.943 in the runs recorded in
 # ``doc/quality.md``), although its code rebuilds the images far better. The
 # code that keeps the most of the pixels is not necessarily the one that
 # keeps what separates the classes; for features, compare the two with the

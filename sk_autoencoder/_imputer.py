@@ -532,9 +532,11 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
     Notes
     -----
-    Rows are centred and scaled in float64, a batch at a time, and only
-    then converted to the network's float32, so that a feature with a
-    large offset and a small spread keeps its detail; ``transform`` returns
+    Rows are centred and scaled in their own precision, a batch at a
+    time, and only then converted to the network's float32 (float32 rows
+    have the mean subtracted in two parts, as exactly as float64 would),
+    so that a feature with a large offset and a small spread keeps its
+    detail; ``transform`` returns
     the dtype of its input (float32 or float64), with the observed entries
     copied unchanged. Values beyond float32's range are refused with a
     ``ValueError``.

@@ -404,9 +404,11 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
 
     Notes
     -----
-    Rows are centred and scaled in float64, a batch at a time, and only
-    then converted to the network's float32, so that a feature with a
-    large offset and a small spread keeps its detail. The scores
+    Rows are centred and scaled in their own precision, a batch at a
+    time, and only then converted to the network's float32 (float32 rows
+    have the mean subtracted in two parts, as exactly as float64 would),
+    so that a feature with a large offset and a small spread keeps its
+    detail. The scores
     (``score_samples``, ``decision_function``) and ``reconstruction_errors``
     are computed in float64, by a float64 copy of the network and on
     float64 distances: they are finite for every row that float32 holds,

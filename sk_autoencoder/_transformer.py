@@ -264,9 +264,11 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
 
     Notes
     -----
-    Rows are centred and scaled in float64, a batch at a time, and only
-    then converted to the network's float32, so that a feature with a
-    large offset and a small spread keeps its detail; ``transform`` and
+    Rows are centred and scaled in their own precision, a batch at a
+    time, and only then converted to the network's float32 (float32 rows
+    have the mean subtracted in two parts, as exactly as float64 would),
+    so that a feature with a large offset and a small spread keeps its
+    detail; ``transform`` and
     ``inverse_transform`` return the dtype of their input (float32 or
     float64). ``score_samples`` and ``score`` are computed in float64 by a
     float64 copy of the network: they are finite for every row that

@@ -147,6 +147,9 @@ def save(estimator, path):
 
     Raises
     ------
+    TypeError
+        If ``estimator`` is not of a class this format writes (an
+        ``AutoencoderEmbedding`` or a ``Pipeline``, say).
     ValueError
         If a parameter or the network cannot be saved in this format.
 
