@@ -178,32 +178,42 @@ def split_rows(X, n_valid, rng):
     hold out for validation: ``n_valid``, or near it where copies of a row
     would fall on both sides.
 
-    Copies of a row (a table concatenated or oversampled) are kept together,
-    on one side of the split: a validation row with a copy among the
-    training rows is no new row, and the validation loss would keep falling
-    as the network learns its training rows by heart. Without copies, the
-    order is ``rng.permutation``. With them, copies are adjacent and
-    ``n_valid`` moves to the nearer end of the copies it falls among that
-    leaves some rows to train on and does not hold out more than half of
-    them where fewer were asked for; a value most rows share, which has no
-    such end, falls on both sides.
+    Where most rows have copies (a table concatenated or oversampled),
+    copies of a row are kept together, on one side of the split: a
+    validation row with a copy among the training rows is no new row, and
+    the validation loss would keep falling as the network learns its
+    training rows by heart. Only rows held at most ``n_valid`` times count
+    as copies: a value more rows share (a category, a zero row) is a value
+    of the data, which both sides should see, and holding it out whole
+    would leave training without it. Otherwise (a few repeated rows, as
+    discrete data has), the order is ``rng.permutation``. With copies,
+    they are adjacent and ``n_valid`` moves to the nearer end of the
+    copies it falls among.
     """
     n_samples = X.shape[0]
     if not 0 < n_valid < n_samples:
         return rng.permutation(n_samples), n_valid
-    _, group = np.unique(row_keys(X), return_inverse=True)
-    n_groups = group.max() + 1
-    if n_groups == n_samples:
+    # First whether most rows have copies, on the sorted keys alone: the
+    # groups' indices take several arrays as long as X, built only then.
+    keys = row_keys(X)
+    keys.sort()
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    sizes = np.diff(np.r_[starts, n_samples])
+    if sizes[(sizes > 1) & (sizes <= n_valid)].sum() <= n_samples / 2:
         return rng.permutation(n_samples), n_valid
-    order = np.argsort(rng.permutation(n_groups)[group], kind="stable")
+    del keys
+    _, group, sizes = np.unique(row_keys(X), return_inverse=True, return_counts=True)
+    copied = (sizes[group] > 1) & (sizes[group] <= n_valid)
+    # Rows shared more widely are groups of their own.
+    group = np.where(copied, group, len(sizes) + np.arange(n_samples))
+    _, group = np.unique(group, return_inverse=True)
+    order = np.argsort(rng.permutation(group.max() + 1)[group], kind="stable")
     straddling = np.flatnonzero(group[order] == group[order[n_valid - 1]])
+    # A group holds at most n_valid rows, so it starts after the first row.
     start, end = straddling[0], straddling[-1] + 1
-    # The nearer end that leaves training rows and does not grow the
-    # validation rows beyond half of all rows.
-    bounds = [b for b in (start, end) if 0 < b <= max(n_valid, n_samples // 2)]
-    if not bounds:
-        return order, n_valid
-    return order, int(min(bounds, key=lambda bound: abs(bound - n_valid)))
+    if end == n_samples or n_valid - start <= end - n_valid:
+        return order, int(start)
+    return order, int(end)
 
 
 class ScaledRows(torch.utils.data.Dataset):

@@ -126,13 +126,27 @@ def test_copies_of_a_row_are_held_out_together(n_rows, times, fraction, seed):
     n_valid = max(1, round(fraction * len(X)))
     order, held_out = split_rows(X, n_valid, np.random.default_rng(seed))
     assert sorted(order) == list(range(len(X)))
-    assert 0 < held_out <= max(n_valid, len(X) // 2)
-    keys = row_keys(X)
-    assert not set(keys[order[:held_out]]) & set(keys[order[held_out:]])
+    keys = row_keys(X)[order]
+    if times <= n_valid:
+        assert 0 < held_out < 2 * n_valid
+        assert not set(keys[:held_out]) & set(keys[held_out:])
+    else:
+        # Rows held more often than n_valid times are values of the data.
+        assert held_out == n_valid
 
 
-def test_rows_without_copies_are_split_as_a_permutation():
+def test_a_value_many_rows_share_falls_on_both_sides():
+    X = (np.random.default_rng(0).normal(size=(40, 2)) > 0).astype(float)
+    order, n_valid = split_rows(X, 4, np.random.default_rng(1))
+    assert n_valid == 4
+    np.testing.assert_array_equal(order, np.random.default_rng(1).permutation(40))
+
+
+@pytest.mark.parametrize("n_pairs", [0, 10], ids=["none", "under half"])
+def test_rows_mostly_without_copies_are_split_as_a_permutation(n_pairs):
+    # Twins among under half of the rows, as discrete data has.
     X = np.random.default_rng(0).normal(size=(50, 3))
+    X[1 : 2 * n_pairs : 2] = X[0 : 2 * n_pairs : 2]
     order, n_valid = split_rows(X, 5, np.random.default_rng(1))
     assert n_valid == 5
     np.testing.assert_array_equal(order, np.random.default_rng(1).permutation(50))
