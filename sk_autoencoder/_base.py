@@ -802,7 +802,7 @@ class BaseAutoencoder(BaseEstimator):
         return errors if per_feature else errors[:, 0]
 
 
-def preserving_float32(tags):
+def preserve_float32(tags):
     """``tags`` of a transformer whose output has its input's float dtype.
 
     Set from a class before scikit-learn's ``TransformerMixin`` in the
@@ -819,7 +819,7 @@ class EncoderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
     """
 
     def __sklearn_tags__(self):
-        return preserving_float32(super().__sklearn_tags__())
+        return preserve_float32(super().__sklearn_tags__())
 
     def transform(self, X):
         """Encode ``X`` into its code.

@@ -15,7 +15,7 @@ from ._base import (
     WEIGHT_AVERAGE_DECAY,
     BaseAutoencoder,
     check_finite_float32,
-    preserving_float32,
+    preserve_float32,
 )
 from ._data import (
     BatchIterator,
@@ -1065,6 +1065,6 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         return np.broadcast_to(limit, n_features)
 
     def __sklearn_tags__(self):
-        tags = preserving_float32(super().__sklearn_tags__())
+        tags = preserve_float32(super().__sklearn_tags__())
         tags.input_tags.allow_nan = True
         return tags
