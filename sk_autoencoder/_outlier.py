@@ -36,15 +36,18 @@ NEIGHBOR_ALGORITHM = "brute"
 
 # The rows whose copies among the kept rows are counted, for how many times
 # the typical training row is there (see _typical_copies), and how many of
-# its nearest kept rows each of them searches for those, at least.
+# its nearest kept rows each of them searches for those, at least: jittered
+# copies are found up to that many (exact ones however many there are).
 COPY_COUNT_ROWS = 256
-COPY_SEARCH = 64
+COPY_SEARCH = 256
 
 # A kept row is a copy of a row, though not equal to it, where a gap of
 # this factor follows it in the row's sorted neighbour distances: the
 # table held several times over, each time with a small jitter (see
-# _copies).
-COPY_GAP = 10.0
+# _copies). A gap of 10 also took tight groups of rows (a twentieth of a
+# standard deviation across, far apart) for copies, and the detector then
+# missed the rows between the groups.
+COPY_GAP = 100.0
 
 # Neighbour distances whose spread is within this many rounding errors of
 # the matrix products they come from say nothing (see _fit_after_training).
@@ -665,15 +668,16 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         """Mean distance from each row of ``X``, scaled, to its nearest kept
         training rows, without the row itself.
 
-        A kept row equal to the row, to within float32's rounding (see
-        _reach), is the row itself, or a copy of it where the training
-        data holds each row several times (a table concatenated or
-        oversampled, exactly or with a small jitter, see _copies): a row
-        drops up to ``_copies_`` such matches (see _typical_copies), so
-        that a training row scored again is scored as
-        an unseen row is, and ``offset_``, set from kept rows, holds for
-        new rows. Matches beyond those count as neighbours: a value that
-        many rows share is a dense place, not an isolated one. Rows are
+        A kept row within float32's rounding of the row (see _reach), or
+        before a large gap in its neighbour distances (see _copies), is
+        the row itself, or a copy of it where the training data holds each
+        row several times (a table concatenated or oversampled, exactly or
+        with a small jitter): a row drops up to ``_copies_`` such matches
+        (see _typical_copies), so that a training row scored again is
+        scored as an unseen row is, and ``offset_``, set from kept rows,
+        holds for new rows. Matches beyond those count as neighbours: a
+        value that many rows share is a dense place, not an isolated one.
+        Rows are
         scaled and searched in batches (of at most ``SEARCH_BATCH_ROWS``
         rows and ``SEARCH_BATCH_VALUES`` distances), on ``n_jobs`` threads,
         as the network runs.
@@ -823,10 +827,11 @@ def _copies(found, reach):
     ``COPY_GAP`` times in the distances.
 
     A table held several times over with a small jitter (noisy
-    oversampling, repeated measurements) puts each row a little way from
-    its copies and far from the other rows, a gap that rows drawn from a
-    continuous distribution rarely show in more than one or two
-    dimensions.
+    oversampling) puts each row a little way from its copies and far from
+    the other rows, a gap that rows drawn from a continuous distribution
+    rarely show: about one row in a hundred in one dimension, far fewer in
+    more. A group of rows that much closer to each other than to any
+    other row is taken for copies of one row, whatever made it.
     """
     ends = found <= reach[:, None]
     ends[:, :-1] |= COPY_GAP * found[:, :-1] <= found[:, 1:]
