@@ -38,7 +38,9 @@ NEIGHBOR_ALGORITHM = "brute"
 # the typical training row is there (see _typical_copies), and how many of
 # its nearest kept rows each of them searches for those, at least: jittered
 # copies are found up to that many (exact ones however many there are).
-COPY_COUNT_ROWS = 256
+# Searching that deep for 256 rows' copies slowed fits measurably; for 64
+# rows it does not (benchmarks/adbench.py's fit times).
+COPY_COUNT_ROWS = 64
 COPY_SEARCH = 256
 
 # A kept row is a copy of a row, though not equal to it, where a gap of
