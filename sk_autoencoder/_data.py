@@ -183,10 +183,12 @@ def split_rows(X, n_valid, rng):
     validation row with a copy among the training rows is no new row, and
     the validation loss would keep falling as the network learns its
     training rows by heart. Only rows held at most ``n_valid`` times count
-    as copies: a value more rows share (a category, a zero row) is a value
-    of the data, which both sides should see, and holding it out whole
-    would leave training without it. Otherwise (a few repeated rows, as
-    discrete data has), the order is ``rng.permutation``. With copies,
+    as copies, and only where there are at least ``n_valid`` distinct rows
+    (each held about ``1 / validation_fraction`` times or fewer): a value
+    more rows share (a category, a zero row, the few rows discrete data
+    can take) is a value of the data, which both sides should see, and
+    holding it out whole would leave training without it. Otherwise (also
+    where a few rows repeat), the order is ``rng.permutation``. With copies,
     they are adjacent and ``n_valid`` moves to the nearer end of the
     copies it falls among.
     """
@@ -199,7 +201,8 @@ def split_rows(X, n_valid, rng):
     keys.sort()
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     sizes = np.diff(np.r_[starts, n_samples])
-    if sizes[(sizes > 1) & (sizes <= n_valid)].sum() <= n_samples / 2:
+    copied = (sizes > 1) & (sizes <= n_valid)
+    if len(sizes) < n_valid or sizes[copied].sum() <= n_samples / 2:
         return rng.permutation(n_samples), n_valid
     del keys
     _, group, sizes = np.unique(row_keys(X), return_inverse=True, return_counts=True)

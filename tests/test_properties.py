@@ -127,19 +127,23 @@ def test_copies_of_a_row_are_held_out_together(n_rows, times, fraction, seed):
     order, held_out = split_rows(X, n_valid, np.random.default_rng(seed))
     assert sorted(order) == list(range(len(X)))
     keys = row_keys(X)[order]
-    if times <= n_valid:
+    if times <= n_valid <= n_rows:
         assert 0 < held_out < 2 * n_valid
         assert not set(keys[:held_out]) & set(keys[held_out:])
     else:
-        # Rows held more often than n_valid times are values of the data.
+        # Rows held more often than n_valid times, or fewer distinct rows
+        # than n_valid, are values of the data.
         assert held_out == n_valid
 
 
-def test_a_value_many_rows_share_falls_on_both_sides():
-    X = (np.random.default_rng(0).normal(size=(40, 2)) > 0).astype(float)
-    order, n_valid = split_rows(X, 4, np.random.default_rng(1))
-    assert n_valid == 4
-    np.testing.assert_array_equal(order, np.random.default_rng(1).permutation(40))
+@pytest.mark.parametrize("n_valid", [4, 150], ids=["groups above", "groups below"])
+def test_the_few_rows_of_discrete_data_fall_on_both_sides(n_valid):
+    # 4 distinct rows of 400, each held about 100 times: above n_valid, or
+    # below it but fewer distinct rows than n_valid.
+    X = (np.random.default_rng(0).normal(size=(400, 2)) > 0).astype(float)
+    order, held_out = split_rows(X, n_valid, np.random.default_rng(1))
+    assert held_out == n_valid
+    np.testing.assert_array_equal(order, np.random.default_rng(1).permutation(400))
 
 
 @pytest.mark.parametrize("n_pairs", [0, 10], ids=["none", "under half"])
