@@ -26,7 +26,8 @@ threshold (ours and IsolationForest
 parameters: ``'{"NOISE_LEVEL": 0}'`` trains without noise.
 
 ``pca_error`` (PCA's reconstruction error with a code of half the
-features), ``knn_mean`` (mean distance to the 10 nearest training rows)
+features), ``knn_mean`` (mean distance to the 10 nearest training rows),
+``ours_quantile`` (ours after a QuantileTransformer to normal margins)
 and ``ae`` (PyOD's AutoEncoder) are there on request.
 
     python benchmarks/adbench.py [--data-dir DIR] [--seeds 0 1 2]
@@ -62,7 +63,8 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import QuantileTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
 import sk_autoencoder._outlier as outlier_module
@@ -130,6 +132,11 @@ ANCHORS += ["pca", "lof", "vae"]
 def make(method, seed, params):
     if method == "ours":
         return AutoencoderOutlierDetector(random_state=seed, **params)
+    if method == "ours_quantile":
+        return make_pipeline(
+            QuantileTransformer(output_distribution="normal", random_state=seed),
+            AutoencoderOutlierDetector(random_state=seed, **params),
+        )
     if method == "iforest":
         return IsolationForest(random_state=seed)
     if method == "pca_error":

@@ -9,10 +9,11 @@ scores, and the share of the anomalies and of the new normal rows that
 ``predict`` flags.
 
 - clusters of different spreads: 8 features, four Gaussian clusters with
-  standard deviations 0.1, 0.5, 2 and 4 (centres 10 apart per feature);
-  anomalies scatter ten times wider than the tightest cluster, around its
-  centre, still within the wide clusters' spread: outliers by the local
-  density alone, which LocalOutlierFactor measures.
+  standard deviations 0.1, 0.5, 2 and 4 (their centres drawn with a
+  standard deviation of 10 per feature); anomalies scatter ten times
+  wider than the tightest cluster, around its centre, still within the
+  wide clusters' spread: outliers by the local density alone, which
+  LocalOutlierFactor measures.
 - the same with spreads 0.5, 1 and 2 and anomalies of spread 2;
 - heavy tails: 10 independent Student-t features of 2 degrees of
   freedom; anomalies are rows 10 apart from the centre in every feature;
