@@ -7,9 +7,10 @@ rule sets the threshold from the training rows' outlyingness
 fence ``Q3 + k * (Q3 - Q1)`` for several ``k`` (``k = 3``, Tukey's outer
 fence, was the factor of 0.1.0, on the mean squared error rather than its
 root; the default is now ``k = 0.75``), the same fence on the logarithm
-of the outlyingness, and the PyOD-style fixed share of 10 %. The detector's own ``predict`` (the
-default fence, raised by how much more outlying its validation rows are
-than its training rows) and IsolationForest's own ``"auto"`` are beside
+of the outlyingness, and the PyOD-style fixed share of 10 %. The
+detector's own ``predict`` (the default fence, raised by how much more
+outlying its validation rows are than its training rows) and
+IsolationForest's own ``"auto"`` are beside
 them. Besides precision, recall and F1: the share of the normal test rows
 flagged, the false alarms a user sees.
 
