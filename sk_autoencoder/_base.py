@@ -209,6 +209,9 @@ class BaseAutoencoder(BaseEstimator):
     # with image_shape.
     _auto_image_channels = AUTO_WIDTH_RANGE[0]
 
+    # Whether validated input may hold NaN, marking missing entries.
+    _takes_missing = False
+
     # The decay of the moving average of the weights that replaces the
     # trained ones when there are validation rows (with _keep_start, only
     # if it does no worse on them; see WeightAverage); None: no average.
@@ -462,9 +465,7 @@ class BaseAutoencoder(BaseEstimator):
         # Copies of a row are held out together (see split_rows).
         indices, n_valid = split_rows(X, n_valid, np.random.default_rng(seed))
 
-        missing = self.__sklearn_tags__().input_tags.allow_nan and bool(
-            np.isnan(X).any()
-        )
+        missing = self._takes_missing and bool(np.isnan(X).any())
         scaler = fit_scaler(X, self._standardize(), missing)
         self.mean_, self.scale_ = scaler.mean, scaler.scale
         self.n_components_ = n_components

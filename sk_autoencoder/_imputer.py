@@ -9,6 +9,7 @@ import torch
 from sklearn.base import TransformerMixin
 from sklearn.impute import MissingIndicator
 from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch.callbacks import BatchScoring, EpochScoring
 
 from ._base import (
     FLOAT32_MAX,
@@ -462,7 +463,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         ``(name, callback)`` pairs; each is cloned before use, so the ones
         given here stay untouched. The names of the estimator's own
         callbacks (``early_stopping``, ``weight_average``, ``print_log``,
-        ...) are refused.
+        ...) are refused, and so are skorch's scoring callbacks: the
+        training targets hold NaN where entries are missing or masked.
 
     Attributes
     ----------
@@ -741,6 +743,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
     # The hooks of the base: what makes the autoencoder an imputer.
 
+    _takes_missing = True
     _weight_average_decay = WEIGHT_AVERAGE_DECAY
     _auto_hidden_depth = AUTO_TABLE_DEPTH
     _auto_width_range = AUTO_TABLE_WIDTH_RANGE
@@ -792,6 +795,16 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         return np.where(missing, np.nan, X)
 
     def _check_params(self, X):
+        for item in self.callbacks or []:
+            callback = item[1] if isinstance(item, tuple) else item
+            if isinstance(callback, (BatchScoring, EpochScoring)):
+                raise ValueError(
+                    f"callbacks: {type(callback).__name__} cannot score this "
+                    "imputer's training: its targets hold NaN where entries are "
+                    "missing or masked, which scikit-learn's scorers refuse. "
+                    "The validation loss, where rows are held out, is in "
+                    "net_.history as 'valid_loss'."
+                )
         low = self._check_limit("min_value", X)
         high = self._check_limit("max_value", X)
         # An observed bound gives way to the user's other one.
@@ -1066,5 +1079,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
     def __sklearn_tags__(self):
         tags = preserve_float32(super().__sklearn_tags__())
-        tags.input_tags.allow_nan = True
+        # As scikit-learn's imputers: NaN is allowed where it marks the
+        # missing entries.
+        tags.input_tags.allow_nan = is_scalar_nan(self.missing_values) or is_pandas_na(
+            self.missing_values
+        )
         return tags

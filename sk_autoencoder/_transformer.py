@@ -426,6 +426,10 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
 
         The negative mean squared reconstruction error over the rows of
         ``X``, in scaled units (see ``standardize``), computed in float64.
+        Models fitted with different ``standardize`` score in different
+        units, so their scores do not compare: to choose ``standardize`` by
+        cross-validation, give ``GridSearchCV`` a ``scoring`` that measures
+        the reconstruction in units of your choice.
 
         Parameters
         ----------

@@ -20,6 +20,7 @@ import warnings
 
 import numpy as np
 import torch
+from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ._outlier import COPY_GAP, FLOAT32_EPSILON, SAME_ROW_DISTANCE
@@ -396,6 +397,7 @@ def _calculate_shapes(operator):
         operator, good_input_types=[FloatTensorType, DoubleTensorType]
     )
     estimator = operator.raw_operator
+    check_is_fitted(estimator)
     input_type = operator.inputs[0].type
     n_rows, n_features = input_type.shape
     if n_features not in (None, estimator.n_features_in_):
@@ -527,6 +529,11 @@ def to_onnx(estimator, X, target_opset=DEFAULT_OPSET, **kwargs):
 
     register_converters()
     X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(
+            f"X must be 2-D, (n_samples, n_features), got shape {X.shape}; "
+            "reshape one row with X.reshape(1, -1)."
+        )
     return skl2onnx.to_onnx(estimator, X[:1], target_opset=target_opset, **kwargs)
 
 
@@ -568,8 +575,6 @@ def inverse_transform_to_onnx(estimator, dtype=np.float32, target_opset=DEFAULT_
     >>> [node.name for node in onx.graph.input]  # doctest: +SKIP
     ['Z']
     """
-    from sklearn.utils.validation import check_is_fitted
-
     check_is_fitted(estimator)
     if not hasattr(estimator, "inverse_transform"):
         raise TypeError(

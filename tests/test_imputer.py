@@ -20,7 +20,8 @@ from sklearn.impute import MissingIndicator, SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from skorch.callbacks import Callback
+from sklearn.utils import get_tags
+from skorch.callbacks import BatchScoring, Callback, EpochScoring
 
 from sk_autoencoder import AutoencoderImputer, AutoencoderTransformer
 from sk_autoencoder._base import WEIGHT_AVERAGE_DECAY
@@ -170,6 +171,28 @@ def test_missing_values_placeholder(low_rank, marker):
 def test_nan_is_refused_when_it_is_not_the_placeholder(low_rank):
     imputer = AutoencoderImputer(missing_values=-1, **IMPUTER)
     with pytest.raises(ValueError, match="Input X contains NaN"):
+        imputer.fit(low_rank[1])
+
+
+@pytest.mark.parametrize("marker, allows_nan", [(np.nan, True), (-1, False)])
+def test_the_allow_nan_tag_says_whether_nan_marks_the_missing(marker, allows_nan):
+    assert get_tags(AutoencoderImputer(missing_values=marker)).input_tags.allow_nan is (
+        allows_nan
+    )
+
+
+@pytest.mark.parametrize(
+    "scoring",
+    [
+        EpochScoring("neg_mean_squared_error"),
+        ("mse", BatchScoring("neg_mean_squared_error")),
+    ],
+)
+def test_scoring_callbacks_are_refused_before_training(low_rank, scoring):
+    imputer = AutoencoderImputer(
+        callbacks=[FailWhenTrainingStarts(), scoring], **IMPUTER
+    )
+    with pytest.raises(ValueError, match=r"callbacks: .*Scoring cannot score"):
         imputer.fit(low_rank[1])
 
 

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 from _params import QUICK
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -285,3 +286,16 @@ def test_inverse_transform_onnx_needs_an_inverse(rows):
     imputer = AutoencoderImputer(**QUICK).fit(X_missing)
     with pytest.raises(TypeError, match="no inverse_transform"):
         inverse_transform_to_onnx(imputer)
+
+
+def test_an_unfitted_estimator_is_refused_as_not_fitted(rows):
+    (X_train, *_), _ = rows
+    with pytest.raises(NotFittedError):
+        to_onnx(AutoencoderTransformer(), X_train[:1])
+
+
+def test_a_one_dimensional_sample_is_refused(rows):
+    (X_train, *_), _ = rows
+    transformer = AutoencoderTransformer(**QUICK).fit(X_train)
+    with pytest.raises(ValueError, match="X must be 2-D"):
+        to_onnx(transformer, X_train[0])
