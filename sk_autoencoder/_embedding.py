@@ -13,7 +13,7 @@ from ._base import MAX_REPORTED_ROWS, BaseAutoencoder, EncoderMixin
 from ._data import fit_scaler, scaled_covariance
 from ._network import MLPAutoencoder, principal_axes
 from ._skorch import adam
-from ._umap import cross_entropy, curve_params, fuzzy_graph
+from ._umap import cross_entropy, curve_params, fuzzy_graph, nearest_neighbors
 from ._utils import (
     Interval,
     _fit_context,
@@ -35,11 +35,16 @@ MAX_UPDATES = 5000
 # Adam's first learning rate, decayed linearly to zero over the updates.
 LEARNING_RATE = 1e-2
 
-# Standard deviation of the Gaussian noise added to the encoder's inputs
-# in training, in the scaled units (where the features' mean variance is
-# 1): the encoder learns to map the surroundings of each training row, not
-# the row alone, and so places new rows where their neighbours are.
-INPUT_NOISE = 0.6
+# The Gaussian noise added to the encoder's inputs in training: the
+# encoder learns to map the surroundings of each training row, not the row
+# alone, and so places new rows where their neighbours are. Its length (the
+# norm of the noise vector) is this share of the median distance from a
+# row to the farthest of its graph neighbours: the surroundings a row's
+# neighbourhood spans, whatever the data's dimension, and no wider, so
+# that a sheet of the data does not blur into the next one (a fixed
+# standard deviation folded a swiss roll's layers onto each other; see
+# benchmarks/results/embedding_noise.md).
+NOISE_PER_NEIGHBOUR_DISTANCE = 1.0
 
 # Weight of the reconstruction error (mean squared, in scaled units) next
 # to the neighbourhood cross-entropy. Rebuilding the rows from the code
@@ -73,11 +78,13 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
     ``1 / (1 + a d^(2b))``, with ``a, b`` fitted to ``min_dist``) plus ten
     times the mean squared reconstruction error of the batch (in the
     scaled units), which keeps the map faithful to the rows as well as to
-    the graph. The encoder sees each row with Gaussian noise added (a
-    standard deviation of 0.6 in the scaled units), as a denoising
-    autoencoder does [3]_, and the decoder rebuilds the clean row: the
-    encoder learns to map the surroundings of the training rows, which
-    places new rows where their training neighbours are. The encoder and
+    the graph. The encoder sees each row with Gaussian noise added, as a
+    denoising autoencoder does [3]_, and the decoder rebuilds the clean
+    row: the encoder learns to map the surroundings of the training rows,
+    which places new rows where their training neighbours are. The noise
+    vector's typical length is the median distance from a row to the
+    farthest of its ``n_neighbors``: the surroundings of a row are its
+    neighbourhood. The encoder and
     the decoder each have a linear path that starts at the PCA solution
     and an MLP correction through ``hidden_layer_sizes`` that starts at
     zero.
@@ -300,9 +307,15 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
         self.a_, self.b_ = curve_params(self.min_dist)
         scaled = scaler.transform_array(X).astype(np.float32)
         with torch_compute(self.n_jobs):
-            heads, tails, weights = fuzzy_graph(
-                scaled, self.n_neighbors_, n_jobs=self.n_jobs
+            distances, indices = nearest_neighbors(
+                scaled, self.n_neighbors_ - 1, self.n_jobs
             )
+        heads, tails, weights = fuzzy_graph(distances, indices, self.n_neighbors_)
+        noise = (
+            NOISE_PER_NEIGHBOUR_DISTANCE
+            * float(np.median(distances[:, -1]))
+            / np.sqrt(n_features)
+        )
         batch = min(EDGE_BATCH, len(weights))
         n_updates = self.max_iter or int(
             np.clip(EDGE_PASSES * len(weights) / batch, MIN_UPDATES, MAX_UPDATES)
@@ -326,7 +339,7 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
         cov = scaled_covariance(X, scaler)
         self.net_.module_.start_from_pca(principal_axes(cov, self.n_components))
         with torch_compute(self.n_jobs):
-            self._train_on_graph(scaled, heads, tails, weights, n_updates, seed)
+            self._train_on_graph(scaled, noise, heads, tails, weights, n_updates, seed)
         self.net_.module_.eval()
         # transform maps rows in float64, with this copy of the encoder:
         # float32 matrix products round differently for different batch
@@ -343,7 +356,7 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
             self.n_components_,
         )
 
-    def _train_on_graph(self, scaled, heads, tails, weights, n_updates, seed):
+    def _train_on_graph(self, scaled, noise, heads, tails, weights, n_updates, seed):
         """Adam on the cross-entropy plus the reconstruction error, one
         batch of edges (sampled in proportion to their weights) per update."""
         device = self.net_.device
@@ -368,8 +381,8 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
                 2 * batch, (NEGATIVE_SAMPLES * batch,), generator=generator
             ).to(device)
             x = torch.cat([X[heads[edges]], X[tails[edges]]])
-            noise = torch.randn(x.shape, generator=generator).to(device)
-            code = module.encode(x + INPUT_NOISE * noise)
+            gaussian = torch.randn(x.shape, generator=generator).to(device)
+            code = module.encode(x + noise * gaussian)
             head_code, tail_code = code[:batch], code[batch:]
             attract = ((head_code - tail_code) ** 2).sum(dim=1)
             repel = (

@@ -60,8 +60,10 @@ def bandwidths(distances, target):
     return rho, np.maximum(sigma, np.maximum(floor, np.finfo(np.float64).tiny))
 
 
-def fuzzy_graph(X, n_neighbors, n_jobs=None):
-    """UMAP's fuzzy neighbour graph of the rows of ``X``, as edge lists.
+def fuzzy_graph(distances, indices, n_neighbors):
+    """UMAP's fuzzy neighbour graph of the rows whose nearest other rows
+    are ``indices`` at ``distances`` (see nearest_neighbors), as edge
+    lists.
 
     Each row ``i`` gives its ``n_neighbors - 1`` nearest other rows ``j``
     (the row itself counts as the first of its ``n_neighbors``, as in
@@ -75,8 +77,7 @@ def fuzzy_graph(X, n_neighbors, n_jobs=None):
     weights : ndarray of float64
         The weight of each edge, in (0, 1].
     """
-    n_samples = X.shape[0]
-    distances, indices = nearest_neighbors(X, n_neighbors - 1, n_jobs)
+    n_samples = len(distances)
     rho, sigma = bandwidths(distances, np.log2(n_neighbors))
     weights = np.exp(-np.maximum(distances - rho[:, None], 0.0) / sigma[:, None])
     rows = np.repeat(np.arange(n_samples), indices.shape[1])

@@ -5,10 +5,11 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from sklearn.datasets import load_digits
+from sklearn.datasets import load_digits, make_swiss_roll
 from sklearn.decomposition import PCA
 from sklearn.manifold import trustworthiness
 from sklearn.model_selection import train_test_split
+from sklearn.neighbors import KNeighborsRegressor
 
 from sk_autoencoder import AutoencoderEmbedding, AutoencoderTransformer
 from sk_autoencoder._network import MLPAutoencoder
@@ -51,6 +52,20 @@ def test_neighbourhoods_of_held_out_rows_beat_pca_and_a_plain_autoencoder(
     # about 0.015 here; with it, by about 0.06.
     assert ours > plain + 0.04
     assert ours > random_map + 0.2
+
+
+def test_the_map_keeps_the_layers_of_a_swiss_roll_apart():
+    # The training noise spans a row's neighbourhood, not the data's whole
+    # scale: a noise as wide as the gap between the roll's layers folded
+    # them onto each other (R^2 about 0.5 here, against 0.77 to 0.96 over
+    # seeds 0-3 now).
+    X, position = make_swiss_roll(1200, noise=0.05, random_state=0)
+    X_train, X_test, p_train, p_test = train_test_split(
+        X, position, test_size=0.3, random_state=0
+    )
+    embedding = AutoencoderEmbedding(max_iter=600, random_state=0).fit(X_train)
+    along_the_roll = KNeighborsRegressor(5).fit(embedding.transform(X_train), p_train)
+    assert along_the_roll.score(embedding.transform(X_test), p_test) > 0.7
 
 
 def test_inverse_transform_gives_rows_in_the_input_units(fitted, digits):
