@@ -46,7 +46,6 @@ SETTINGS = {
         "hidden_layer_sizes": (64,),
     },
     "noise_0": {"NOISE_PER_NEIGHBOUR_DISTANCE": 0.0},
-    "noise_0.5": {"NOISE_PER_NEIGHBOUR_DISTANCE": 0.5},
     "noise_0.75": {"NOISE_PER_NEIGHBOUR_DISTANCE": 0.75},
     "noise_1.5": {"NOISE_PER_NEIGHBOUR_DISTANCE": 1.5},
     "hidden_64x3": {"hidden_layer_sizes": (64, 64, 64)},
@@ -138,8 +137,7 @@ def main():
                     rows.append([name, setting, seed, *figures])
                     print(*rows[-1], flush=True)
     header = ["dataset", "setting", "seed", "held-out trust", "training trust"]
-    header += ["5-NN"]
-    header += ["held-out MSE", "fit s"]
+    header += ["5-NN", "held-out MSE", "fit s"]
     write_result(
         args.output,
         "\n\n".join(

@@ -9,7 +9,9 @@ the R^2 of a 5-NN regression of the position along the roll, and the
 accuracy of a 5-NN classifier of the sphere or sheet, both fitted on the
 training rows' codes and scored on the held-out rows', say whether it
 does; trustworthiness (k=5) of the held-out map alone does not. A new
-user's check found these sets; they were never used to choose a default.
+user's check found these sets; the swiss roll led to the training noise's
+rule (benchmarks/results/embedding_noise.md), the other two to nothing
+yet.
 
     python benchmarks/embedding_manifolds.py [--seeds 0 1 2] [--output FILE]
 """

@@ -83,7 +83,8 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
     row: the encoder learns to map the surroundings of the training rows,
     which places new rows where their training neighbours are. The noise
     vector's typical length is the median distance from a row to the
-    farthest of its ``n_neighbors``: the surroundings of a row are its
+    farthest of its ``n_neighbors`` (among the distinct rows, where copies
+    of the rows make it 0): the surroundings of a row are its
     neighbourhood. The encoder and
     the decoder each have a linear path that starts at the PCA solution
     and an MLP correction through ``hidden_layer_sizes`` that starts at
@@ -313,7 +314,7 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
         heads, tails, weights = fuzzy_graph(distances, indices, self.n_neighbors_)
         noise = (
             NOISE_PER_NEIGHBOUR_DISTANCE
-            * float(np.median(distances[:, -1]))
+            * _neighbourhood_radius(scaled, distances, self.n_jobs)
             / np.sqrt(n_features)
         )
         batch = min(EDGE_BATCH, len(weights))
@@ -414,3 +415,17 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
             float(curve[i : i + UPDATES_PER_REPORT].mean())
             for i in range(0, n_updates, UPDATES_PER_REPORT)
         ]
+
+
+def _neighbourhood_radius(X, distances, n_jobs=None):
+    """Median distance from a row of ``X`` to the farthest of its nearest
+    rows, found at ``distances``; from the distinct rows alone where that
+    is 0 (most rows held as many times as they have neighbours, or more)."""
+    radius = float(np.median(distances[:, -1]))
+    if radius > 0:
+        return radius
+    distinct = np.unique(X, axis=0)
+    if len(distinct) < 2:
+        return 0.0
+    n_nearest = min(distances.shape[1], len(distinct) - 1)
+    return float(np.median(nearest_neighbors(distinct, n_nearest, n_jobs)[0][:, -1]))

@@ -463,8 +463,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         ``(name, callback)`` pairs; each is cloned before use, so the ones
         given here stay untouched. The names of the estimator's own
         callbacks (``early_stopping``, ``weight_average``, ``print_log``,
-        ...) are refused, and so are skorch's scoring callbacks: the
-        training targets hold NaN where entries are missing or masked.
+        ...) are refused, and so are skorch's scoring callbacks with a
+        scorer named by a string: the training targets hold NaN where
+        entries are missing or masked, which scikit-learn's scorers refuse.
 
     Attributes
     ----------
@@ -796,8 +797,12 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
     def _check_params(self, X):
         for item in self.callbacks or []:
-            callback = item[1] if isinstance(item, tuple) else item
-            if isinstance(callback, (BatchScoring, EpochScoring)):
+            pair = isinstance(item, tuple) and len(item) == 2
+            callback = item[1] if pair else item
+            # A scorer of the user's own (a callable) may cope with NaN.
+            if isinstance(callback, (BatchScoring, EpochScoring)) and not callable(
+                callback.scoring
+            ):
                 raise ValueError(
                     f"callbacks: {type(callback).__name__} cannot score this "
                     "imputer's training: its targets hold NaN where entries are "

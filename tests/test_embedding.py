@@ -12,7 +12,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsRegressor
 
 from sk_autoencoder import AutoencoderEmbedding, AutoencoderTransformer
+from sk_autoencoder._embedding import _neighbourhood_radius
 from sk_autoencoder._network import MLPAutoencoder
+from sk_autoencoder._umap import nearest_neighbors
 
 # Short training: the behaviour, not the quality the benchmark measures.
 FAST = {"max_iter": 100, "random_state": 0}
@@ -66,6 +68,17 @@ def test_the_map_keeps_the_layers_of_a_swiss_roll_apart():
     embedding = AutoencoderEmbedding(max_iter=600, random_state=0).fit(X_train)
     along_the_roll = KNeighborsRegressor(5).fit(embedding.transform(X_train), p_train)
     assert along_the_roll.score(embedding.transform(X_test), p_test) > 0.7
+
+
+def test_copies_of_the_rows_leave_the_training_noise_as_wide(digits):
+    X = digits[0][:200].astype(np.float32)
+    once = nearest_neighbors(X, 14, None)[0]
+    held_15_times = np.repeat(X, 15, axis=0)
+    copies = nearest_neighbors(held_15_times, 14, None)[0]
+    assert _neighbourhood_radius(held_15_times, copies) == pytest.approx(
+        _neighbourhood_radius(X, once)
+    )
+    assert _neighbourhood_radius(X, once) > 0
 
 
 def test_inverse_transform_gives_rows_in_the_input_units(fitted, digits):

@@ -196,6 +196,15 @@ def test_scoring_callbacks_are_refused_before_training(low_rank, scoring):
         imputer.fit(low_rank[1])
 
 
+def test_a_scoring_callback_with_a_scorer_of_ones_own_is_kept(low_rank):
+    def zero(net, X, y):
+        return 0.0
+
+    scoring = EpochScoring(zero, name="zero")
+    imputer = AutoencoderImputer(callbacks=[scoring], **IMPUTER).fit(low_rank[1])
+    assert "zero" in imputer.net_.history[-1]
+
+
 def test_add_indicator_appends_the_missing_indicator(low_rank):
     X_missing = low_rank[1]
     imputer = AutoencoderImputer(add_indicator=True, **IMPUTER).fit(X_missing)
