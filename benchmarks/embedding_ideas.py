@@ -63,6 +63,10 @@ SETTINGS = {
     "budget_third_lr_2e-2": {"EDGE_PASSES": 10, "LEARNING_RATE": 2e-2},
     "hidden_64x3_budget_half": {"hidden_layer_sizes": (64, 64, 64), "EDGE_PASSES": 15},
     "edges_1024_budget_half": {"EDGE_BATCH": 1024, "EDGE_PASSES": 15},
+    # As many updates as the defaults, on fewer edges each: a half and a
+    # quarter of the arithmetic.
+    "edges_128_same_updates": {"EDGE_BATCH": 128, "EDGE_PASSES": 15},
+    "edges_64_same_updates": {"EDGE_BATCH": 64, "EDGE_PASSES": 7.5},
     # Large data: the cap on updates, which sets of over ~5,000 rows reach.
     "max_updates_10k": {"MAX_UPDATES": 10_000},
     "max_updates_20k": {"MAX_UPDATES": 20_000},
