@@ -70,11 +70,13 @@ AUTO_FENCE = 0.75
 
 # The "auto" fence is raised by how much more outlying the validation rows
 # are than the training rows (see _unseen_ratio), measured on at least this
-# many validation rows: fewer give too noisy an estimate. Small data, where
-# the network rebuilds its training rows far better than new ones, needs
-# the raise most, so the bound is low enough that small tables, with the
-# default validation_fraction, hold out that many.
-MIN_UNSEEN_ROWS = 5
+# many validation rows. Small data, where the network rebuilds its training
+# rows far better than new ones, needs the raise most: with the default
+# validation_fraction, tables of 30 rows hold out this many. An estimate
+# from so few rows is noisy, but on small clean tables a fence raised so
+# flags far fewer new rows than one not raised (benchmarks/threshold.py).
+# Three is the fewest rows whose interquartile mean is defined.
+MIN_UNSEEN_ROWS = 3
 
 # Codes are clipped to these quantiles of the training codes (and one
 # minus it) when scoring: wide enough that normal rows keep their codes.
@@ -188,7 +190,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         than new ones, most on small, wide data, so the fence is raised by
         how much more outlying the validation rows (see ``early_stopping``)
         are than the training rows (the ratio of the means of the middle
-        half of each), when there are at least 5 of them. The user guide
+        half of each), when there are at least 3 of them. The user guide
         gives the share of clean rows it flags and its precision and recall
         on the benchmarks.
 

@@ -64,9 +64,9 @@ def test_auto_contamination_is_a_fence_three_quarters_of_an_iqr_above_q3(planted
     assert flagged[y == 1].mean() < 0.2
 
 
-@pytest.mark.parametrize(("n_samples", "n_features"), [(150, 100), (100, 40)])
+@pytest.mark.parametrize(("n_samples", "n_features"), [(150, 100), (100, 40), (40, 20)])
 def test_auto_flags_few_new_rows_of_small_clean_data(n_samples, n_features):
-    # Under 200 rows only 10-15 are held out, yet the network rebuilds its
+    # Under 200 rows only 4-15 are held out, yet the network rebuilds its
     # training rows far better than new ones: the fence must be raised.
     rng = np.random.default_rng(0)
     X = rng.normal(size=(n_samples, n_features))
