@@ -55,7 +55,9 @@ class Scaler:
             x = torch.from_numpy(np.subtract(X, self._mean_float32))
             x = torch.addcmul(self._rest_scaled, x, self._inverse_scale, out=x)
         else:
-            x = torch.tensor(X, dtype=torch.float64)
+            # A copy in C order: torch takes no array with negative strides
+            # (rows or columns reversed, as X[::-1] gives).
+            x = torch.from_numpy(np.array(X, dtype=np.float64, order="C"))
             x = x.sub_(self._mean).div_(self._scale).to(dtype)
         x = x.to(self.device)
         return x.nan_to_num(nan=0.0) if self.fill_missing else x

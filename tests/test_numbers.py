@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from sklearn.decomposition import PCA
 
 from sk_autoencoder import (
+    AutoencoderEmbedding,
     AutoencoderImputer,
     AutoencoderOutlierDetector,
     AutoencoderTransformer,
@@ -86,6 +87,29 @@ def test_image_pixels_share_one_scale_by_default(estimator):
     assert np.unique(estimator(**quick).fit(X).scale_).size == 16
     asked = estimator(image_shape=(4, 4), standardize=True, **quick)
     assert np.unique(asked.fit(X).scale_).size == 16
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [AutoencoderTransformer, AutoencoderOutlierDetector, AutoencoderEmbedding],
+)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_rows_or_columns_read_backwards_are_mapped_as_their_copies(
+    low_rank, estimator, dtype
+):
+    # X[::-1] or a DataFrame's .iloc[::-1] is a view with a negative stride,
+    # which torch takes for no tensor.
+    X = low_rank[1].astype(dtype)
+    model = estimator(max_iter=2, random_state=0).fit(low_rank[0].astype(dtype))
+    backwards_columns = np.ascontiguousarray(X[:, ::-1])[:, ::-1]
+    for view, copy in [
+        (X[::-1], np.ascontiguousarray(X[::-1])),
+        (backwards_columns, X),
+    ]:
+        np.testing.assert_array_equal(model.transform(view), model.transform(copy))
+        np.testing.assert_array_equal(
+            model.score_samples(view), model.score_samples(copy)
+        )
 
 
 def test_imputed_tiny_unit_feature_stays_in_its_range(low_rank):
