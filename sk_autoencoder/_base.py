@@ -321,7 +321,7 @@ class BaseAutoencoder(BaseEstimator):
                     f"n_components_={self.n_components_} of the fitted "
                     "network; call fit to start over with another width."
                 )
-        with self._unfitted_on_error():
+        with self._unfitted_on_error() if first_call else self._kept_on_error():
             if first_call:
                 self._check_params(X)
                 n_components = self._resolve_n_components(X.shape[1])
@@ -366,6 +366,32 @@ class BaseAutoencoder(BaseEstimator):
             yield
         except BaseException:
             self._forget_fit()
+            raise
+
+    @contextmanager
+    def _kept_on_error(self):
+        """A later ``partial_fit`` that fails (training diverged on its
+        chunk) leaves the fit as it was before the call.
+
+        Training changes the network's weights and buffers, the optimizer's
+        state and the history in place; the rest is replaced, not changed,
+        so a shallow copy of the attributes keeps it.
+        """
+        net = self.net_
+        attributes, net_attributes = dict(vars(self)), dict(vars(net))
+        weights = {k: v.clone() for k, v in net.module_.state_dict().items()}
+        optimizer = copy.deepcopy(net.optimizer_.state_dict())
+        n_epochs = len(net.history)
+        try:
+            yield
+        except BaseException:
+            net.module_.load_state_dict(weights)
+            net.optimizer_.load_state_dict(optimizer)
+            del net.history[n_epochs:]
+            vars(net).clear()
+            vars(net).update(net_attributes)
+            vars(self).clear()
+            vars(self).update(attributes)
             raise
 
     def _fit_size(self, X, n_components, seed):

@@ -540,9 +540,10 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         are scaled the same way. Later calls, also after ``fit``, continue
         training the network as it is, one plain epoch each: no rows are
         held out and nothing stops early. Every call shuffles and corrupts
-        its rows anew, reproducibly for an int ``random_state``.
-        ``n_components`` must give the same width as at the first call;
-        call ``fit`` to start over with another width.
+        its rows anew, reproducibly for an int ``random_state``. A later
+        call whose training fails (diverges on extreme values) leaves the
+        fit as it was before it. ``n_components`` must give the same width
+        as at the first call; call ``fit`` to start over with another width.
 
         The code bounds, the kept training rows of the neighbour distance
         and the threshold ``offset_`` are set anew from each call's rows,

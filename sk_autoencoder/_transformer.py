@@ -400,11 +400,12 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         training the network as it is, one plain epoch each: no rows are
         held out and nothing stops early. Every call shuffles (and, with
         ``noise``, corrupts) its rows anew, reproducibly for an int
-        ``random_state``. ``n_components`` must be an int, and the same as
-        at the first call, as for
-        :class:`~sklearn.decomposition.IncrementalPCA` (after ``fit`` with
-        a float, the width ``fit`` found is kept); call ``fit`` to start
-        over with another width.
+        ``random_state``. A later call whose training fails (diverges on
+        extreme values) leaves the fit as it was before it.
+        ``n_components`` must be an int, and the same as at the first call,
+        as for :class:`~sklearn.decomposition.IncrementalPCA` (after ``fit``
+        with a float, the width ``fit`` found is kept); call ``fit`` to
+        start over with another width.
 
         Parameters
         ----------

@@ -224,6 +224,24 @@ def test_diverging_training_raises_and_leaves_no_fitted_model(est):
         estimator.transform(make_X(3))
 
 
+@pytest.mark.parametrize("est", list(ESTIMATORS))
+def test_a_later_partial_fit_that_diverges_keeps_the_fit_as_it_was(est):
+    X = make_X(300)
+    estimator, twin = ESTIMATORS[est]().fit(X), ESTIMATORS[est]().fit(X)
+    codes, scores = estimator.transform(X), estimator.score_samples(X)
+    exploding = X.copy()
+    exploding[:, 0] = 1e30
+    with pytest.raises(ValueError, match=r"Training diverged"):
+        estimator.partial_fit(exploding)
+    np.testing.assert_array_equal(estimator.transform(X), codes)
+    np.testing.assert_array_equal(estimator.score_samples(X), scores)
+    # Training goes on as if the failed call had not been made.
+    estimator.partial_fit(X)
+    twin.partial_fit(X)
+    assert estimator.n_iter_ == twin.n_iter_
+    np.testing.assert_array_equal(estimator.transform(X), twin.transform(X))
+
+
 def test_diverging_candidate_gets_nan_score_in_grid_search():
     search = GridSearchCV(
         AutoencoderTransformer(2, **TINY),
