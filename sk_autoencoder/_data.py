@@ -412,7 +412,17 @@ class BatchIterator:
         return np.random.default_rng([self.seed, 2 if self.fixed_noise else 1])
 
     def __len__(self):
-        return -(-len(self.dataset) // self.batch_size)
+        return len(self._starts(len(self.dataset)))
+
+    def _starts(self, n_rows):
+        """Where each batch starts. A training epoch (``shuffle``) never
+        ends on a batch of one row: that row joins the batch before it, as
+        batch norm, which a network of the user's own may hold, cannot
+        train on one row."""
+        starts = range(0, n_rows, self.batch_size)
+        if self.shuffle and len(starts) > 1 and n_rows % self.batch_size == 1:
+            return starts[:-1]
+        return starts
 
     def __iter__(self):
         indices = self.dataset.indices
@@ -425,8 +435,9 @@ class BatchIterator:
         clean = noise is None and not self.dataset.missing
         # Only masks, a callable noise and missing values make NaN entries.
         masks = noise == "mask" or callable(noise) or self.dataset.missing
-        for start in range(0, len(indices), self.batch_size):
-            rows = indices[start : start + self.batch_size]
+        starts = self._starts(len(indices))
+        for start, stop in zip(starts, [*starts[1:], len(indices)], strict=True):
+            rows = indices[start:stop]
             if callable(noise):
                 x, target = self.dataset.corrupted_batch(rows, noise, self.noise_rng)
             else:

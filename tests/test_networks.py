@@ -291,6 +291,27 @@ def test_custom_module_scores_rows_in_the_detector(images):
     assert set(np.unique(detector.fit(images).predict(images))) <= {-1, 1}
 
 
+class WithBatchNorm(TinyAutoencoder):
+    """A user's network with batch norm on the code, which cannot train on
+    a batch of one row."""
+
+    def __init__(self, n_features, n_components):
+        super().__init__(n_features, n_components)
+        self.norm = nn.BatchNorm1d(n_components)
+
+    def encode(self, x):
+        return self.norm(self.encoder(x))
+
+
+def test_no_training_batch_holds_a_single_row(images):
+    # 65 training rows (none held out) in batches of 16: the last would hold
+    # one row, which joins the batch before it.
+    ae = AutoencoderTransformer(
+        2, module=WithBatchNorm, batch_size=16, early_stopping=False, **FEW_EPOCHS
+    ).fit(images[:65])
+    assert ae.n_iter_ == 3 and np.isfinite(ae.transform(images)).all()
+
+
 class NoDecode(nn.Module):
     def __init__(self, n_features, n_components):
         super().__init__()
