@@ -504,11 +504,18 @@ class BaseAutoencoder(BaseEstimator):
         config = self._training_config(
             seed, self._device(), len(train), self._cloned_callbacks()
         )
-        if callable(config.corruption.noise):
-            # A wrong shape fails here, before any training.
-            train.corrupted_batch(
-                train.indices[:2], config.corruption.noise, np.random.default_rng(0)
-            )
+        noise = config.corruption.noise
+        if callable(noise):
+            # A wrong signature or shape fails here, before any training.
+            try:
+                train.corrupted_batch(
+                    train.indices[:2], noise, np.random.default_rng(0)
+                )
+            except TypeError as error:
+                raise TypeError(
+                    f"noise={noise!r} failed when called as noise(X_batch, rng) "
+                    f"on two training rows: {error}"
+                ) from error
         module_params = {
             "n_features": n_features,
             "n_components": n_components,

@@ -240,6 +240,13 @@ def test_callable_noise_of_another_shape_is_refused_before_training(curved):
     assert not hasattr(ae, "net_")
 
 
+def test_callable_noise_of_another_signature_is_refused_naming_noise(curved):
+    ae = AutoencoderTransformer(2, noise=lambda batch: batch, **SHORT)
+    with pytest.raises(TypeError, match=r"noise=.*noise\(X_batch, rng\)"):
+        ae.fit(curved[0])
+    assert not hasattr(ae, "net_")
+
+
 class FirstBatchInputs(Callback):
     """Records the input of the first training batch of every epoch."""
 
