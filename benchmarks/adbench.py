@@ -338,6 +338,8 @@ def main():
         if constant in CLASS_BOUND:
             setattr(AutoencoderOutlierDetector, CLASS_BOUND[constant], value)
     names = args.datasets or adbench_names(args.data_dir)
+    if not names:
+        p.error(f"no ADBench datasets (.npz) in {args.data_dir}; pass --data-dir")
     tasks = [
         (args.data_dir, name, args.methods, args.seeds, args.params, args.time_limit)
         for name in names
