@@ -1,5 +1,6 @@
 """Training data: the scaler, the dataset, corruption and batches."""
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -435,8 +436,9 @@ class BatchIterator:
         clean = noise is None and not self.dataset.missing
         # Only masks, a callable noise and missing values make NaN entries.
         masks = noise == "mask" or callable(noise) or self.dataset.missing
-        starts = self._starts(len(indices))
-        for start, stop in zip(starts, [*starts[1:], len(indices)], strict=True):
+        for start, stop in itertools.pairwise(
+            [*self._starts(len(indices)), len(indices)]
+        ):
             rows = indices[start:stop]
             if callable(noise):
                 x, target = self.dataset.corrupted_batch(rows, noise, self.noise_rng)
