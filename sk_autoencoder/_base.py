@@ -373,11 +373,13 @@ class BaseAutoencoder(BaseEstimator):
         """A later ``partial_fit`` that fails (training diverged on its
         chunk) leaves the fit as it was before the call.
 
-        Training changes the network's weights and buffers, the optimizer's
-        state and the history in place; the rest is replaced, not changed,
-        so a shallow copy of the attributes keeps it.
+        Training changes the network's weights and buffers, its mode
+        (dropout, batch norm), the optimizer's state and the history in
+        place; the rest is replaced, not changed, so a shallow copy of the
+        attributes keeps it.
         """
         net = self.net_
+        training = net.module_.training
         attributes, net_attributes = dict(vars(self)), dict(vars(net))
         weights = {k: v.clone() for k, v in net.module_.state_dict().items()}
         optimizer = copy.deepcopy(net.optimizer_.state_dict())
@@ -386,6 +388,7 @@ class BaseAutoencoder(BaseEstimator):
             yield
         except BaseException:
             net.module_.load_state_dict(weights)
+            net.module_.train(training)  # eval, as fit leaves it
             net.optimizer_.load_state_dict(optimizer)
             del net.history[n_epochs:]
             vars(net).clear()

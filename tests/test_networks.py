@@ -312,6 +312,28 @@ def test_no_training_batch_holds_a_single_row(images):
     assert ae.n_iter_ == 3 and np.isfinite(ae.transform(images)).all()
 
 
+class WithDropout(TinyAutoencoder):
+    """A user's network whose output in training mode is random."""
+
+    def __init__(self, n_features, n_components):
+        super().__init__(n_features, n_components)
+        self.dropout = nn.Dropout(0.5)
+
+    def encode(self, x):
+        return super().encode(self.dropout(x))
+
+
+def test_a_later_partial_fit_that_diverges_leaves_the_network_in_eval_mode(images):
+    ae = AutoencoderTransformer(2, module=WithDropout, **FEW_EPOCHS).fit(images)
+    codes = ae.transform(images)
+    exploding = images.copy()
+    exploding[:, 0] = 1e30
+    with pytest.raises(ValueError, match="Training diverged"):
+        ae.partial_fit(exploding)
+    assert not ae.net_.module_.training
+    assert_array_equal(ae.transform(images), codes)
+
+
 class NoDecode(nn.Module):
     def __init__(self, n_features, n_components):
         super().__init__()
