@@ -72,10 +72,11 @@ AUTO_FENCE = 0.75
 # are than the training rows (see _unseen_ratio), measured on at least this
 # many validation rows. Small data, where the network rebuilds its training
 # rows far better than new ones, needs the raise most: with the default
-# validation_fraction, tables of 30 rows hold out this many. An estimate
+# validation_fraction, tables of 26 rows hold out this many. An estimate
 # from so few rows is noisy, but on small clean tables a fence raised so
 # flags far fewer new rows than one not raised (benchmarks/threshold.py).
-# Three is the fewest rows whose interquartile mean is defined.
+# Two rows have no interquartile mean: neither lies between their
+# quartiles.
 MIN_UNSEEN_ROWS = 3
 
 # Codes are clipped to these quantiles of the training codes (and one
