@@ -262,6 +262,11 @@ class BaseAutoencoder(BaseEstimator):
         """Share of each batch, the rows rebuilt best, that the loss counts."""
         return 1.0
 
+    def _divergence_suspect(self):
+        """A parameter besides ``learning_rate_init`` that can make training
+        diverge, with its value, for the error; empty when there is none."""
+        return ""
+
     def _reconstruction_r2(self, X):
         """``reconstruction_r2_`` measured on the held-out rows ``X``."""
         module = self.net_.module_
@@ -465,6 +470,7 @@ class BaseAutoencoder(BaseEstimator):
             sparsity=self._sparsity(),
             weight_average_decay=self._weight_average_decay,
             keep_start=self._keep_start,
+            divergence_suspect=self._divergence_suspect(),
         )
 
     def _initialize(self, X, validation, n_components, seed):

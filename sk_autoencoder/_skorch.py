@@ -80,15 +80,21 @@ class StopOnDivergence(Callback):
     """Raise a ValueError, naming the fix, when an epoch's loss is not finite.
 
     Checked once per epoch, not per batch, to keep the training loop lean.
+    ``suspect`` names another parameter that can make training diverge,
+    such as ``"noise_level (it is 1e+30)"``, or is empty.
     """
+
+    def __init__(self, suspect=""):
+        self.suspect = suspect
 
     def on_epoch_end(self, net, **kwargs):
         loss = net.history[-1, "train_loss"]
         if not math.isfinite(loss):
+            also = f", {self.suspect}," if self.suspect else ""
             raise ValueError(
                 f"Training diverged: the loss became {loss} in epoch "
-                f"{len(net.history)}. Lower learning_rate_init (it is {net.lr}) "
-                "or check X for extreme values."
+                f"{len(net.history)}. Lower learning_rate_init (it is {net.lr})"
+                f"{also} or check X for extreme values."
             )
 
 
@@ -279,6 +285,7 @@ class TrainingConfig:
     sparsity: float = 0.0
     weight_average_decay: float | None = None
     keep_start: bool = True
+    divergence_suspect: str = ""
 
 
 def build_net(module, module_params, train, valid, config):
@@ -317,7 +324,7 @@ def build_net(module, module_params, train, valid, config):
     else:
         stopping = EarlyStopping(load_best=True, **stopping_params)
     callbacks = [
-        ("stop_on_divergence", StopOnDivergence()),
+        ("stop_on_divergence", StopOnDivergence(config.divergence_suspect)),
         ("early_stopping", stopping),
     ]
     if valid is not None and config.weight_average_decay is not None:

@@ -468,6 +468,11 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
     def _sparsity(self):
         return self.sparsity
 
+    def _divergence_suspect(self):
+        if self.noise != "gaussian":
+            return ""
+        return f"lower noise_level (it is {self.noise_level})"
+
     def _fit_network(self, X, seed):
         if isinstance(self.n_components, Integral):
             return super()._fit_network(X, seed)

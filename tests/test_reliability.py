@@ -224,6 +224,14 @@ def test_diverging_training_raises_and_leaves_no_fitted_model(est):
         estimator.transform(make_X(3))
 
 
+def test_diverging_with_gaussian_noise_names_noise_level():
+    estimator = AutoencoderTransformer(2, noise="gaussian", noise_level=1e30, **TINY)
+    with pytest.raises(
+        ValueError, match=r"Lower learning_rate_init .*, lower noise_level \(it is"
+    ):
+        estimator.fit(make_X(300))
+
+
 @pytest.mark.parametrize("est", list(ESTIMATORS))
 def test_a_later_partial_fit_that_diverges_keeps_the_fit_as_it_was(est):
     X = make_X(300)
