@@ -123,6 +123,6 @@ plt.show()
 # adds to it.
 #
 # The detector also costs more: over the 43 ADBench datasets and three
-# seeds its fits took twice IsolationForest's time in total, and it
+# seeds its fits took 1.8 times IsolationForest's time in total, and it
 # scores fewer rows per second than IsolationForest (``doc/quality.md``).
 # Try both on your data; neither wins everywhere.
