@@ -81,11 +81,16 @@ def fit_scaler(X, standardize, missing=False):
     any other, however small its units, is kept. With ``missing``, NaN
     entries are left out.
     """
-    mean, variances = column_moments(X, missing=missing, covariance=False)
     if standardize:
-        scale = np.sqrt(variances)
+        mean, scale = column_spread(X, missing=missing)
     else:
-        scale = np.full(X.shape[1], np.sqrt(variances.mean()))
+        # In units of the largest feature: the squares of tiny units would
+        # underflow (see column_spread).
+        unit = powers_of_two(column_peaks(X).max(initial=0.0))
+        mean, variances = column_moments(
+            X, missing=missing, covariance=False, units=np.full(X.shape[1], unit)
+        )
+        scale = np.full(X.shape[1], np.sqrt(variances.mean()) * unit)
     scale[is_constant(scale, mean)] = 1.0
     return Scaler(mean, scale)
 
@@ -93,8 +98,40 @@ def fit_scaler(X, standardize, missing=False):
 def scaled_covariance(X, scaler, missing=False, rows=None):
     """The covariance matrix of ``X`` (of its ``rows``, if given) in the
     units ``scaler`` gives the features (see :func:`column_moments`)."""
-    _, cov = column_moments(X, missing=missing, rows=rows)
-    return cov / np.outer(scaler.scale, scaler.scale)
+    units = powers_of_two(scaler.scale)
+    _, cov = column_moments(X, missing=missing, rows=rows, units=units)
+    relative = scaler.scale / units
+    return cov / np.outer(relative, relative)
+
+
+def column_spread(X, missing=False):
+    """Per-feature mean and standard deviation of ``X``, in float64 (see
+    :func:`column_moments`), for features in any units float64 holds: the
+    deviations are squared in units of a power of two near each feature's
+    largest magnitude, where the squares of tiny units (below about
+    1e-154) would underflow to 0."""
+    units = powers_of_two(column_peaks(X))
+    mean, variances = column_moments(X, missing=missing, covariance=False, units=units)
+    return mean, np.sqrt(variances) * units
+
+
+def powers_of_two(values):
+    """The power of two at or below each of the positive ``values`` (1 for
+    any other): dividing by it is exact in floating point."""
+    values = np.asarray(values, dtype=np.float64)
+    positive = np.isfinite(values) & (values > 0)
+    exponents = np.frexp(np.where(positive, values, 1.0))[1] - 1
+    return np.where(positive, np.ldexp(1.0, exponents), 1.0)
+
+
+def column_peaks(X, batch_size=INFERENCE_BATCH_SIZE):
+    """The largest magnitude of each feature of ``X``, NaN left out (0 for
+    a feature with nothing else), batch by batch."""
+    peaks = np.zeros(X.shape[1])
+    for start in range(0, X.shape[0], batch_size):
+        batch = np.abs(X[start : start + batch_size], dtype=np.float64)
+        np.fmax(peaks, np.nanmax(batch, axis=0, initial=0.0), out=peaks)
+    return peaks
 
 
 def is_constant(spread, mean):
@@ -106,10 +143,18 @@ def is_constant(spread, mean):
 
 
 def column_moments(
-    X, missing=False, rows=None, covariance=True, batch_size=INFERENCE_BATCH_SIZE
+    X,
+    missing=False,
+    rows=None,
+    covariance=True,
+    units=None,
+    batch_size=INFERENCE_BATCH_SIZE,
 ):
     """Per-feature mean and the covariance matrix of ``X`` (without
     ``covariance``, the per-feature variances), in float64.
+
+    With ``units`` (one per feature), the moments are those of each
+    feature divided by its unit; the mean stays in ``X``'s units.
 
     Accumulated batch by batch, so ``X`` is never copied as a whole. With
     ``rows`` (indices), of those rows only. With ``missing``, NaN entries
@@ -122,7 +167,8 @@ def column_moments(
     def batches():
         for start in range(0, n_rows, batch_size):
             stop = start + batch_size
-            yield X[start:stop] if rows is None else X[rows[start:stop]]
+            batch = X[start:stop] if rows is None else X[rows[start:stop]]
+            yield batch if units is None else np.divide(batch, units)
 
     def products(centred):
         if covariance:
@@ -130,16 +176,17 @@ def column_moments(
         return np.einsum("ij,ij->j", centred, centred)
 
     n_features = X.shape[1]
+    unit = 1.0 if units is None else units
     moments = np.zeros((n_features, n_features) if covariance else n_features)
     if not missing:
         if rows is None:
-            mean = np.mean(X, axis=0, dtype=np.float64)
+            mean = np.mean(X, axis=0, dtype=np.float64) / unit
         else:
             mean = sum(np.sum(batch, axis=0, dtype=np.float64) for batch in batches())
             mean /= n_rows
         for batch in batches():
             moments += products(batch - mean)
-        return mean, moments / n_rows
+        return mean * unit, moments / n_rows
     counts = np.zeros(n_features)
     sums = np.zeros(n_features)
     for batch in batches():
@@ -150,7 +197,7 @@ def column_moments(
     for batch in batches():
         moments += products(np.nan_to_num(batch - mean))
         pair_counts += products((~np.isnan(batch)).astype(np.float64))
-    return mean, moments / np.maximum(pair_counts, 1)
+    return mean * unit, moments / np.maximum(pair_counts, 1)
 
 
 def row_keys(X, batch_size=INFERENCE_BATCH_SIZE):

@@ -23,7 +23,7 @@ from ._data import (
     Corruption,
     ScaledRows,
     Scaler,
-    column_moments,
+    column_spread,
     is_constant,
 )
 from ._utils import (
@@ -835,8 +835,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             )
         # A constant feature is filled with its value: its scale is 1, and
         # the network's small error in those units would show.
-        mean, variances = column_moments(X, missing=True, covariance=False)
-        constant = is_constant(np.sqrt(variances), mean)
+        mean, spread = column_spread(X, missing=True)
+        constant = is_constant(spread, mean)
         value = np.clip(mean, low, high)
         self._limits_ = (
             np.where(constant, value, low),

@@ -68,13 +68,38 @@ def test_imputer_keeps_the_detail_of_features_with_a_large_offset(low_rank):
     assert errors[1] < 1.1 * errors[0]
 
 
-@pytest.mark.parametrize("unit", [1e-20, 1e20])
+@pytest.mark.parametrize("unit", [1e-20, 1e20, 1e-200, 1e-300])
 def test_features_in_tiny_or_huge_units_keep_their_scale(low_rank, unit):
+    # Below about 1e-154 the squares of the deviations underflow to 0: the
+    # features looked constant, and the model rebuilt every row as the mean.
     train, test = low_rank
     plain = AutoencoderTransformer(2, **PARAMS).fit(train)
     scaled = AutoencoderTransformer(2, **PARAMS).fit(train * unit)
-    error = held_out_error(scaled, test * unit) / unit**2
-    assert error < 1.1 * held_out_error(plain, test)
+    rebuilt = scaled.inverse_transform(scaled.transform(test * unit)) / unit
+    assert np.mean((rebuilt - test) ** 2) < 1.1 * held_out_error(plain, test)
+    np.testing.assert_allclose(scaled.scale_ / unit, plain.scale_)
+
+
+@pytest.mark.parametrize("unit", [1e-200, 1e-300])
+def test_imputer_fills_features_in_tiny_units_as_in_plain_units(low_rank, unit):
+    X = np.where(np.random.default_rng(3).random((400, 8)) < 0.1, np.nan, low_rank[0])
+    plain = AutoencoderImputer(**PARAMS).fit_transform(X)
+    tiny = AutoencoderImputer(**PARAMS).fit_transform(X * unit)
+    np.testing.assert_allclose(tiny / unit, plain, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("standardize", [True, False])
+def test_scaling_in_units_of_a_power_of_two_changes_no_bit(low_rank, standardize):
+    # The units that keep tiny features' squares from underflowing are
+    # powers of two: dividing by them is exact, so ordinary data is scaled
+    # exactly as it was before.
+    X = low_rank[0] * np.geomspace(1e-3, 1e3, 8) + 1e6
+    mean = np.mean(X, axis=0)
+    variances = np.mean((X - mean) ** 2, axis=0)
+    scaler = fit_scaler(X, standardize)
+    expected = np.sqrt(variances) if standardize else np.sqrt(variances.mean())
+    np.testing.assert_array_equal(scaler.mean, mean)
+    np.testing.assert_array_equal(scaler.scale, np.broadcast_to(expected, (8,)))
 
 
 @pytest.mark.parametrize("estimator", [AutoencoderImputer, AutoencoderOutlierDetector])
