@@ -565,7 +565,16 @@ class BaseAutoencoder(BaseEstimator):
                     f"estimator's own callbacks ({', '.join(RESERVED_CALLBACK_NAMES)}"
                     "); give yours another name."
                 )
-            callback = clone(callback)
+            try:
+                callback = clone(callback)
+            except (TypeError, RuntimeError) as error:
+                raise TypeError(
+                    f"callbacks: {callback!r} cannot be cloned ({error}). Each "
+                    "callback is cloned before training, as scikit-learn clones "
+                    "estimators: its __init__ must take every attribute it sets "
+                    "as a parameter of the same name; set run state in its "
+                    "initialize() instead."
+                ) from error
             cloned.append(callback if name is None else (name, callback))
         return cloned
 

@@ -8,7 +8,7 @@ import torch
 from _params import TINY, FailWhenTrainingStarts
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from skorch.callbacks import EpochTimer
+from skorch.callbacks import Callback, EpochTimer
 from torch import nn
 
 from sk_autoencoder import (
@@ -73,6 +73,23 @@ def test_callbacks_that_are_not_skorch_callbacks_are_named(X, callback):
 def test_callback_names_the_estimator_uses_are_refused(X, name):
     estimator = AutoencoderTransformer(2, callbacks=[(name, EpochTimer())], **TINY)
     with pytest.raises(ValueError, match=rf"callbacks: the name '{name}' is taken"):
+        estimator.fit(X)
+    assert not hasattr(estimator, "net_")
+
+
+class Counter(Callback):
+    """Keeps run state set in __init__, which clone cannot rebuild."""
+
+    def __init__(self):
+        self.epochs = 0
+
+    def on_epoch_end(self, net, **kwargs):
+        self.epochs += 1
+
+
+def test_callbacks_that_cannot_be_cloned_are_named(X):
+    estimator = AutoencoderTransformer(2, callbacks=[Counter()], **TINY)
+    with pytest.raises(TypeError, match=r"callbacks: .*Counter.* cannot be cloned"):
         estimator.fit(X)
     assert not hasattr(estimator, "net_")
 
