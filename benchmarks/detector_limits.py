@@ -28,6 +28,11 @@ scores, and the share of the anomalies and of the new normal rows that
   10 % or 20 % of the training rows drawn from a clump shifted by 4 in
   every feature; the anomalies to find are new rows of that clump. The
   only tasks whose training rows are not clean.
+- training rows that cover the normal data sparsely: windows of 32
+  points of a sine of period 50 with noise 0.1, the training windows
+  starting every 5th point (10 of the 50 phases), the new normal windows
+  at every point of another stretch of the series; anomalies are such windows
+  with their second half raised by 1.
 
 The detector is also run after a ``QuantileTransformer`` to normal
 margins, the remedy the docs suggest for heavy tails.
@@ -104,6 +109,18 @@ def clump_in_training(share):
     return draw
 
 
+def strided_windows(rng, width=32, period=50, stride=5):
+    def windows(n_windows, step):
+        series = np.sin(2 * np.pi * np.arange(n_windows * step + width) / period)
+        series += 0.1 * rng.normal(size=series.size)
+        views = np.lib.stride_tricks.sliding_window_view(series, width)
+        return views[::step][:n_windows].copy()
+
+    anomalies = windows(N_ANOMALIES, 7)
+    anomalies[:, width // 2 :] += 1.0
+    return windows(N_TRAIN, stride), windows(N_NORMAL, 1), anomalies
+
+
 TASKS = {
     "clusters, spreads 0.1 / 0.5 / 2 / 4": clusters((0.1, 0.5, 2.0, 4.0), 1.0),
     "clusters, spreads 0.5 / 1 / 2": clusters((0.5, 1.0, 2.0), 2.0),
@@ -112,6 +129,7 @@ TASKS = {
     "few distinct rows (binary)": few_distinct_rows,
     "a clump of 10 % of the training rows": clump_in_training(0.1),
     "a clump of 20 % of the training rows": clump_in_training(0.2),
+    "windows of a sine, training every 5th": strided_windows,
 }
 
 
