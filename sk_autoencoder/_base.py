@@ -422,7 +422,7 @@ class BaseAutoencoder(BaseEstimator):
 
         "auto" counts in updates: batches of ``n_train / 32`` rows within
         ``_auto_batch_range`` ([32, 200] unless the estimator says
-        otherwise), so small data gets about 32 updates per epoch; at most
+        otherwise), so 32 updates per epoch where that range allows; at most
         ``_auto_updates(batch_size)`` updates and ``_auto_max_epochs``
         epochs (20,000 and 1,000 unless the estimator says otherwise); a
         stop after ``_auto_patience_updates`` updates without improvement

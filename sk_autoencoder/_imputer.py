@@ -297,8 +297,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     batch_size : int or "auto", default="auto"
         Rows per training batch, capped at the number of training rows
         (those not held out for validation). ``"auto"`` takes a 32nd of the
-        training rows, within [32, 200]: small data then still gets about
-        32 updates per epoch, large data batches of 200. With
+        training rows, within [32, 200]: 32 updates per epoch from 1,024
+        to 6,400 training rows, fewer below (batches of 32), more above
+        (batches of 200). With
         ``image_shape``, batches hold at least 64 images: a convolution
         costs less per image in larger batches.
 
