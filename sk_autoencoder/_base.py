@@ -34,6 +34,7 @@ from ._utils import (
     StrOptions,
     draw_seed,
     evenly_spread,
+    inference_batch_rows,
     map_batches,
     seeded_torch,
     torch_compute,
@@ -800,8 +801,18 @@ class BaseAutoencoder(BaseEstimator):
     def _map(self, X, fn, n_outputs, dtype=None):
         with torch_compute(self.n_jobs):
             return map_batches(
-                X, fn, n_outputs, dtype or X.dtype, progress=self.verbose >= 2
+                X,
+                fn,
+                n_outputs,
+                dtype or X.dtype,
+                progress=self.verbose >= 2,
+                batch_rows=self._inference_batch_rows(),
             )
+
+    def _inference_batch_rows(self):
+        """Rows per inference batch: fewer for networks with large
+        activations per row (see inference_batch_rows)."""
+        return inference_batch_rows(self.net_.module_, self.n_features_in_)
 
     def _encode(self, X):
         module = self.net_.module_

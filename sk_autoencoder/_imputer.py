@@ -27,7 +27,6 @@ from ._data import (
     is_constant,
 )
 from ._utils import (
-    INFERENCE_BATCH_SIZE,
     Interval,
     MissingValues,
     StrOptions,
@@ -900,7 +899,10 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         corruption = self._corruption()
         rows = ScaledRows(X, np.arange(len(X)), self._scaler("cpu"), missing=True)
         batches = BatchIterator(
-            rows, INFERENCE_BATCH_SIZE, corruption=corruption, fixed_noise=True
+            rows,
+            self._inference_batch_rows(),
+            corruption=corruption,
+            fixed_noise=True,
         )
         module, device = self.net_.module_, self.net_.device
         sse = sst = 0.0
@@ -1017,7 +1019,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         ``MAX_WEIGHT_DRAWS`` passes): least squares, in scaled units."""
         corruption = dataclasses.replace(self._corruption(), fill_masked=False)
         rows = ScaledRows(X, np.arange(len(X)), Scaler(self.mean_, self.scale_), True)
-        batches = BatchIterator(rows, INFERENCE_BATCH_SIZE, corruption=corruption)
+        batches = BatchIterator(
+            rows, self._inference_batch_rows(), corruption=corruption
+        )
         draws = int(np.clip(WEIGHT_ROWS // len(X), 1, MAX_WEIGHT_DRAWS))
         module, device = self.net_.module_, self.net_.device
         reads_missing = getattr(module, "missing_indicator", False)

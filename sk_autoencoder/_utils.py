@@ -39,6 +39,7 @@ __all__ = [
     "draw_seed",
     "evenly_spread",
     "flushes_denormals",
+    "inference_batch_rows",
     "is_pandas_na",
     "is_scalar_nan",
     "map_batches",
@@ -69,6 +70,22 @@ class Interval(_Interval):
 # Rows per inference batch: large enough that the per-batch overhead
 # vanishes, small enough that activations stay a few MB.
 INFERENCE_BATCH_SIZE = 4096
+
+# And at most the rows whose largest activations hold this many numbers
+# (256 MB in float64; see inference_batch_rows): convolutions over large
+# images take far more per row than a table's layers.
+INFERENCE_BATCH_VALUES = 2**25
+
+# The layers whose input a float64 convolution on the CPU unrolls, one
+# copy of its kernel's reach per output position.
+_CONVOLUTIONS = (
+    torch.nn.Conv1d,
+    torch.nn.Conv2d,
+    torch.nn.Conv3d,
+    torch.nn.ConvTranspose1d,
+    torch.nn.ConvTranspose2d,
+    torch.nn.ConvTranspose3d,
+)
 
 # torch's default generator is process-wide; module initialization draws
 # from it, so concurrent fits must take turns while they seed and draw.
@@ -162,13 +179,36 @@ def evenly_spread(rows, limit):
     return rows[np.linspace(0, len(rows) - 1, limit).astype(int)]
 
 
-def map_batches(X, fn, n_outputs, dtype, progress=False):
+def inference_batch_rows(module, n_features):
+    """Rows per inference batch for ``module`` on rows of ``n_features``:
+    ``INFERENCE_BATCH_SIZE``, fewer where one row's activations hold many
+    numbers, so that a batch's largest activation stays within
+    ``INFERENCE_BATCH_VALUES`` numbers.
+
+    A row's largest activation is bounded by the widest of its input, a
+    linear layer's output, and a convolution's output or its unrolled
+    input (input channels times the kernel's area, at each of at most
+    ``n_features`` positions), which float64 convolutions on the CPU build.
+    """
+    per_row = n_features
+    for layer in module.modules():
+        if isinstance(layer, torch.nn.Linear):
+            per_row = max(per_row, layer.out_features)
+        elif isinstance(layer, _CONVOLUTIONS):
+            reach = layer.in_channels * int(np.prod(layer.kernel_size))
+            per_row = max(per_row, max(reach, layer.out_channels) * n_features)
+    return int(np.clip(INFERENCE_BATCH_VALUES // per_row, 1, INFERENCE_BATCH_SIZE))
+
+
+def map_batches(
+    X, fn, n_outputs, dtype, progress=False, batch_rows=INFERENCE_BATCH_SIZE
+):
     """Apply ``fn`` to batches of rows of ``X`` and gather the results.
 
-    ``fn`` takes a batch of rows (an array) and returns an array or a
-    tensor. The output array is allocated once in ``dtype``; only one
-    batch of activations exists at a time. ``progress`` shows a progress
-    bar over the batches.
+    ``fn`` takes a batch of at most ``batch_rows`` rows (an array) and
+    returns an array or a tensor. The output array is allocated once in
+    ``dtype``; only one batch of activations exists at a time.
+    ``progress`` shows a progress bar over the batches.
 
     A result that is not finite raises a ValueError: a value that ``X``
     holds finitely, far outside the training data, can overflow float32
@@ -176,12 +216,12 @@ def map_batches(X, fn, n_outputs, dtype, progress=False):
     result.
     """
     out = np.empty((X.shape[0], n_outputs), dtype=dtype)
-    starts = range(0, X.shape[0], INFERENCE_BATCH_SIZE)
+    starts = range(0, X.shape[0], batch_rows)
     if progress:
         starts = tqdm(starts, desc="batches", leave=False)
     with torch.inference_mode():
         for start in starts:
-            stop = start + INFERENCE_BATCH_SIZE
+            stop = start + batch_rows
             result = fn(X[start:stop])
             if isinstance(result, torch.Tensor):
                 result = result.cpu().numpy()

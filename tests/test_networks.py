@@ -22,6 +22,7 @@ from sk_autoencoder._network import (
     MLPAutoencoder,
     principal_axes,
 )
+from sk_autoencoder._utils import INFERENCE_BATCH_SIZE, inference_batch_rows
 
 
 @pytest.fixture(scope="module")
@@ -367,3 +368,32 @@ def test_module_contract_is_checked_before_training(
     with pytest.raises(error, match=match):
         ae.fit(images)
     assert not hasattr(ae, "net_")
+
+
+def test_scoring_images_splits_batches_by_the_networks_activations():
+    # A float64 convolution on the CPU unrolls its input, one copy of the
+    # kernel's reach per pixel: batches of 4,096 rows of 32 x 32 images
+    # took about 5 GB to score, and 64 x 64 images ran out of memory.
+    X = np.random.default_rng(0).random((300, 32 * 32))
+    detector = AutoencoderOutlierDetector(image_shape=(32, 32), **FEW_EPOCHS).fit(X)
+    first_convolution = next(
+        layer
+        for layer in detector.net_.module_.modules()
+        if isinstance(layer, nn.Conv2d)
+    )
+    seen = []
+    hook = first_convolution.register_forward_pre_hook(
+        lambda layer, args: seen.append(len(args[0]))
+    )
+    try:
+        scores = detector.score_samples(X)
+    finally:
+        hook.remove()
+    assert 0 < max(seen) < 100
+    np.testing.assert_array_equal(detector.score_samples(X[-3:]), scores[-3:])
+
+
+@pytest.mark.parametrize("hidden_layer_sizes", [(64,), (1024, 1024)])
+def test_tables_keep_full_inference_batches(hidden_layer_sizes):
+    module = MLPAutoencoder(100, 8, hidden_layer_sizes)
+    assert inference_batch_rows(module, 100) == INFERENCE_BATCH_SIZE
