@@ -81,16 +81,18 @@ def fit_scaler(X, standardize, missing=False):
     any other, however small its units, is kept. With ``missing``, NaN
     entries are left out.
     """
+    mean, variances, units = _moments_in_units(X, missing)
     if standardize:
-        mean, scale = column_spread(X, missing=missing)
+        scale = np.sqrt(variances) * units
     else:
-        # In units of the largest feature: the squares of tiny units would
-        # underflow (see column_spread).
-        unit = powers_of_two(column_peaks(X).max(initial=0.0))
-        mean, variances = column_moments(
-            X, missing=missing, covariance=False, units=np.full(X.shape[1], unit)
-        )
-        scale = np.full(X.shape[1], np.sqrt(variances.mean()) * unit)
+        # The root mean variance, each feature's variance taken to the unit
+        # of the largest spread: squares in plain units would underflow
+        # for tiny ones. Powers of two all, so it is exact where they do
+        # not. An exactly constant feature adds 0 whatever its magnitude.
+        top = powers_of_two((np.sqrt(variances) * units).max(initial=0.0))
+        ratio = np.where(variances > 0, units / top, 0.0)
+        shares = variances * ratio * ratio
+        scale = np.full(X.shape[1], np.sqrt(shares.mean()) * top)
     scale[is_constant(scale, mean)] = 1.0
     return Scaler(mean, scale)
 
@@ -106,13 +108,18 @@ def scaled_covariance(X, scaler, missing=False, rows=None):
 
 def column_spread(X, missing=False):
     """Per-feature mean and standard deviation of ``X``, in float64 (see
-    :func:`column_moments`), for features in any units float64 holds: the
-    deviations are squared in units of a power of two near each feature's
-    largest magnitude, where the squares of tiny units (below about
-    1e-154) would underflow to 0."""
+    :func:`column_moments`), for features in any units float64 holds."""
+    mean, variances, units = _moments_in_units(X, missing)
+    return mean, np.sqrt(variances) * units
+
+
+def _moments_in_units(X, missing):
+    """Per-feature mean, and variance in units of a power of two near the
+    feature's largest magnitude, with those units: the squares of
+    deviations in tiny units (below about 1e-154) would underflow to 0."""
     units = powers_of_two(column_peaks(X))
     mean, variances = column_moments(X, missing=missing, covariance=False, units=units)
-    return mean, np.sqrt(variances) * units
+    return mean, variances, units
 
 
 def powers_of_two(values):
@@ -154,7 +161,7 @@ def column_moments(
     ``covariance``, the per-feature variances), in float64.
 
     With ``units`` (one per feature), the moments are those of each
-    feature divided by its unit; the mean stays in ``X``'s units.
+    feature divided by its unit; the mean is returned in ``X``'s units.
 
     Accumulated batch by batch, so ``X`` is never copied as a whole. With
     ``rows`` (indices), of those rows only. With ``missing``, NaN entries

@@ -80,6 +80,23 @@ def test_features_in_tiny_or_huge_units_keep_their_scale(low_rank, unit):
     np.testing.assert_allclose(scaled.scale_ / unit, plain.scale_)
 
 
+@pytest.mark.parametrize(("constant", "unit"), [(1.0, 1e-200), (2.0**100, 1e-140)])
+def test_a_constant_feature_leaves_tiny_units_their_scale(low_rank, constant, unit):
+    # One scale for all features (standardize=False): taken in the unit of
+    # the largest value, a constant column's, the tiny features' squares
+    # underflowed as before.
+    train, test = low_rank
+
+    def beside_a_constant(X):
+        return np.c_[np.full(len(X), constant), X * unit]
+
+    plain = AutoencoderTransformer(2, **PARAMS).fit(train)
+    model = AutoencoderTransformer(2, **PARAMS).fit(beside_a_constant(train))
+    rebuilt = model.inverse_transform(model.transform(beside_a_constant(test)))
+    error = np.mean((rebuilt[:, 1:] / unit - test) ** 2)
+    assert error < 1.1 * held_out_error(plain, test)
+
+
 @pytest.mark.parametrize("unit", [1e-200, 1e-300])
 def test_imputer_fills_features_in_tiny_units_as_in_plain_units(low_rank, unit):
     X = np.where(np.random.default_rng(3).random((400, 8)) < 0.1, np.nan, low_rank[0])
