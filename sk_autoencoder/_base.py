@@ -572,9 +572,9 @@ class BaseAutoencoder(BaseEstimator):
                 raise TypeError(
                     f"callbacks: {callback!r} cannot be cloned ({error}). Each "
                     "callback is cloned before training, as scikit-learn clones "
-                    "estimators: its __init__ must take every attribute it sets "
-                    "as a parameter of the same name; set run state in its "
-                    "initialize() instead."
+                    "estimators: its __init__ may set only its parameters, as "
+                    "given (set run state in its initialize()), and they must "
+                    "be deep-copyable."
                 ) from error
             cloned.append(callback if name is None else (name, callback))
         return cloned
