@@ -1,0 +1,105 @@
+"""Memory and time of the detector on images, this checkout beside another.
+
+AutoencoderOutlierDetector(image_shape=(side, side), max_iter=1) fitted on
+random images, then scoring them: fit and score_samples seconds and the
+process's peak memory, each case in a fresh process on one thread. With
+``--before DIR``, the same cases run on the package in DIR (a checkout of
+another commit) beside this one.
+
+    python benchmarks/image_memory.py [--before /path/to/old/checkout]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from _common import environment, markdown_table, write_result
+
+CASES = [(32, 1000), (64, 500)]
+
+CASE = """
+import json, resource, time
+import numpy as np, torch
+torch.set_num_threads(1)
+from sk_autoencoder import AutoencoderOutlierDetector
+side, n = {side}, {n}
+X = np.random.default_rng(0).random((n, side * side))
+detector = AutoencoderOutlierDetector(
+    image_shape=(side, side), max_iter=1, random_state=0
+)
+start = time.perf_counter()
+detector.fit(X)
+fit = time.perf_counter() - start
+start = time.perf_counter()
+scores = detector.score_samples(X)
+score = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps([fit, score, peak, float(scores.sum())]))
+"""
+
+
+def run(side, n, code_dir):
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    if code_dir is not None:
+        env["PYTHONPATH"] = str(code_dir)
+    result = subprocess.run(
+        [sys.executable, "-c", CASE.format(side=side, n=n)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--before", type=Path, help="a checkout to run beside this one")
+    args = p.parse_args()
+    here = Path(__file__).resolve().parents[1]
+    codes = {"this checkout": here}
+    if args.before is not None:
+        commit = subprocess.run(
+            ["git", "-C", str(args.before), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        codes = {f"before ({commit or args.before})": args.before, **codes}
+    rows = []
+    for side, n in CASES:
+        for label, code_dir in codes.items():
+            fit, score, peak, total = run(side, n, code_dir)
+            rows.append(
+                [
+                    f"{side} x {side}",
+                    n,
+                    label,
+                    f"{fit:.1f}",
+                    f"{score:.1f}",
+                    f"{peak:,.0f}",
+                    f"{total:.6f}",
+                ]
+            )
+            print(rows[-1], flush=True)
+    write_result(
+        "image_memory.md",
+        "# The detector on images: memory and time\n\n"
+        f"{environment()}\n\n"
+        "AutoencoderOutlierDetector(image_shape=(side, side), max_iter=1, "
+        "random_state=0) on random images, fitted and then scoring the same "
+        "rows; one thread, each case in a fresh process, one run each. Peak "
+        "memory: the process's maximum resident set. Score sum: the sum of "
+        "score_samples, equal where the scores are.\n\n"
+        + markdown_table(
+            ["images", "rows", "code", "fit s", "score s", "peak MB", "score sum"],
+            rows,
+        )
+        + "\n",
+    )
+
+
+if __name__ == "__main__":
+    main()
