@@ -44,9 +44,11 @@ print(json.dumps([fit, score, peak, float(scores.sum())]))
 def run(side, n, code_dir):
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     if code_dir is not None:
+        # With -P below, the working directory (a checkout itself, maybe)
+        # does not come before it on the path.
         env["PYTHONPATH"] = str(code_dir)
     result = subprocess.run(
-        [sys.executable, "-c", CASE.format(side=side, n=n)],
+        [sys.executable, "-P", "-c", CASE.format(side=side, n=n)],
         env=env,
         capture_output=True,
         text=True,
