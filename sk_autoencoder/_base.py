@@ -413,7 +413,7 @@ class BaseAutoencoder(BaseEstimator):
         never copied as a whole.
         """
         train, valid = self._initialize(X, self.early_stopping, n_components, seed)
-        self._train(train, epochs=self.net_.max_epochs)
+        self._train(self._within_budget(train, seed), epochs=self.net_.max_epochs)
         rows = (valid if valid is not None else train).indices
         return evenly_spread(rows, MAX_REPORTED_ROWS)
 
@@ -424,12 +424,13 @@ class BaseAutoencoder(BaseEstimator):
         "auto" counts in updates: batches of ``n_train / 32`` rows within
         ``_auto_batch_range`` ([32, 200] unless the estimator says
         otherwise), so 32 updates per epoch where that range allows; at most
-        ``_auto_updates(batch_size)`` updates and ``_auto_max_epochs``
-        epochs (20,000 and 1,000 unless the estimator says otherwise); a
-        stop after ``_auto_patience_updates`` updates without improvement
-        (1,000 unless the estimator says otherwise), within
-        ``_auto_patience_range`` epochs (2 to 50 unless the estimator says
-        otherwise).
+        ``_auto_updates(batch_size)`` updates (rounded up to whole epochs,
+        or one epoch cut to them, see _within_budget) and
+        ``_auto_max_epochs`` epochs (20,000 and 1,000 unless the estimator
+        says otherwise); a stop after ``_auto_patience_updates`` updates
+        without improvement (1,000 unless the estimator says otherwise),
+        within ``_auto_patience_range`` epochs (2 to 50 unless the estimator
+        says otherwise).
         """
         n_train = max(n_train, 1)
         batch_size = self.batch_size
@@ -450,6 +451,21 @@ class BaseAutoencoder(BaseEstimator):
             epochs = math.ceil(self._auto_patience_updates / batches)
             patience = int(np.clip(epochs, *self._auto_patience_range))
         return batch_size, max_epochs, patience
+
+    def _within_budget(self, train, seed):
+        """The training rows ``train``; with ``max_iter="auto"``, where one
+        epoch over them would make more updates than the budget (see
+        _budget), as many of them, drawn at random, as the budget's updates
+        take: the epoch is cut to the budget, rather than the budget
+        rounded up to the epoch."""
+        rows_per_batch = self.net_.batch_size
+        n_rows = self._auto_updates(rows_per_batch) * rows_per_batch
+        if self.max_iter != "auto" or len(train) <= n_rows:
+            return train
+        # A stream of its own: the noise draws from [seed, 1] and [seed, 2].
+        rng = np.random.default_rng([seed, 3])
+        rows = np.sort(rng.choice(train.indices, n_rows, replace=False))
+        return ScaledRows(train.X, rows, train.scaler, train.missing)
 
     def _training_config(self, seed, device, n_train, callbacks=()):
         """The :class:`TrainingConfig` this estimator's parameters say for

@@ -310,7 +310,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         ``fit``. ``"auto"`` budgets updates rather than epochs: as many
         epochs as make 20,000 updates, at most 1,000, so that 300 rows and
         300,000 rows both train sensibly (early stopping usually ends
-        training well before). With ``image_shape`` it budgets the pixels
+        training well before). Where one epoch would make more updates
+        than the budget, it runs over as many training rows, drawn at
+        random, as the budget's updates take. With ``image_shape`` it budgets the pixels
         passed through the network instead: at most 12 million (updates x
         batch x entries of an image), so that larger images train on fewer
         updates and the fit's cost stays bounded.

@@ -231,10 +231,12 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     max_iter : int or "auto", default="auto"
         Maximum number of epochs (passes over the training rows) of
         ``fit``. ``"auto"`` trains for at most 20 epochs, and on large data
-        for at most the epochs that make 120 updates, fewer on wide data:
-        the epochs that pass about 8 million values (rows times features)
-        through the network (each bound rounded up to a whole epoch, at
-        least one). The budget is far shorter than the transformer's: an
+        for at most 120 updates, fewer on wide data: the updates that pass
+        about 8 million values (rows times features) through the network
+        (at least one). Each bound is rounded up to a whole epoch, except
+        where a single epoch would exceed it: the one epoch then runs over
+        as many training rows, drawn at random, as the budget's updates
+        take. The budget is far shorter than the transformer's: an
         autoencoder trained for long learns to rebuild the outliers too.
 
     early_stopping : bool, default=True

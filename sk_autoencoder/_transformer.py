@@ -69,7 +69,9 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         ``fit``. ``"auto"`` budgets updates rather than epochs: as many
         epochs as make 20,000 updates, at most 1,000, so that 300 rows and
         300,000 rows both train sensibly (early stopping usually ends
-        training well before).
+        training well before). Where one epoch would make more updates
+        than the budget, it runs over as many training rows, drawn at
+        random, as the budget's updates take.
 
     early_stopping : bool, default=True
         If True, hold out ``validation_fraction`` of the rows, stop when

@@ -216,6 +216,47 @@ def test_auto_max_iter_trains_at_most_20_epochs_and_120_updates(n_samples, epoch
     assert detector.n_iter_ == epochs
 
 
+def _training_batches(detector):
+    """The sizes of the training batches of each epoch of ``detector``."""
+    return [
+        [
+            batch["train_batch_size"]
+            for batch in epoch["batches"]
+            if "train_loss" in batch
+        ]
+        for epoch in detector.net_.history
+    ]
+
+
+@pytest.mark.parametrize(
+    ("max_iter", "batches"),
+    [
+        # 27,000 training rows, 135 batches of 200: the epoch is cut to the
+        # budget's 120 updates, over 24,000 rows drawn at random.
+        ("auto", 120),
+        # An int counts whole epochs, as the user said.
+        (1, 135),
+    ],
+)
+def test_auto_budget_cuts_an_epoch_longer_than_120_updates(max_iter, batches):
+    X = np.random.default_rng(0).normal(size=(30_000, 2))
+    detector = AutoencoderOutlierDetector(
+        hidden_layer_sizes=(4,), max_iter=max_iter, random_state=0
+    ).fit(X)
+    assert _training_batches(detector) == [[200] * batches]
+
+
+def test_a_fit_on_an_epoch_cut_to_the_budget_is_reproducible():
+    X = np.random.default_rng(0).normal(size=(30_000, 2))
+    scores = [
+        AutoencoderOutlierDetector(hidden_layer_sizes=(4,), random_state=0)
+        .fit(X)
+        .score_samples(X[:5])
+        for _ in range(2)
+    ]
+    np.testing.assert_array_equal(scores[0], scores[1])
+
+
 @pytest.mark.parametrize(
     ("n_samples", "n_features", "epochs"),
     [
