@@ -30,10 +30,11 @@ def parser(description):
 
 
 def load_adbench(data_dir, name, max_rows=MAX_ROWS, seed=0):
-    """``X, y`` of one ADBench dataset, stratified-subsampled to ``max_rows``."""
+    """``X, y`` of one ADBench dataset, stratified-subsampled to ``max_rows``
+    (None: whole)."""
     data = np.load(Path(data_dir) / f"{name}.npz")
     X, y = data["X"].astype(np.float64), data["y"].astype(int)
-    if len(X) > max_rows:
+    if max_rows is not None and len(X) > max_rows:
         X, _, y, _ = train_test_split(
             X, y, train_size=max_rows, stratify=y, random_state=seed
         )
