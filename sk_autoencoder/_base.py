@@ -183,6 +183,10 @@ class BaseAutoencoder(BaseEstimator):
     _auto_max_epochs = AUTO_MAX_EPOCHS
     _auto_max_components = None
 
+    # Whether rows are scored by a float64 copy of the network (see
+    # _reconstruction_error), which a module of the user's own must then run.
+    _scores_in_float64 = False
+
     # The updates without improvement that n_iter_no_change="auto" waits,
     # and the range, in epochs, that it keeps within.
     _auto_patience_updates = AUTO_PATIENCE_UPDATES
@@ -564,7 +568,7 @@ class BaseAutoencoder(BaseEstimator):
         """Clones of ``callbacks`` (skorch writes its run state into them),
         each a skorch Callback or, as skorch also takes, a (name, Callback)
         pair."""
-        cloned = []
+        cloned, names = [], set()
         for item in self.callbacks or []:
             name, callback = (
                 item if isinstance(item, tuple) and len(item) == 2 else (None, item)
@@ -582,6 +586,12 @@ class BaseAutoencoder(BaseEstimator):
                     f"estimator's own callbacks ({', '.join(RESERVED_CALLBACK_NAMES)}"
                     "); give yours another name."
                 )
+            if name in names:
+                raise ValueError(
+                    f"callbacks: the name {name!r} is given twice; give each "
+                    "callback a name of its own."
+                )
+            names.add(name)
             try:
                 callback = clone(callback)
             except (TypeError, RuntimeError) as error:
@@ -603,6 +613,15 @@ class BaseAutoencoder(BaseEstimator):
                 raise ValueError(
                     "image_shape selects a built-in convolutional network; with "
                     f"module={self.module!r} pass what it needs in module_params."
+                )
+            taken = sorted(
+                {"n_features", "n_components"} & set(self.module_params or {})
+            )
+            if taken:
+                raise ValueError(
+                    f"module_params must not set {', '.join(taken)}: the estimator "
+                    "builds the module with n_features from X and n_components "
+                    "from its own parameter."
                 )
             return self.module, dict(self.module_params or {})
         if self.module_params:
@@ -713,12 +732,29 @@ class BaseAutoencoder(BaseEstimator):
             if shape == expected[1]:
                 shape = tuple(getattr(module.decode(code), "shape", ()))
                 if shape == expected[0]:
+                    self._check_float64_copy(module, x)
                     return
         raise ValueError(
             f"module={self.module!r}: encode(x) must return codes of shape "
             f"{expected[1]} and decode(code) rows of shape {expected[0]} for "
             f"a batch of {len(x)} rows, got {shape}."
         )
+
+    def _check_float64_copy(self, module, x):
+        """Fail before training when the float64 copy of ``module`` that
+        scores rows (see _reconstruction_error) cannot run."""
+        if not self._scores_in_float64:
+            return
+        double = copy.deepcopy(module).double()
+        try:
+            double.decode(double.encode(x.double()))
+        except RuntimeError as error:
+            raise TypeError(
+                f"module={self.module!r} fails in float64 ({error}): scores "
+                "are computed by a float64 copy of the module on float64 rows, "
+                "so encode and decode must keep their input's dtype (no "
+                ".float() inside)."
+            ) from error
 
     def _train(self, train, epochs):
         with torch_compute(self.n_jobs):
@@ -896,6 +932,8 @@ class EncoderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
 
     For estimators built on :class:`BaseAutoencoder`.
     """
+
+    _scores_in_float64 = True
 
     def __sklearn_tags__(self):
         return preserve_float32(super().__sklearn_tags__())

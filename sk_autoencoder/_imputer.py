@@ -430,8 +430,10 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
     module_params : dict or None, default=None
         Keyword arguments for ``module``, as skorch's ``module__``
-        parameters; refused without ``module``. ``hidden_layer_sizes`` and
-        ``activation`` apply to the built-in networks only.
+        parameters; refused without ``module``, and so are ``n_features``
+        and ``n_components``, which the estimator passes itself.
+        ``hidden_layer_sizes`` and ``activation`` apply to the built-in
+        networks only.
 
     n_jobs : int, default=None
         Number of torch threads used in ``fit`` and inference. ``None``

@@ -159,7 +159,9 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         must be a ``torch.nn.Module`` with trainable float32 parameters
         (torch's default dtype), ``encode(x)`` and ``decode(code)`` methods
         and a ``forward(x)`` that returns ``(reconstruction, code)``
-        (checked on two rows before training); it is then trained, seeded,
+        (checked on two rows before training, and so is the float64 copy of
+        it that computes the scores: ``encode`` and ``decode`` must keep
+        their input's dtype); it is then trained, seeded,
         batched and scored like the built-in networks. If it has a
         ``start_from_pca(components)`` method, it is called before training
         with the principal axes of the scaled training rows, an array of
@@ -167,8 +169,10 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
 
     module_params : dict or None, default=None
         Keyword arguments for ``module``, as skorch's ``module__``
-        parameters; refused without ``module``. ``hidden_layer_sizes`` and
-        ``activation`` apply to the built-in networks only.
+        parameters; refused without ``module``, and so are ``n_features``
+        and ``n_components``, which the estimator passes itself.
+        ``hidden_layer_sizes`` and ``activation`` apply to the built-in
+        networks only.
 
     n_jobs : int, default=None
         Number of torch threads used in ``fit`` and inference. ``None``

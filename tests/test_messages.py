@@ -77,6 +77,14 @@ def test_callback_names_the_estimator_uses_are_refused(X, name):
     assert not hasattr(estimator, "net_")
 
 
+def test_a_callback_name_given_twice_is_refused(X):
+    callbacks = [("timer", EpochTimer()), ("timer", EpochTimer())]
+    estimator = AutoencoderTransformer(2, callbacks=callbacks, **TINY)
+    with pytest.raises(ValueError, match=r"callbacks: the name 'timer' is given twice"):
+        estimator.fit(X)
+    assert not hasattr(estimator, "net_")
+
+
 class Counter(Callback):
     """Keeps run state set in __init__, which clone cannot rebuild."""
 
@@ -133,6 +141,13 @@ class Frozen(Tiny):
         self.requires_grad_(False)
 
 
+class CastsToFloat32(Tiny):
+    """float32 parameters, and a cast that the float64 copy cannot run."""
+
+    def encode(self, x):
+        return self.encoder(x.float())
+
+
 def not_a_module(n_features, n_components):
     return "a network"
 
@@ -151,6 +166,29 @@ def not_a_module(n_features, n_components):
 def test_modules_that_break_the_contract_are_named(X, module, params, error, match):
     estimator = AutoencoderTransformer(2, module=module, module_params=params, **TINY)
     refused(estimator, X, error, match)
+
+
+@pytest.mark.parametrize(
+    "estimator", [AutoencoderTransformer, AutoencoderOutlierDetector]
+)
+def test_a_module_whose_float64_copy_fails_is_refused_before_training(X, estimator):
+    refused(
+        estimator(2, module=CastsToFloat32, **TINY),
+        X,
+        TypeError,
+        r"fails in float64 .*scores are computed by a float64 copy",
+    )
+
+
+def test_an_imputer_takes_a_module_that_runs_in_float32_alone(X):
+    imputer = AutoencoderImputer(module=CastsToFloat32, **TINY).fit(X)
+    assert imputer.transform(X).shape == X.shape
+
+
+@pytest.mark.parametrize("key", ["n_features", "n_components"])
+def test_module_params_that_set_the_widths_are_refused(X, key):
+    estimator = AutoencoderTransformer(2, module=Tiny, module_params={key: 3}, **TINY)
+    refused(estimator, X, ValueError, rf"module_params must not set {key}")
 
 
 def test_a_module_that_fails_to_build_keeps_its_reason(X):
