@@ -1,7 +1,10 @@
 """Shared helpers for the benchmarks: data loading, splits, tables."""
 
 import argparse
+import json
+import os
 import platform
+import subprocess
 import sys
 from pathlib import Path
 
@@ -78,3 +81,30 @@ class KNNDistance:
 
     def score_samples(self, X):
         return -self.neighbors_.kneighbors(X)[0].mean(axis=1)
+
+
+def json_from_python(code, code_dir=None):
+    """Run ``code`` in a fresh Python process on one thread, with the package
+    in ``code_dir`` (a checkout of another commit) if given, and return the
+    JSON its last printed line holds."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    if code_dir is not None:
+        # With -P below, the working directory (a checkout itself, maybe)
+        # does not come before it on the path.
+        env["PYTHONPATH"] = str(code_dir)
+    result = subprocess.run(
+        [sys.executable, "-P", "-c", code], env=env, capture_output=True, text=True
+    )
+    if result.returncode:
+        raise RuntimeError(result.stderr)
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def before_label(code_dir):
+    """``"before (<short commit>)"`` for the checkout in ``code_dir``."""
+    commit = subprocess.run(
+        ["git", "-C", str(code_dir), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return f"before ({commit or code_dir})"

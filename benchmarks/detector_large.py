@@ -14,17 +14,15 @@ checkout of another commit), in a process of its own, beside this one.
         [--before /path/to/old/checkout]
 """
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 from _common import (
     MAX_ROWS,
     adbench_names,
+    before_label,
     environment,
+    json_from_python,
     load_adbench,
     markdown_table,
     parser,
@@ -75,11 +73,6 @@ print(json.dumps([
 
 
 def run(code_dir, method, data_dir, name, seed):
-    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    if code_dir is not None:
-        # With -P below, the working directory (a checkout itself, maybe)
-        # does not come before it on the path.
-        env["PYTHONPATH"] = str(code_dir)
     case = CASE.format(
         benchmarks=str(Path(__file__).resolve().parent),
         data_dir=str(data_dir),
@@ -87,12 +80,7 @@ def run(code_dir, method, data_dir, name, seed):
         seed=seed,
         method=method,
     )
-    result = subprocess.run(
-        [sys.executable, "-P", "-c", case], env=env, capture_output=True, text=True
-    )
-    if result.returncode:
-        raise RuntimeError(result.stderr)
-    return json.loads(result.stdout.splitlines()[-1])
+    return json_from_python(case, code_dir)
 
 
 def main():
@@ -108,12 +96,7 @@ def main():
     ]
     methods = {"ours": ("ours", None)}
     if args.before is not None:
-        commit = subprocess.run(
-            ["git", "-C", str(args.before), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-        methods = {f"ours before ({commit or args.before})": ("ours", args.before)}
+        methods = {f"ours {before_label(args.before)}": ("ours", args.before)}
         methods["ours"] = ("ours", None)
     methods["IsolationForest"] = ("iforest", None)
     found = {}

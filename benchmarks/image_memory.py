@@ -10,13 +10,15 @@ another commit) beside this one.
 """
 
 import argparse
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from _common import environment, markdown_table, write_result
+from _common import (
+    before_label,
+    environment,
+    json_from_python,
+    markdown_table,
+    write_result,
+)
 
 CASES = [(32, 1000), (64, 500)]
 
@@ -42,19 +44,7 @@ print(json.dumps([fit, score, peak, float(scores.sum())]))
 
 
 def run(side, n, code_dir):
-    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    if code_dir is not None:
-        # With -P below, the working directory (a checkout itself, maybe)
-        # does not come before it on the path.
-        env["PYTHONPATH"] = str(code_dir)
-    result = subprocess.run(
-        [sys.executable, "-P", "-c", CASE.format(side=side, n=n)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(result.stdout.splitlines()[-1])
+    return json_from_python(CASE.format(side=side, n=n), code_dir)
 
 
 def main():
@@ -64,12 +54,7 @@ def main():
     here = Path(__file__).resolve().parents[1]
     codes = {"this checkout": here}
     if args.before is not None:
-        commit = subprocess.run(
-            ["git", "-C", str(args.before), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-        codes = {f"before ({commit or args.before})": args.before, **codes}
+        codes = {before_label(args.before): args.before, **codes}
     rows = []
     for side, n in CASES:
         for label, code_dir in codes.items():
