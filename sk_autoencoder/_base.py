@@ -742,8 +742,9 @@ class BaseAutoencoder(BaseEstimator):
 
     def _check_float64_copy(self, module, x):
         """Fail before training when the float64 copy of ``module`` that
-        scores rows (see _reconstruction_error) cannot run."""
-        if not self._scores_in_float64:
+        scores rows (see _reconstruction_error) cannot run. The built-in
+        networks run in either dtype: copying them here would only cost."""
+        if self.module is None or not self._scores_in_float64:
             return
         double = copy.deepcopy(module).double()
         try:
