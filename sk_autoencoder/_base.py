@@ -586,7 +586,8 @@ class BaseAutoencoder(BaseEstimator):
                     f"estimator's own callbacks ({', '.join(RESERVED_CALLBACK_NAMES)}"
                     "); give yours another name."
                 )
-            if name in names:
+            # Unnamed ones skorch names by their class, numbered.
+            if name is not None and name in names:
                 raise ValueError(
                     f"callbacks: the name {name!r} is given twice; give each "
                     "callback a name of its own."

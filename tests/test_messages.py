@@ -85,6 +85,15 @@ def test_a_callback_name_given_twice_is_refused(X):
     assert not hasattr(estimator, "net_")
 
 
+def test_unnamed_callbacks_of_one_class_are_all_taken(X):
+    estimator = AutoencoderTransformer(
+        2, callbacks=[EpochTimer(), EpochTimer()], **TINY
+    )
+    estimator.fit(X)
+    names = [name for name, _ in estimator.net_.callbacks_]
+    assert {"EpochTimer_1", "EpochTimer_2"} <= set(names)
+
+
 class Counter(Callback):
     """Keeps run state set in __init__, which clone cannot rebuild."""
 
