@@ -100,8 +100,8 @@ SEARCH_BATCH_ROWS = 8192
 SEARCH_BATCH_VALUES = 16 * SEARCH_BATCH_ROWS
 
 # The training budget of max_iter="auto": at most 20 epochs, and at most
-# the epochs that make 120 updates, a bound that only data of over 1,200
-# training rows (at the default batch of 200) reaches. Chosen by fit time
+# 120 updates, a bound that only data of over 1,200 training rows (at the
+# default batch of 200) reaches (see BaseAutoencoder._within_budget). Chosen by fit time
 # against ADBench's scores on its development half
 # (benchmarks/results/adbench_ours_iforest.md): more updates scored no
 # better there.
