@@ -462,9 +462,11 @@ class BaseAutoencoder(BaseEstimator):
         _budget), as many of them, drawn at random, as the budget's updates
         take: the epoch is cut to the budget, rather than the budget
         rounded up to the epoch."""
+        if self.max_iter != "auto":
+            return train
         rows_per_batch = self.net_.batch_size
         n_rows = self._auto_updates(rows_per_batch) * rows_per_batch
-        if self.max_iter != "auto" or len(train) <= n_rows:
+        if len(train) <= n_rows:
             return train
         # A stream of its own: the noise draws from [seed, 1] and [seed, 2].
         rng = np.random.default_rng([seed, 3])
