@@ -9,6 +9,12 @@ import torch
 
 from ._utils import INFERENCE_BATCH_SIZE
 
+# The smallest scale of a feature that float32 rows carry: the network's
+# arithmetic flushes values below float32's smallest normal number to 0 (see
+# torch_compute), an error that exceeds float32's rounding at any smaller
+# scale.
+FLOAT32_FINEST_SCALE = float(np.finfo(np.float32).tiny / np.finfo(np.float32).eps)
+
 
 class Scaler:
     """Centre each feature by ``mean`` and divide it by ``scale``.
@@ -23,6 +29,8 @@ class Scaler:
     float32 rounding of the result, with less memory traffic. The
     mean is added back in float64. With ``fill_missing``, NaN entries
     (missing values) become 0, their feature's mean, in scaled units.
+    Float32 rows of features whose ``scale`` is below
+    ``FLOAT32_FINEST_SCALE`` are refused: float32 cannot carry their detail.
     """
 
     def __init__(self, mean, scale, device="cpu", fill_missing=False):
@@ -39,9 +47,27 @@ class Scaler:
         rest = (self._mean_float32 - mean) / np.asarray(scale, dtype=np.float64)
         self._rest_scaled = torch.as_tensor(rest, dtype=torch.float32)
         self._inverse_scale = (1.0 / self._scale).to(torch.float32)
+        self._finer_than_float32 = np.flatnonzero(
+            np.asarray(scale) < FLOAT32_FINEST_SCALE
+        )
+
+    def check_float32(self, X):
+        """Raise a ValueError if ``X`` is float32 and a feature's scale is
+        below ``FLOAT32_FINEST_SCALE``."""
+        features = self._finer_than_float32
+        if X.dtype == np.float32 and features.size:
+            shown = ", ".join(str(feature) for feature in features[:5])
+            raise ValueError(
+                f"X is float32, but feature(s) {shown} vary by less than "
+                f"{FLOAT32_FINEST_SCALE:.3g}: float32 arithmetic, which "
+                "flushes values below float32's smallest normal number to "
+                "0, loses their detail. Pass X as float64 "
+                "(X.astype(np.float64)) or rescale it."
+            )
 
     def transform_array(self, X):
         """Rows in the input's units, scaled, as a float64 array."""
+        self.check_float32(X)
         scaled = np.subtract(X, self.mean, dtype=np.float64)
         scaled /= self.scale
         return scaled
@@ -52,6 +78,7 @@ class Scaler:
         One copy of the rows is scaled in place, then converted: in float32
         when both the rows and ``dtype`` are float32, in float64 otherwise.
         """
+        self.check_float32(X)
         if X.dtype == np.float32 and dtype == torch.float32:
             x = torch.from_numpy(np.subtract(X, self._mean_float32))
             x = torch.addcmul(self._rest_scaled, x, self._inverse_scale, out=x)
@@ -94,7 +121,9 @@ def fit_scaler(X, standardize, missing=False):
         shares = variances * ratio * ratio
         scale = np.full(X.shape[1], np.sqrt(shares.mean()) * top)
     scale[is_constant(scale, mean)] = 1.0
-    return Scaler(mean, scale)
+    scaler = Scaler(mean, scale)
+    scaler.check_float32(X)
+    return scaler
 
 
 def scaled_covariance(X, scaler, missing=False, rows=None):

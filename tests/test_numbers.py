@@ -97,6 +97,45 @@ def test_a_constant_feature_leaves_tiny_units_their_scale(low_rank, constant, un
     assert error < 1.1 * held_out_error(plain, test)
 
 
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        AutoencoderTransformer,
+        AutoencoderOutlierDetector,
+        AutoencoderImputer,
+        AutoencoderEmbedding,
+    ],
+)
+def test_float32_features_too_fine_for_float32_are_refused(low_rank, estimator):
+    # The network's arithmetic flushes float32 values below 1.2e-38 to 0: at
+    # a scale of 1e-35 they are 0.1 % of the spread, and codes were off by
+    # 0.2 % without a word.
+    train, _ = low_rank
+    fine = train * 1e-35
+    params = {"max_iter": 2, "random_state": 0}
+    with pytest.raises(ValueError, match=r"X is float32, but feature\(s\) 0, 1"):
+        estimator(**params).fit(fine.astype(np.float32))
+    model = estimator(**params).fit(fine)
+    rows = fine.astype(np.float32)
+    if estimator is AutoencoderImputer:
+        rows[0, 0] = np.nan  # something to fill
+    with pytest.raises(ValueError, match="Pass X as float64"):
+        model.transform(rows)
+
+
+def test_float32_features_at_the_finest_scale_map_as_in_float64(low_rank):
+    train, test = low_rank
+    unit = 1e-30
+    model = AutoencoderTransformer(2, **PARAMS).fit(train * unit)
+    codes = model.transform(test * unit)
+    np.testing.assert_allclose(
+        model.transform((test * unit).astype(np.float32)),
+        codes,
+        rtol=0,
+        atol=1e-5 * np.abs(codes).max(),
+    )
+
+
 @pytest.mark.parametrize("unit", [1e-200, 1e-300])
 def test_imputer_fills_features_in_tiny_units_as_in_plain_units(low_rank, unit):
     X = np.where(np.random.default_rng(3).random((400, 8)) < 0.1, np.nan, low_rank[0])
