@@ -113,6 +113,11 @@ MAX_GAUSSIAN_FEATURES = 100
 WEIGHT_ROWS = 2_000
 MAX_WEIGHT_DRAWS = 50
 
+# transform fills the rows with holes a chunk of at most this many values
+# at a time: their copies, reconstructions and masks exist for one chunk
+# only, so that filling costs little memory beyond the output.
+FILL_CHUNK_VALUES = 2**19
+
 
 def conditional_mean(x, mean, precision):
     """``x`` with each NaN replaced by its mean under a Gaussian, given the
@@ -716,12 +721,16 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             followed by the indicator columns when ``add_indicator``.
         """
         X = self._validate_inference_input(X)
-        missing = np.isnan(X)
         X_imputed = X.copy()
-        rows = np.flatnonzero(missing.any(axis=1))
-        if rows.size:
-            rebuilt = np.clip(self._reconstruct(X[rows]), *self._limits_)
-            X_imputed[rows] = np.where(missing[rows], rebuilt, X[rows])
+        rows = np.flatnonzero(np.isnan(X).any(axis=1))
+        step = max(1, FILL_CHUNK_VALUES // X.shape[1])
+        for start in range(0, rows.size, step):
+            chunk = rows[start : start + step]
+            block = X_imputed[chunk]
+            rebuilt = self._reconstruct(block)
+            np.clip(rebuilt, *self._limits_, out=rebuilt)
+            np.copyto(block, rebuilt, where=np.isnan(block))
+            X_imputed[chunk] = block
         if self.indicator_ is None:
             return X_imputed
         return np.hstack([X_imputed, self.indicator_.transform(X).astype(X.dtype)])
