@@ -226,6 +226,11 @@ class BaseAutoencoder(BaseEstimator):
     # solution) when no epoch beats them on the validation rows.
     _keep_start = True
 
+    # Whether max_iter="auto" cuts an epoch longer than the update budget
+    # to the budget (see _within_budget), rather than rounding the budget
+    # up to the epoch.
+    _cuts_long_epochs = True
+
     def _validate_X(self, X, reset):
         """``X`` checked and converted for fit (``reset``) or inference.
 
@@ -462,7 +467,7 @@ class BaseAutoencoder(BaseEstimator):
         _budget), as many of them, drawn at random, as the budget's updates
         take: the epoch is cut to the budget, rather than the budget
         rounded up to the epoch."""
-        if self.max_iter != "auto":
+        if self.max_iter != "auto" or not self._cuts_long_epochs:
             return train
         rows_per_batch = self.net_.batch_size
         n_rows = self._auto_updates(rows_per_batch) * rows_per_batch

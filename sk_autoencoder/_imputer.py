@@ -313,14 +313,13 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     max_iter : int or "auto", default="auto"
         Maximum number of epochs (passes over the training rows) of
         ``fit``. ``"auto"`` budgets updates rather than epochs: as many
-        epochs as make 20,000 updates, at most 1,000, so that 300 rows and
-        300,000 rows both train sensibly (early stopping usually ends
-        training well before). Where one epoch would make more updates
-        than the budget, it runs over as many training rows, drawn at
-        random, as the budget's updates take. With ``image_shape`` it budgets the pixels
-        passed through the network instead: at most 12 million (updates x
-        batch x entries of an image), so that larger images train on fewer
-        updates and the fit's cost stays bounded.
+        epochs as make 20,000 updates, at most 1,000 and at least one, so
+        that 300 rows and 300,000 rows both train sensibly (early stopping
+        usually ends training well before). With ``image_shape`` it budgets
+        the pixels passed through the network instead: at most 12 million
+        (updates x batch x entries of an image), or one epoch where that
+        passes more, so that larger images train on fewer updates and the
+        fit's cost stays bounded.
 
     early_stopping : bool, default=True
         If True, hold out ``validation_fraction`` of the rows, stop when
@@ -767,6 +766,10 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
     # The PCA start is no imputer to fall back on (see early_stopping).
     _keep_start = False
+
+    # Large image sets train on at least one epoch: the pixel budget alone
+    # left them too few updates (benchmarks/results/imputer_image_budget.md).
+    _cuts_long_epochs = False
 
     @property
     def _auto_batch_range(self):

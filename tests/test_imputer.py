@@ -23,7 +23,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import get_tags
 from skorch.callbacks import BatchScoring, Callback, EpochScoring
 
-from sk_autoencoder import AutoencoderImputer, AutoencoderTransformer
+from sk_autoencoder import AutoencoderImputer, AutoencoderTransformer, _imputer
 from sk_autoencoder._base import WEIGHT_AVERAGE_DECAY
 from sk_autoencoder._imputer import (
     GAUSSIAN_RIDGE,
@@ -785,3 +785,22 @@ def test_a_table_held_twice_is_filled_as_well_as_once():
         return np.sqrt(np.mean((filled - X)[missing] ** 2))
 
     assert rmse(np.tile(holes, (2, 1))) < 1.05 * rmse(holes)
+
+
+def test_image_budget_trains_at_least_one_whole_epoch(monkeypatch):
+    # A pixel budget of 10 updates of 64 images of 8 x 8; an epoch over the
+    # training rows takes 25. Cut to the budget, large image sets trained
+    # on too few updates.
+    monkeypatch.setattr(_imputer, "AUTO_IMAGE_ENTRY_BUDGET", 10 * 64 * 64)
+    X = np.random.default_rng(0).random((1_800, 64))
+    imputer = AutoencoderImputer(
+        image_shape=(8, 8), hidden_layer_sizes=(4,), local_layers=0, random_state=0
+    ).fit(X)
+    batches = imputer.net_.history[0]["batches"]
+    trained = [batch["train_batch_size"] for batch in batches if "train_loss" in batch]
+    validated = [
+        batch["valid_batch_size"] for batch in batches if "valid_loss" in batch
+    ]
+    assert imputer.n_iter_ == 1
+    assert len(trained) > 10
+    assert sum(trained) + sum(validated) == len(X)  # every training row
