@@ -11,9 +11,14 @@ Holes: one square block per held-out image, at a random place within the
 centre, of 6 x 6 and of 10 x 10 pixels. Each imputer runs in a fresh
 process on two threads. The 1,797 digits are repeated at other offsets,
 so held-out images have near copies among the training ones, which suits
-KNNImputer.
+KNNImputer; with ``--held-out-digits``, the held-out images are drawn
+from 540 digits and the training ones from the other 1,257, so that
+none has a copy. ``--max-iter N`` adds a row for the imputer with
+``max_iter=N``.
 
     python benchmarks/imputer_image_budget.py [--before /path/to/checkout]
+    python benchmarks/imputer_image_budget.py --held-out-digits \
+        --n-train 5000 --max-iter 12
 """
 
 import argparse
@@ -27,8 +32,8 @@ from _common import (
     write_result,
 )
 
-N_TRAIN = 54_000
 N_TEST = 500
+N_TRAIN_DIGITS = 1257
 BLOCKS = (6, 10)
 
 CASE = """
@@ -43,6 +48,10 @@ digits = load_digits().images / 16.0
 enlarged = np.stack([zoom(image, 3, order=1) for image in digits])
 n = {n_train} + {n_test}
 which = rng.integers(len(digits), size=n)
+if {held_out_digits}:
+    order = rng.permutation(len(digits))
+    which[: {n_train}] = rng.choice(order[:{n_train_digits}], size={n_train})
+    which[{n_train} :] = rng.choice(order[{n_train_digits}:], size={n_test})
 offsets = rng.integers(0, 5, size=(n, 2))
 X = np.zeros((n, 28, 28))
 for i, (j, (top, left)) in enumerate(zip(which, offsets)):
@@ -69,7 +78,9 @@ for size in {blocks}:
     else:
         from sk_autoencoder import AutoencoderImputer
         if size == {blocks}[0]:
-            imputer = AutoencoderImputer(image_shape=(28, 28), random_state=0)
+            imputer = AutoencoderImputer(
+                image_shape=(28, 28), random_state=0, max_iter={max_iter!r}
+            )
             imputer.fit(np.vstack([train, holes]))
             result["updates"] = sum(
                 "train_loss" in batch
@@ -88,16 +99,30 @@ print(json.dumps(result))
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--before", type=Path, help="a checkout to run beside this one")
+    p.add_argument("--n-train", type=int, default=54_000)
+    p.add_argument("--held-out-digits", action="store_true")
+    p.add_argument("--max-iter", type=int, help="also run with this max_iter")
     args = p.parse_args()
     here = Path(__file__).resolve().parents[1]
-    runs = {"AutoencoderImputer, this checkout": here}
+    runs = {"AutoencoderImputer, this checkout": (here, "auto")}
     if args.before is not None:
-        runs[f"AutoencoderImputer, {before_label(args.before)}"] = args.before
-    runs["KNNImputer"] = here
+        label = f"AutoencoderImputer, {before_label(args.before)}"
+        runs[label] = (args.before, "auto")
+    if args.max_iter is not None:
+        label = f"AutoencoderImputer(max_iter={args.max_iter}), this checkout"
+        runs[label] = (here, args.max_iter)
+    runs["KNNImputer"] = (here, None)
     rows = []
-    for label, code_dir in runs.items():
-        method = "KNNImputer" if label == "KNNImputer" else "ours"
-        code = CASE.format(n_train=N_TRAIN, n_test=N_TEST, blocks=BLOCKS, method=method)
+    for label, (code_dir, max_iter) in runs.items():
+        code = CASE.format(
+            n_train=args.n_train,
+            n_test=N_TEST,
+            n_train_digits=N_TRAIN_DIGITS,
+            held_out_digits=args.held_out_digits,
+            blocks=BLOCKS,
+            method="KNNImputer" if max_iter is None else "ours",
+            max_iter=max_iter,
+        )
         result = json_from_python(code, code_dir)
         seconds = sum(result[str(size)][1] for size in BLOCKS)
         rows.append(
@@ -106,12 +131,19 @@ def main():
             + [f"{seconds:.0f}"]
         )
         print(rows[-1], flush=True)
+    held_out = (
+        f"drawn from {N_TRAIN_DIGITS:,} of the digits, {N_TEST} held out drawn "
+        "from the other digits"
+        if args.held_out_digits
+        else f"{N_TEST} held out (the same digits, other draws)"
+    )
+    name = "imputer_images_28.md" if args.held_out_digits else "imputer_image_budget.md"
     write_result(
-        "imputer_image_budget.md",
-        "# The image imputer on a large image set\n\n"
+        name,
+        "# The image imputer on images of 28 x 28\n\n"
         f"{environment()}\n\n"
-        f"{N_TRAIN:,} training images of 28 x 28 (enlarged digits at random "
-        f"offsets, see the script), {N_TEST} held out with one square block "
+        f"{args.n_train:,} training images of 28 x 28 (enlarged digits at "
+        f"random offsets, see the script) {held_out}, with one square block "
         "missing each; RMSE on the missing pixels (pixels in [0, 1]); "
         "seconds: fit and both transforms (KNNImputer: its transforms). "
         "Updates: training batches the imputer ran.\n\n"
