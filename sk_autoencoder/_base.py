@@ -859,14 +859,14 @@ class BaseAutoencoder(BaseEstimator):
         check_is_fitted(self)
         return self._validate_X(X, reset=False)
 
-    def _map(self, X, fn, n_outputs, dtype=None):
+    def _map(self, X, fn, n_outputs, dtype=None, progress=True):
         with torch_compute(self.n_jobs):
             return map_batches(
                 X,
                 fn,
                 n_outputs,
                 dtype or X.dtype,
-                progress=self.verbose >= 2,
+                progress=progress and self.verbose >= 2,
                 batch_rows=self._inference_batch_rows(),
             )
 

@@ -10,6 +10,7 @@ from sklearn.base import TransformerMixin
 from sklearn.impute import MissingIndicator
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import BatchScoring, EpochScoring
+from tqdm.auto import tqdm
 
 from ._base import (
     FLOAT32_MAX,
@@ -456,8 +457,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         1 prints skorch's table, one line per epoch (epoch, training loss,
         validation loss and seconds) under a header, and skorch's note when
         early stopping ends training. 2 also shows progress bars over the
-        training batches of each epoch and over the batches of inference.
-        0 prints nothing.
+        training batches of each epoch and over the batches of inference
+        (``transform``: one over the rows it fills). 0 prints nothing.
 
     device : str, default="cpu"
         The torch device to train and infer on, such as ``"cuda"``;
@@ -723,6 +724,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         X_imputed = X.copy()
         rows = np.flatnonzero(np.isnan(X).any(axis=1))
         step = max(1, FILL_CHUNK_VALUES // X.shape[1])
+        progress = tqdm(
+            total=rows.size, desc="rows", leave=False, disable=self.verbose < 2
+        )
         for start in range(0, rows.size, step):
             chunk = rows[start : start + step]
             block = X_imputed[chunk]
@@ -730,6 +734,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             np.clip(rebuilt, *self._limits_, out=rebuilt)
             np.copyto(block, rebuilt, where=np.isnan(block))
             X_imputed[chunk] = block
+            progress.update(len(chunk))
+        progress.close()
         if self.indicator_ is None:
             return X_imputed
         return np.hstack([X_imputed, self.indicator_.transform(X).astype(X.dtype)])
@@ -983,7 +989,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             rebuilt = weight * rebuilt.double().cpu() + (1.0 - weight) * expected
             return scaler.inverse_transform(rebuilt, X.dtype)
 
-        return self._map(X, fill, self.n_features_in_)
+        # transform shows one progress bar over all the rows it fills.
+        return self._map(X, fill, self.n_features_in_, progress=False)
 
     def _pattern_share(self):
         """The share of the training rows whose masks copy a missingness

@@ -804,3 +804,18 @@ def test_image_budget_trains_at_least_one_whole_epoch(monkeypatch):
     assert imputer.n_iter_ == 1
     assert len(trained) > 10
     assert sum(trained) + sum(validated) == len(X)  # every training row
+
+
+def test_verbose_2_shows_one_progress_bar_over_the_rows_transform_fills(
+    monkeypatch, capsys
+):
+    monkeypatch.setattr(_imputer, "FILL_CHUNK_VALUES", 100 * 8)  # 100 rows
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 8))
+    X[rng.random(X.shape) < 0.2] = np.nan
+    imputer = AutoencoderImputer(max_iter=1, random_state=0).fit(X)
+    capsys.readouterr()
+    imputer.set_params(verbose=2).transform(X)  # 6 chunks of rows
+    bars = capsys.readouterr().err
+    assert bars.count("rows:   0%") == 1
+    assert "batches" not in bars
