@@ -108,3 +108,12 @@ def before_label(code_dir):
         text=True,
     ).stdout.strip()
     return f"before ({commit or code_dir})"
+
+
+def checkouts(before=None):
+    """This checkout's root by the label "this checkout", after ``before``
+    (a checkout of another commit) by its :func:`before_label` if given."""
+    here = Path(__file__).resolve().parents[1]
+    if before is None:
+        return {"this checkout": here}
+    return {before_label(before): before, "this checkout": here}

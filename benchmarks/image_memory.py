@@ -13,7 +13,7 @@ import argparse
 from pathlib import Path
 
 from _common import (
-    before_label,
+    checkouts,
     environment,
     json_from_python,
     markdown_table,
@@ -51,10 +51,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--before", type=Path, help="a checkout to run beside this one")
     args = p.parse_args()
-    here = Path(__file__).resolve().parents[1]
-    codes = {"this checkout": here}
-    if args.before is not None:
-        codes = {before_label(args.before): args.before, **codes}
+    codes = checkouts(args.before)
     rows = []
     for side, n in CASES:
         for label, code_dir in codes.items():

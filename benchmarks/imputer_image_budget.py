@@ -9,12 +9,12 @@ training images and the held-out images with their holes, as
 ``fit_transform`` would be; KNNImputer (defaults) on the training images.
 Holes: one square block per held-out image, at a random place within the
 centre, of 6 x 6 and of 10 x 10 pixels. Each imputer runs in a fresh
-process on two threads. The 1,797 digits are repeated at other offsets,
-so held-out images have near copies among the training ones, which suits
-KNNImputer; with ``--held-out-digits``, the held-out images are drawn
-from 540 digits and the training ones from the other 1,257, so that
-none has a copy. ``--max-iter N`` adds a row for the imputer with
-``max_iter=N``.
+process, torch on two threads and NumPy's BLAS on one. The 1,797 digits
+are repeated at other offsets, so held-out images have near copies among
+the training ones, which suits KNNImputer; with ``--held-out-digits``,
+the held-out images are drawn from 540 digits and the training ones from
+the other 1,257, so that none has a copy. ``--max-iter N`` adds a row
+for the imputer with ``max_iter=N``.
 
     python benchmarks/imputer_image_budget.py [--before /path/to/checkout]
     python benchmarks/imputer_image_budget.py --held-out-digits \

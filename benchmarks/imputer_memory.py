@@ -15,7 +15,7 @@ import argparse
 from pathlib import Path
 
 from _common import (
-    before_label,
+    checkouts,
     environment,
     json_from_python,
     markdown_table,
@@ -59,10 +59,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--before", type=Path, help="a checkout to run beside this one")
     args = p.parse_args()
-    here = Path(__file__).resolve().parents[1]
-    codes = {"this checkout": here}
-    if args.before is not None:
-        codes = {before_label(args.before): args.before, **codes}
+    codes = checkouts(args.before)
     rows = []
     for dtype in DTYPES:
         for label, code_dir in codes.items():
