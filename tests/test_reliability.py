@@ -356,6 +356,14 @@ def test_inference_from_four_threads_matches_serial(fitted, est):
 # bytes). The peak is VmHWM, not ru_maxrss: a child's ru_maxrss starts at
 # its parent's peak (Linux carries it over exec), which late in a test run
 # is above anything the child reaches.
+PEAK_MEMORY = """
+def peak_memory():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024  # given in kB
+"""
+
 FIT_MEMORY = """
 import json, sys
 
@@ -364,13 +372,6 @@ import torch
 from sklearn.base import clone
 
 from sk_autoencoder import AutoencoderTransformer, _data
-
-
-def peak_memory():
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024  # given in kB
 
 
 early_stopping, copy_in_torch = json.loads(sys.argv[1])
@@ -417,7 +418,7 @@ COPY_LIMIT = 0.5
 
 def memory_in_a_child(script, case):
     child = subprocess.run(
-        [sys.executable, "-c", script, json.dumps(case)],
+        [sys.executable, "-c", PEAK_MEMORY + script, json.dumps(case)],
         capture_output=True,
         text=True,
         timeout=600,
@@ -459,13 +460,6 @@ import json, sys
 import numpy as np
 
 from sk_autoencoder import AutoencoderImputer
-
-
-def peak_memory():
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024  # given in kB
 
 
 dtype = json.loads(sys.argv[1])
