@@ -773,8 +773,10 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     # The PCA start is no imputer to fall back on (see early_stopping).
     _keep_start = False
 
-    # Large image sets train on at least one epoch: the pixel budget alone
-    # left them too few updates (benchmarks/results/imputer_image_budget.md).
+    # The imputer trains on at least one whole epoch: on large image sets
+    # the pixel budget alone left too few updates
+    # (benchmarks/results/imputer_image_budget.md); tables exceed the
+    # budget in one epoch only from 4 million training rows.
     _cuts_long_epochs = False
 
     @property

@@ -788,9 +788,9 @@ def test_a_table_held_twice_is_filled_as_well_as_once():
 
 
 def test_image_budget_trains_at_least_one_whole_epoch(monkeypatch):
-    # A pixel budget of 10 updates of 64 images of 8 x 8; an epoch over the
-    # training rows takes 25. Cut to the budget, large image sets trained
-    # on too few updates.
+    # A pixel budget of 10 updates of 64 images of 8 x 8, fewer than an
+    # epoch over the training rows takes. Cut to the budget, large image
+    # sets trained on too few updates.
     monkeypatch.setattr(_imputer, "AUTO_IMAGE_ENTRY_BUDGET", 10 * 64 * 64)
     X = np.random.default_rng(0).random((1_800, 64))
     imputer = AutoencoderImputer(

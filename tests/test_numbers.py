@@ -107,9 +107,9 @@ def test_a_constant_feature_leaves_tiny_units_their_scale(low_rank, constant, un
     ],
 )
 def test_float32_features_too_fine_for_float32_are_refused(low_rank, estimator):
-    # The network's arithmetic flushes float32 values below 1.2e-38 to 0: at
-    # a scale of 1e-35 they are 0.1 % of the spread, and codes were off by
-    # 0.2 % without a word.
+    # The network's arithmetic flushes float32 values below float32's
+    # smallest normal number to 0: at a scale of 1e-35 that lost the
+    # codes' detail without a word.
     train, _ = low_rank
     fine = train * 1e-35
     params = {"max_iter": 2, "random_state": 0}

@@ -479,7 +479,7 @@ def test_imputer_fills_with_little_memory_beyond_its_output(dtype):
     if not sys.platform.startswith("linux"):
         pytest.skip("reads the peak memory from /proc/self/status (Linux)")
     result = memory_in_a_child(IMPUTE_MEMORY, dtype)
-    # The output is a copy of X; filling all rows at once took over four
+    # The output is a copy of X; filling all rows at once took several
     # times X's size (benchmarks/results/imputer_memory.md).
     assert result["grown"] < 2.5 * result["nbytes"]
 
