@@ -38,6 +38,7 @@ from ._utils import (
     map_batches,
     seeded_torch,
     torch_compute,
+    trains,
 )
 
 # Rows on which reconstruction_r2_ and code_sparsity_ are measured, at most.
@@ -104,6 +105,21 @@ def check_finite_float32(X, allow_nan=False, estimator=None):
             "float32. Rescale X."
         )
     return X
+
+
+def _same_param(value, built):
+    """Whether a parameter's ``value`` is still the one the network was
+    built with (the same object, or equal; arrays equal entry by entry)."""
+    if value is built:
+        return True
+    try:
+        return bool(value == built)
+    except (TypeError, ValueError):  # arrays, or objects with no plain ==
+        pass
+    try:
+        return type(value) is type(built) and np.array_equal(value, built)
+    except (TypeError, ValueError):
+        return False
 
 
 def _positive_ints(value):
@@ -301,6 +317,7 @@ class BaseAutoencoder(BaseEstimator):
 
     # --------------------------------------------------------- fit template
 
+    @trains
     def _fit(self, X):
         self._forget_fit()
         with self._unfitted_on_error():
@@ -314,6 +331,7 @@ class BaseAutoencoder(BaseEstimator):
             self._fit_after_training(X)
         return self
 
+    @trains
     def _partial_fit(self, X):
         first_call = not hasattr(self, "net_")
         # A first call refused for its input leaves nothing fitted (validation
@@ -336,6 +354,8 @@ class BaseAutoencoder(BaseEstimator):
                     f"n_components_={self.n_components_} of the fitted "
                     "network; call fit to start over with another width."
                 )
+        if not first_call:
+            self._check_unchanged_since_built()
         with self._unfitted_on_error() if first_call else self._kept_on_error():
             if first_call:
                 self._check_params(X)
@@ -344,6 +364,9 @@ class BaseAutoencoder(BaseEstimator):
                     X, False, n_components, draw_seed(self.random_state)
                 )
             else:
+                self.net_.set_params(
+                    lr=self.learning_rate_init, optimizer__weight_decay=self.alpha
+                )
                 # Later chunks train one plain epoch each: no held-out rows
                 # (their data is not kept), so no validation, no stopping
                 # and no weight average, which both judge on those rows.
@@ -364,8 +387,37 @@ class BaseAutoencoder(BaseEstimator):
             self._fit_after_training(X)
         return self
 
+    # Parameters a later partial_fit reads anew, and those only fit reads (a
+    # later partial_fit trains one plain epoch); the others shaped the
+    # network or its training when it was built (see _built_with).
+    _read_by_partial_fit = frozenset({"learning_rate_init", "alpha", "n_jobs"})
+    _read_by_fit_only = frozenset(
+        {"max_iter", "early_stopping", "validation_fraction", "n_iter_no_change", "tol"}
+    )
+
+    def _check_unchanged_since_built(self):
+        """Refuse a later ``partial_fit`` after ``set_params`` changed a
+        parameter that it cannot apply to the built network."""
+        built = getattr(self, "_built_with", None)
+        if built is None:
+            return
+        ignored = self._read_by_partial_fit | self._read_by_fit_only
+        changed = sorted(
+            name
+            for name, value in self.get_params(deep=False).items()
+            if name not in ignored | {"n_components"}
+            and not _same_param(value, built[name])
+        )
+        if changed:
+            raise ValueError(
+                f"{', '.join(changed)} changed since the network was built; "
+                "partial_fit continues its training and applies changes of "
+                f"{', '.join(sorted(self._read_by_partial_fit))} only. Call "
+                "fit to start over with the new values."
+            )
+
     # Fitted state whose name does not end in "_" (see _forget_fit).
-    _private_fitted = ()
+    _private_fitted = ("_built_with",)
 
     def _forget_fit(self):
         """Remove every fitted attribute: each fit starts from a clean slate."""
@@ -559,6 +611,7 @@ class BaseAutoencoder(BaseEstimator):
             **module_params,
         }
         self.net_ = build_net(module, module_params, train, valid, config)
+        self._built_with = self.get_params(deep=False)
         with torch_compute(self.n_jobs), seeded_torch(seed):
             self._initialize_net()
             self._check_module(train)

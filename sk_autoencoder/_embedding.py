@@ -124,7 +124,8 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
 
     n_jobs : int, default=None
         Number of threads for the neighbour search, training and
-        inference. None means 1; -1 means all CPUs.
+        inference. None means 1; -1 means all CPUs; more threads than
+        cores are not started.
 
     random_state : int, RandomState instance or None, default=None
         Seeds the initialization, the sampling of edges and of negative
@@ -288,7 +289,7 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
         return self._fit(X)
 
     # transform's float64 copy of the encoder (see _fit_network).
-    _private_fitted = ("_encoder_float64",)
+    _private_fitted = (*BaseAutoencoder._private_fitted, "_encoder_float64")
 
     def _check_params(self, X):
         if X.shape[0] < 2:

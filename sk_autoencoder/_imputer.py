@@ -445,7 +445,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         means 1, which is fastest for small networks and never
         oversubscribes a parallel search (such as
         ``GridSearchCV(n_jobs=...)``); ``-1`` means all cores, ``-2`` all but
-        one.
+        one; more threads than cores are not started.
 
     random_state : int, RandomState instance or None, default=None
         Seeds the initialization, the validation split, the shuffling and

@@ -312,7 +312,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         neighbour search (OpenMP and BLAS). ``None`` means 1, which is
         fastest for small networks and never oversubscribes a parallel
         search (such as ``GridSearchCV(n_jobs=...)``); ``-1`` means all
-        cores, ``-2`` all but one.
+        cores, ``-2`` all but one; more threads than cores are not started.
 
     random_state : int, RandomState instance or None, default=None
         Seeds the initialization, the validation split, the shuffling and
@@ -551,6 +551,13 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         call whose training fails (diverges on extreme values) leaves the
         fit as it was before it. ``n_components`` must give the same width
         as at the first call; call ``fit`` to start over with another width.
+        Of the parameters changed by ``set_params`` since the network was
+        built, a later call applies ``learning_rate_init``, ``alpha`` and
+        ``n_jobs`` (the detector also ``contamination`` and
+        ``n_neighbors``), passes over those only ``fit`` reads
+        (``max_iter``, ``early_stopping``, ``validation_fraction``,
+        ``n_iter_no_change``, ``tol``), and refuses the others with a
+        ``ValueError`` naming them: they shaped the network or its training.
 
         The code bounds, the kept training rows of the neighbour distance
         and the threshold ``offset_`` are set anew from each call's rows,
@@ -575,6 +582,11 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         """
         return self._partial_fit(X)
 
+    # Each call sets the neighbour rows and the threshold anew.
+    _read_by_partial_fit = BaseAutoencoder._read_by_partial_fit | {
+        "contamination",
+        "n_neighbors",
+    }
     _auto_max_updates = AUTO_MAX_UPDATES
     _auto_max_epochs = AUTO_MAX_EPOCHS
     _auto_max_components = MAX_AUTO_COMPONENTS

@@ -179,7 +179,7 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         means 1, which is fastest for small networks and never
         oversubscribes a parallel search (such as
         ``GridSearchCV(n_jobs=...)``); ``-1`` means all cores, ``-2`` all but
-        one.
+        one; more threads than cores are not started.
 
     random_state : int, RandomState instance or None, default=None
         Seeds the initialization, the validation split, the shuffling and
@@ -412,7 +412,13 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         ``n_components`` must be an int, and the same as at the first call,
         as for :class:`~sklearn.decomposition.IncrementalPCA` (after ``fit``
         with a float, the width ``fit`` found is kept); call ``fit`` to
-        start over with another width.
+        start over with another width. Of the parameters changed by
+        ``set_params`` since the network was built, a later call applies
+        ``learning_rate_init``, ``alpha`` and ``n_jobs``, passes over those
+        only ``fit`` reads (``max_iter``, ``early_stopping``,
+        ``validation_fraction``, ``n_iter_no_change``, ``tol``), and
+        refuses the others with a ``ValueError`` naming them: they shaped
+        the network or its training.
 
         Parameters
         ----------

@@ -1,6 +1,7 @@
 """Small utilities: torch threads and seeding, batched inference, and the one
 module that imports scikit-learn's private helpers."""
 
+import functools
 import inspect
 import os
 import threading
@@ -47,6 +48,7 @@ __all__ = [
     "output_config",
     "seeded_torch",
     "torch_compute",
+    "trains",
 ]
 
 
@@ -94,8 +96,13 @@ _INIT_LOCK = threading.Lock()
 
 @contextmanager
 def torch_compute(n_jobs):
-    """Run torch ops on ``n_threads(n_jobs)`` intra-op threads, with
-    denormal floats flushed to zero, then restore both.
+    """Run torch ops on ``n_threads(n_jobs)`` intra-op threads, in float32
+    by default, with denormal floats flushed to zero, then restore all
+    three.
+
+    The networks compute in float32 whatever default dtype the caller set
+    (``torch.set_default_dtype``): layers built and tensors made inside
+    take float32.
 
     Adam's moment estimates of parameters whose gradient stays zero (a
     unit no row activates) shrink geometrically into the denormal range,
@@ -105,20 +112,39 @@ def torch_compute(n_jobs):
     the training loop.
     """
     previous_threads, previous_flush = torch.get_num_threads(), flushes_denormals()
+    previous_dtype = torch.get_default_dtype()
     torch.set_num_threads(n_threads(n_jobs))
     torch.set_flush_denormal(True)
+    torch.set_default_dtype(torch.float32)
     try:
         yield
     finally:
+        torch.set_default_dtype(previous_dtype)
         torch.set_flush_denormal(previous_flush)
         torch.set_num_threads(previous_threads)
+
+
+def trains(method):
+    """Run ``method`` with autograd on, also inside the caller's
+    ``torch.no_grad()`` or ``torch.inference_mode()``: the networks it
+    builds must be trainable, and later ones too (a parameter made in
+    inference mode never is)."""
+
+    @functools.wraps(method)
+    def with_autograd(*args, **kwargs):
+        with torch.inference_mode(False), torch.enable_grad():
+            return method(*args, **kwargs)
+
+    return with_autograd
 
 
 def flushes_denormals():
     """Whether this thread flushes denormal floats to zero (torch has a
     setter, no getter): the smallest float32 survives a product only if
     not."""
-    smallest = torch.tensor(torch.finfo(torch.float32).smallest_normal / 2)
+    smallest = torch.tensor(
+        torch.finfo(torch.float32).smallest_normal / 2, dtype=torch.float32
+    )
     return bool((smallest * 1.0) == 0)
 
 
@@ -131,7 +157,9 @@ def seeded_torch(seed):
 
 
 def n_threads(n_jobs):
-    """Torch threads for ``n_jobs``: None means 1, negative counts back.
+    """Torch threads for ``n_jobs``: None means 1, negative counts back,
+    and no more than the cores (a Python ``int`` either way, as torch and
+    threadpoolctl need).
 
     One thread is fastest for small networks, and parallel searches
     (``GridSearchCV(n_jobs=...)``) then never oversubscribe the cores.
@@ -141,8 +169,8 @@ def n_threads(n_jobs):
     if n_jobs is None:
         return 1
     if n_jobs < 0:
-        return max(1, cpu_count() + 1 + n_jobs)
-    return n_jobs
+        return max(1, cpu_count() + 1 + int(n_jobs))
+    return min(int(n_jobs), cpu_count())
 
 
 def caller_stacklevel():

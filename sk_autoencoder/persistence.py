@@ -337,6 +337,7 @@ def load(path):
         if key.startswith("net.")
     }
     estimator.net_ = _rebuilt_net(estimator, header["network"], weights)
+    estimator._built_with = estimator.get_params(deep=False)
     if hasattr(estimator, "code_lower_"):
         estimator.neighbors_ = None
         if header["neighbors"] is not None:
@@ -362,7 +363,7 @@ def _rebuilt_net(estimator, network, weights):
 
     from ._data import ScaledRows, Scaler
     from ._skorch import build_net
-    from ._utils import seeded_torch
+    from ._utils import seeded_torch, torch_compute
 
     module = _module_classes().get(network["module"])
     if module is None:
@@ -384,8 +385,8 @@ def _rebuilt_net(estimator, network, weights):
     )
     net = build_net(module, module_params, rows, None, config)
     # The weights are replaced next: initialize them without drawing from
-    # torch's global generator.
-    with seeded_torch(0):
+    # torch's global generator, in float32 as fit built them.
+    with torch_compute(estimator.n_jobs), seeded_torch(0):
         net.initialize()
     net.module_.load_state_dict(weights, strict=True)
     net.module_.eval()

@@ -247,6 +247,15 @@ def test_loaded_estimator_continues_training(rows, tmp_path):
     assert not np.array_equal(loaded.transform(rows[1]), before)
 
 
+def test_a_loaded_estimator_refuses_partial_fit_after_a_new_architecture(
+    rows, tmp_path
+):
+    save(fitted("transformer", rows), tmp_path / "model.safetensors")
+    loaded = load(tmp_path / "model.safetensors").set_params(activation="tanh")
+    with pytest.raises(ValueError, match=r"^activation changed since"):
+        loaded.partial_fit(rows[0])
+
+
 def test_save_refuses_an_estimator_it_cannot_rebuild(rows, tmp_path):
     from sklearn.decomposition import PCA
 

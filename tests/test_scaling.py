@@ -29,6 +29,7 @@ from sk_autoencoder import (
 )
 from sk_autoencoder._network import MLPAutoencoder
 from sk_autoencoder._utils import flushes_denormals
+from sk_autoencoder.persistence import load, save
 
 NO_DASK = "the Dask tests need the dask extra: pip install -e '.[test,dask]'"
 
@@ -163,6 +164,16 @@ def test_each_dask_worker_fits_on_one_torch_thread_by_default(dask_client):
     assert dask_client.submit(torch_threads_in_fit, 2).result() == 2
 
 
+def test_n_jobs_beyond_the_cores_starts_one_thread_per_core():
+    assert torch_threads_in_fit(2**31, outside=1) == joblib.cpu_count()
+
+
+def test_n_jobs_may_be_a_numpy_integer():
+    X = np.random.default_rng(0).normal(size=(50, 4))
+    detector = AutoencoderOutlierDetector(2, **QUICK, n_jobs=np.int64(1)).fit(X)
+    assert detector.score_samples(X).shape == (50,)
+
+
 @pytest.mark.parametrize("outside", [False, True])
 @pytest.mark.parametrize(
     "Estimator",
@@ -193,6 +204,61 @@ def test_training_flushes_denormals_and_restores_the_flag(
         torch.set_flush_denormal(False)
     assert seen
     assert all(seen)
+
+
+@pytest.mark.parametrize(
+    "Estimator",
+    [
+        AutoencoderTransformer,
+        AutoencoderOutlierDetector,
+        AutoencoderImputer,
+        AutoencoderEmbedding,
+    ],
+)
+def test_a_float64_default_dtype_changes_no_result_and_stays_set(Estimator, tmp_path):
+    X = np.random.default_rng(0).normal(size=(50, 4))
+    if Estimator is AutoencoderImputer:
+        X[::3, 1] = np.nan
+    expected = Estimator(**QUICK).fit(X).transform(X)
+    torch.set_default_dtype(torch.float64)
+    try:
+        estimator = Estimator(**QUICK).fit(X)
+        found = estimator.transform(X)
+        loaded = found
+        if Estimator is not AutoencoderEmbedding:  # save does not write it
+            save(estimator, tmp_path / "estimator.safetensors")
+            loaded = load(tmp_path / "estimator.safetensors").transform(X)
+        assert torch.get_default_dtype() == torch.float64
+    finally:
+        torch.set_default_dtype(torch.float32)
+    assert_array_equal(found, expected)
+    assert_array_equal(loaded, expected)
+
+
+@pytest.mark.parametrize("no_autograd", [torch.no_grad, torch.inference_mode])
+@pytest.mark.parametrize(
+    "Estimator",
+    [
+        AutoencoderTransformer,
+        AutoencoderOutlierDetector,
+        AutoencoderImputer,
+        AutoencoderEmbedding,
+    ],
+)
+def test_fit_inside_no_grad_or_inference_mode_trains_as_outside(Estimator, no_autograd):
+    X = np.random.default_rng(0).normal(size=(50, 4))
+    if Estimator is AutoencoderImputer:
+        X[::3, 1] = np.nan
+    expected = Estimator(**QUICK).fit(X).transform(X)
+    with no_autograd():
+        estimator = Estimator(**QUICK).fit(X)
+        found = estimator.transform(X)
+        if hasattr(estimator, "partial_fit"):
+            estimator.partial_fit(X)
+    assert_array_equal(found, expected)
+    # What it built there trains on outside as any network.
+    if hasattr(estimator, "partial_fit"):
+        estimator.partial_fit(X)
 
 
 # ------------------------------------------------------------- out of core
@@ -261,6 +327,60 @@ def test_partial_fit_scaling_is_fixed_by_the_first_chunk(memmap):
     assert_array_equal(ae.scale_, scale)
     # ... not the statistics of all the rows seen.
     assert not np.allclose(ae.mean_, memmap.mean(axis=0))
+
+
+STREAMING = [AutoencoderTransformer, AutoencoderOutlierDetector]
+
+
+@pytest.mark.parametrize("Estimator", STREAMING)
+def test_a_later_partial_fit_applies_a_new_learning_rate_and_alpha(Estimator):
+    X = np.random.default_rng(0).normal(size=(60, 4))
+    estimator = Estimator(2, **QUICK).fit(X)
+    estimator.set_params(learning_rate_init=0.25, alpha=0.125).partial_fit(X)
+    for group in estimator.net_.optimizer_.param_groups:
+        assert (group["lr"], group["weight_decay"]) == (0.25, 0.125)
+
+
+@pytest.mark.parametrize("Estimator", STREAMING)
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"hidden_layer_sizes": (8,)},
+        {"activation": "tanh"},
+        {"batch_size": 7},
+        {"standardize": None},  # toggled
+        {"random_state": 1},
+    ],
+)
+def test_a_later_partial_fit_refuses_a_change_it_cannot_apply(Estimator, change):
+    X = np.random.default_rng(0).normal(size=(60, 4))
+    estimator = Estimator(2, **QUICK).fit(X)
+    n_epochs = len(estimator.net_.history)
+    if "standardize" in change:
+        change = {"standardize": not estimator.standardize}
+    estimator.set_params(**change)
+    with pytest.raises(ValueError, match=f"^{next(iter(change))} changed since"):
+        estimator.partial_fit(X)
+    assert len(estimator.net_.history) == n_epochs
+
+
+@pytest.mark.parametrize("Estimator", STREAMING)
+def test_a_later_partial_fit_takes_parameters_fit_alone_reads(Estimator):
+    X = np.random.default_rng(0).normal(size=(60, 4))
+    estimator = Estimator(2, **QUICK).fit(X)
+    estimator.set_params(max_iter=50, early_stopping=False, tol=0.5)
+    assert len(estimator.partial_fit(X).net_.history) == 4
+
+
+def test_a_later_partial_fit_after_pickling_sees_no_change():
+    X = np.random.default_rng(0).normal(size=(60, 4))
+    transformer = AutoencoderTransformer(
+        2,
+        **{**QUICK, "random_state": np.random.RandomState(0)},
+        image_shape=np.array([2, 2]),
+        callbacks=[RecordThreads()],
+    )
+    pickle.loads(pickle.dumps(transformer.fit(X))).partial_fit(X)
 
 
 def test_dask_ml_incremental_is_partial_fit_over_the_blocks(
