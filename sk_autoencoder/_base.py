@@ -182,7 +182,12 @@ class BaseAutoencoder(BaseEstimator):
             Interval(Integral, 1, None, closed="left"),
             None,
         ],
-        "random_state": ["random_state"],
+        # As scikit-learn's "random_state", but no bool.
+        "random_state": [
+            Interval(Integral, 0, 2**32 - 1, closed="both"),
+            np.random.RandomState,
+            None,
+        ],
         "verbose": ["verbose"],
         "device": [str],
         "callbacks": [list, None],
@@ -938,6 +943,8 @@ class BaseAutoencoder(BaseEstimator):
     def _decode(self, Z):
         module, device = self.net_.module_, self.net_.device
         scaler = self._scaler()
+
+        scaler.check_float32(Z, codes=True)
 
         def decode(z):
             code = torch.from_numpy(z.astype(np.float32)).to(device)

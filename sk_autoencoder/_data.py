@@ -51,14 +51,20 @@ class Scaler:
             np.asarray(scale) < FLOAT32_FINEST_SCALE
         )
 
-    def check_float32(self, X):
-        """Raise a ValueError if ``X`` is float32 and a feature's scale is
-        below ``FLOAT32_FINEST_SCALE``."""
+    def check_float32(self, X, codes=False):
+        """Raise a ValueError if ``X`` (rows, or with ``codes`` codes that
+        decode to rows) is float32 and a feature's scale is below
+        ``FLOAT32_FINEST_SCALE``."""
         features = self._finer_than_float32
         if X.dtype == np.float32 and features.size:
             shown = ", ".join(str(feature) for feature in features[:5])
+            if features.size > 5:
+                shown += f", ... ({features.size} in all)"
+            fine = f"feature(s) {shown} vary"
+            if codes:
+                fine = f"the codes decode to feature(s) {shown}, which vary"
             raise ValueError(
-                f"X is float32, but feature(s) {shown} vary by less than "
+                f"X is float32, but {fine} by less than "
                 f"{FLOAT32_FINEST_SCALE:.3g}: float32 arithmetic, which "
                 "flushes values below float32's smallest normal number to "
                 "0, loses their detail. Pass X as float64 "
@@ -340,7 +346,8 @@ class ScaledRows(torch.utils.data.Dataset):
         """
         raw = self.X[rows]  # fancy indexing: a copy
         clean = self.scaler.transform(raw)
-        corrupted = np.asarray(noise(raw, rng))
+        # The corrupted rows in the input's dtype, whatever noise returns.
+        corrupted = np.asarray(noise(raw, rng), dtype=raw.dtype)
         if corrupted.shape != raw.shape:
             raise ValueError(
                 f"noise={noise!r} returned shape {corrupted.shape} for rows of "

@@ -241,7 +241,7 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
         "hidden_layer_sizes": ["array-like"],
         "max_iter": [Interval(Integral, 1, None, closed="left"), None],
         "n_jobs": BaseAutoencoder._parameter_constraints["n_jobs"],
-        "random_state": ["random_state"],
+        "random_state": BaseAutoencoder._parameter_constraints["random_state"],
         "verbose": ["verbose"],
         "device": [str],
     }

@@ -237,6 +237,8 @@ def test_a_failing_callback_is_not_blamed_on_the_module(X):
         (AutoencoderOutlierDetector, {"n_neighbors": True}),
         (AutoencoderEmbedding, {"n_components": True}),
         (AutoencoderEmbedding, {"n_jobs": True}),
+        (AutoencoderImputer, {"random_state": True}),
+        (AutoencoderEmbedding, {"random_state": True}),
     ],
     ids=lambda value: getattr(value, "__name__", str(value)),
 )

@@ -123,6 +123,39 @@ def test_float32_features_too_fine_for_float32_are_refused(low_rank, estimator):
         model.transform(rows)
 
 
+def test_the_float32_refusal_counts_the_features_it_does_not_list():
+    X = np.random.default_rng(0).normal(size=(40, 7)) * 1e-35
+    model = AutoencoderTransformer(2, max_iter=2, random_state=0).fit(X)
+    with pytest.raises(ValueError, match=r"0, 1, 2, 3, 4, \.\.\. \(7 in all\)"):
+        model.transform(X.astype(np.float32))
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [AutoencoderTransformer, AutoencoderOutlierDetector, AutoencoderEmbedding],
+)
+def test_float32_codes_of_features_too_fine_for_float32_are_refused(
+    low_rank, estimator
+):
+    # Decoded in float32, they would flush to 0 as the rows above would.
+    train, test = low_rank
+    model = estimator(2, max_iter=2, random_state=0).fit(train * 1e-35)
+    codes = model.transform(test * 1e-35)
+    with pytest.raises(ValueError, match=r"decode to feature\(s\) 0, 1"):
+        model.inverse_transform(codes.astype(np.float32))
+    assert model.inverse_transform(codes).dtype == np.float64
+
+
+def test_callable_noise_may_return_another_float_dtype(low_rank):
+    # float32 back for rows that only float64 holds in detail: the rows
+    # are the input's, whatever noise returns.
+    train, _ = low_rank
+    model = AutoencoderTransformer(
+        2, noise=lambda X, rng: X.astype(np.float32), max_iter=2, random_state=0
+    )
+    assert model.fit(train * 1e-35).n_iter_ == 2
+
+
 def test_float32_features_at_the_finest_scale_map_as_in_float64(low_rank):
     train, test = low_rank
     unit = 1e-30
