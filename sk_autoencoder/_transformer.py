@@ -482,9 +482,12 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         return self.sparsity
 
     def _divergence_suspect(self):
-        if self.noise != "gaussian":
-            return ""
-        return f"lower noise_level (it is {self.noise_level})"
+        suspects = []
+        if self.noise == "gaussian":
+            suspects.append(f"lower noise_level (it is {self.noise_level})")
+        if self.sparsity:
+            suspects.append(f"lower sparsity (it is {self.sparsity})")
+        return ", ".join(suspects)
 
     def _fit_network(self, X, seed):
         if isinstance(self.n_components, Integral):

@@ -233,6 +233,12 @@ def test_diverging_with_gaussian_noise_names_noise_level():
         estimator.fit(make_X(300))
 
 
+def test_diverging_with_sparsity_names_sparsity():
+    estimator = AutoencoderTransformer(2, sparsity=1e300, **TINY)
+    with pytest.raises(ValueError, match=r", lower sparsity \(it is 1e\+300\),"):
+        estimator.fit(make_X(300))
+
+
 @pytest.mark.parametrize("est", list(ESTIMATORS))
 def test_a_later_partial_fit_that_diverges_keeps_the_fit_as_it_was(est):
     X = make_X(300)
