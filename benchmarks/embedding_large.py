@@ -33,9 +33,7 @@ TRANSFORM_REPEATS = 5
 
 def split(data_dir, name):
     X, y = load_adbench(data_dir, name, max_rows=N_TRAIN + N_TEST)
-    X_train, X_test = train_test_split(
-        X, test_size=N_TEST, stratify=y, random_state=0
-    )
+    X_train, X_test = train_test_split(X, test_size=N_TEST, stratify=y, random_state=0)
     scaler = StandardScaler().fit(X_train)
     return scaler.transform(X_train), scaler.transform(X_test)
 
