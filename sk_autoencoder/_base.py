@@ -28,7 +28,7 @@ from ._data import (
     split_rows,
 )
 from ._network import ACTIVATIONS, ConvAutoencoder, MLPAutoencoder, principal_axes
-from ._skorch import RESERVED_CALLBACK_NAMES, TrainingConfig, build_net
+from ._skorch import RESERVED_CALLBACK_NAMES, TrainingConfig, build_net, set_verbose
 from ._utils import (
     Interval,
     StrOptions,
@@ -86,7 +86,8 @@ def check_finite_float32(X, allow_nan=False, estimator=None):
     if not X.size:
         return X
     if X.dtype == np.float32:
-        with np.errstate(over="ignore"):
+        # A sum that overflows both ways (inf - inf) is NaN: no warning.
+        with np.errstate(over="ignore", invalid="ignore"):
             if np.isfinite(np.sum(X)):
                 return X
     if allow_nan:
@@ -107,10 +108,33 @@ def check_finite_float32(X, allow_nan=False, estimator=None):
     return X
 
 
+def _check_no_validation_monitors(callbacks):
+    """Refuse callbacks that watch a validation score (skorch's
+    ``EarlyStopping``, ``Checkpoint``, ``LRScheduler`` by their default
+    ``monitor``) for a training that holds out no rows: skorch would fail
+    on the missing history key after the first epoch."""
+    for item in callbacks:
+        callback = item[1] if isinstance(item, tuple) else item
+        monitor = getattr(callback, "monitor", None)
+        if isinstance(monitor, str) and monitor.startswith("valid"):
+            raise ValueError(
+                f"callbacks: {type(callback).__name__} monitors {monitor!r}, but "
+                "this training holds out no rows (partial_fit, "
+                "early_stopping=False, or too few rows): set its monitor to "
+                "'train_loss', or fit with early_stopping=True."
+            )
+
+
+def _empty(value):
+    """None or an empty list, tuple or dict: all mean "none" to a parameter
+    such as ``callbacks`` or ``module_params``."""
+    return value is None or (isinstance(value, list | tuple | dict) and not value)
+
+
 def _same_param(value, built):
     """Whether a parameter's ``value`` is still the one the network was
     built with (the same object, or equal; arrays equal entry by entry)."""
-    if value is built:
+    if value is built or (_empty(value) and _empty(built)):
         return True
     try:
         return bool(value == built)
@@ -369,18 +393,21 @@ class BaseAutoencoder(BaseEstimator):
                     X, False, n_components, draw_seed(self.random_state)
                 )
             else:
-                self.net_.set_params(
-                    lr=self.learning_rate_init, optimizer__weight_decay=self.alpha
-                )
                 # Later chunks train one plain epoch each: no held-out rows
                 # (their data is not kept), so no validation, no stopping
                 # and no weight average, which both judge on those rows.
-                self.net_.train_split = None
-                self.net_.callbacks_ = [
+                callbacks = [
                     (name, callback)
                     for name, callback in self.net_.callbacks_
                     if name not in ("early_stopping", "weight_average")
                 ]
+                _check_no_validation_monitors(callbacks)
+                self.net_.set_params(
+                    lr=self.learning_rate_init, optimizer__weight_decay=self.alpha
+                )
+                self.net_.train_split = None
+                self.net_.callbacks_ = callbacks
+                set_verbose(self.net_, self.verbose)
                 train = ScaledRows(X, np.arange(X.shape[0]), self._scaler("cpu"))
                 # Each call shuffles and corrupts anew (a chunk seen twice
                 # is not seen the same way twice), reproducibly: the seed
@@ -395,7 +422,9 @@ class BaseAutoencoder(BaseEstimator):
     # Parameters a later partial_fit reads anew, and those only fit reads (a
     # later partial_fit trains one plain epoch); the others shaped the
     # network or its training when it was built (see _built_with).
-    _read_by_partial_fit = frozenset({"learning_rate_init", "alpha", "n_jobs"})
+    _read_by_partial_fit = frozenset(
+        {"learning_rate_init", "alpha", "n_jobs", "verbose"}
+    )
     _read_by_fit_only = frozenset(
         {"max_iter", "early_stopping", "validation_fraction", "n_iter_no_change", "tol"}
     )
@@ -598,6 +627,8 @@ class BaseAutoencoder(BaseEstimator):
         config = self._training_config(
             seed, self._device(), len(train), self._cloned_callbacks()
         )
+        if valid is None:
+            _check_no_validation_monitors(config.callbacks)
         noise = config.corruption.noise
         if callable(noise):
             # A wrong signature or shape fails here, before any training.
@@ -674,6 +705,13 @@ class BaseAutoencoder(BaseEstimator):
     def _module_and_params(self, n_features):
         """The module class and its parameters besides the two widths."""
         image_shape = self._check_image_shape(n_features)
+        if isinstance(self.module, nn.Module):
+            raise TypeError(
+                f"module must build a torch.nn.Module (a class), got an instance "
+                f"of {type(self.module).__name__}: the estimator builds the "
+                "module itself, with n_features from X and n_components. Pass "
+                "the class, its other arguments in module_params."
+            )
         if self.module is not None:
             if image_shape is not None:
                 raise ValueError(

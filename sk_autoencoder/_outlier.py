@@ -552,20 +552,22 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         fit as it was before it. ``n_components`` must give the same width
         as at the first call; call ``fit`` to start over with another width.
         Of the parameters changed by ``set_params`` since the network was
-        built, a later call applies ``learning_rate_init``, ``alpha`` and
-        ``n_jobs`` (the detector also ``contamination`` and
+        built, a later call applies ``learning_rate_init``, ``alpha``,
+        ``n_jobs``, ``verbose`` (the detector also ``contamination`` and
         ``n_neighbors``), passes over those only ``fit`` reads
         (``max_iter``, ``early_stopping``, ``validation_fraction``,
         ``n_iter_no_change``, ``tol``), and refuses the others with a
         ``ValueError`` naming them: they shaped the network or its training.
 
         The code bounds, the kept training rows of the neighbour distance
-        and the threshold ``offset_`` are set anew from each call's rows,
-        scored by the network as it is after that call, so that they always
-        match the current network: the last chunk should be representative
-        of the data, as the first (and have at least two rows for the
-        neighbour distance to count). No rows are held out, so the
-        ``"auto"`` fence is not raised for unseen rows as in ``fit``.
+        and the threshold ``offset_`` are set anew on each call, from its
+        rows together with the rows kept from the earlier calls (evenly
+        spread over both, so that older chunks thin out as newer ones
+        come), scored by the network as it is after that call, so that
+        they always match the current network and a small last chunk does
+        not set them alone (with ``n_neighbors=None`` no rows are kept: the
+        call's rows set them). No rows are held out, so the ``"auto"`` fence
+        is not raised for unseen rows as in ``fit``.
 
         Parameters
         ----------
@@ -616,6 +618,13 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         them, the "auto" fence raised by the validation rows' outlyingness
         after ``fit`` (see _unseen_ratio)."""
         unseen = vars(self).pop("_unseen_rows_", None)
+        earlier = getattr(self, "_kept_rows_", None)
+        if earlier is not None:
+            # A later partial_fit: the rows kept from the earlier calls
+            # count with this call's, so that a small chunk does not set
+            # the bounds, the neighbour rows and the threshold alone.
+            earlier = earlier * self.scale_ + self.mean_
+            X = np.vstack([earlier.astype(X.dtype, copy=False), X])
         kept_rows = evenly_spread(np.arange(len(X)), _n_kept_rows(*X.shape))
         rows = kept_rows[evenly_spread(np.arange(len(kept_rows)), MAX_THRESHOLD_ROWS)]
         kept, scored = X[kept_rows], X[rows]

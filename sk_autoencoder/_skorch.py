@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, ProgressBar
+from skorch.callbacks import Callback, EarlyStopping, PrintLog, ProgressBar
 from skorch.helper import predefined_split
 from torch import nn
 
@@ -286,6 +286,23 @@ class TrainingConfig:
     weight_average_decay: float | None = None
     keep_start: bool = True
     divergence_suspect: str = ""
+
+
+def set_verbose(net, verbose):
+    """Show ``net``'s next epochs as ``verbose`` says (see build_net): the
+    table of epochs from 1, a progress bar over the batches from 2."""
+    shown = {"print_log": PrintLog, "progress_bar": ProgressBar}
+    wanted = {"print_log": verbose >= 1, "progress_bar": verbose >= 2}
+    present = {name for name, _ in net.callbacks_}
+    net.callbacks_ = [
+        (name, callback)
+        for name, callback in net.callbacks_
+        if name not in shown or wanted[name]
+    ]
+    for name, make in shown.items():
+        if wanted[name] and name not in present:
+            net.callbacks_.append((name, make().initialize()))
+    net.verbose = int(verbose)
 
 
 def build_net(module, module_params, train, valid, config):

@@ -414,11 +414,11 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         with a float, the width ``fit`` found is kept); call ``fit`` to
         start over with another width. Of the parameters changed by
         ``set_params`` since the network was built, a later call applies
-        ``learning_rate_init``, ``alpha`` and ``n_jobs``, passes over those
-        only ``fit`` reads (``max_iter``, ``early_stopping``,
-        ``validation_fraction``, ``n_iter_no_change``, ``tol``), and
-        refuses the others with a ``ValueError`` naming them: they shaped
-        the network or its training.
+        ``learning_rate_init``, ``alpha``, ``n_jobs`` and ``verbose``,
+        passes over those only ``fit`` reads (``max_iter``,
+        ``early_stopping``, ``validation_fraction``, ``n_iter_no_change``,
+        ``tol``), and refuses the others with a ``ValueError`` naming them:
+        they shaped the network or its training.
 
         Parameters
         ----------

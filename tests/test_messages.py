@@ -8,7 +8,7 @@ import torch
 from _params import TINY, FailWhenTrainingStarts
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from skorch.callbacks import Callback, EpochTimer
+from skorch.callbacks import Callback, EarlyStopping, EpochTimer, LRScheduler
 from torch import nn
 
 from sk_autoencoder import (
@@ -169,8 +169,16 @@ def not_a_module(n_features, n_components):
         (Frozen, None, ValueError, r"has no trainable parameters"),
         (Tiny, {"code_width": 5}, ValueError, r"encode\(x\) must return codes"),
         (Tiny, {"dtype": torch.float64}, TypeError, r"dtype \['torch.float64'\]"),
+        (Tiny(6, 2), None, TypeError, r"got an instance of Tiny: the estimator"),
     ],
-    ids=["not-a-module", "no-parameters", "frozen", "encode-too-wide", "float64"],
+    ids=[
+        "not-a-module",
+        "no-parameters",
+        "frozen",
+        "encode-too-wide",
+        "float64",
+        "an-instance",
+    ],
 )
 def test_modules_that_break_the_contract_are_named(X, module, params, error, match):
     estimator = AutoencoderTransformer(2, module=module, module_params=params, **TINY)
@@ -192,6 +200,38 @@ def test_a_module_whose_float64_copy_fails_is_refused_before_training(X, estimat
 def test_an_imputer_takes_a_module_that_runs_in_float32_alone(X):
     imputer = AutoencoderImputer(module=CastsToFloat32, **TINY).fit(X)
     assert imputer.transform(X).shape == X.shape
+
+
+VALIDATION_WATCHERS = [
+    EarlyStopping(patience=1),
+    LRScheduler("ReduceLROnPlateau", monitor="valid_loss"),
+]
+
+
+@pytest.mark.parametrize("callback", VALIDATION_WATCHERS)
+@pytest.mark.parametrize(
+    "training", ["first partial_fit", "no early stopping", "partial_fit after fit"]
+)
+def test_callbacks_watching_validation_are_refused_where_no_rows_are_held_out(
+    X, callback, training
+):
+    estimator = AutoencoderTransformer(2, callbacks=[callback], **TINY)
+    match = rf"{type(callback).__name__} monitors 'valid_loss', but this"
+    with pytest.raises(ValueError, match=match):
+        if training == "first partial_fit":
+            estimator.partial_fit(X)
+        elif training == "no early stopping":
+            estimator.set_params(early_stopping=False).fit(X)
+        else:
+            estimator.fit(X).partial_fit(X)
+
+
+def test_callbacks_watching_the_training_loss_take_any_training(X):
+    estimator = AutoencoderTransformer(
+        2, callbacks=[EarlyStopping(monitor="train_loss")], **TINY
+    )
+    estimator.partial_fit(X).partial_fit(X)
+    estimator.set_params(early_stopping=False).fit(X)
 
 
 @pytest.mark.parametrize("key", ["n_features", "n_components"])

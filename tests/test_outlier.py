@@ -312,17 +312,32 @@ def test_support_fraction_trims_the_worst_rebuilt_rows_from_the_loss():
 def test_partial_fit_keeps_threshold_and_bounds_matched_to_the_network(planted):
     X = planted[0]
     detector = AutoencoderOutlierDetector(2, **DETECTOR)
+    seen = X[:0]
     for chunk in np.array_split(np.random.default_rng(0).permutation(X), 3):
         detector.partial_fit(chunk)
-        # The bounds and threshold are those a fit on this chunk would set
-        # with the network as it now is.
-        codes = detector.transform(chunk)
-        assert_allclose(detector.code_lower_, np.quantile(codes, 0.1, axis=0))
-        outlyingness = -detector.score_samples(chunk)
+        # The bounds and threshold are those a fit on the rows seen so far
+        # (all of them kept: fewer than MAX_THRESHOLD_ROWS) would set with
+        # the network as it now is.
+        seen = np.vstack([seen, chunk])
+        codes = detector.transform(seen)
+        assert_allclose(
+            detector.code_lower_, np.quantile(codes, 0.1, axis=0), rtol=1e-6
+        )
+        outlyingness = -detector.score_samples(seen)
         q1, q3 = np.percentile(outlyingness, [25, 75])
         assert detector.offset_ == pytest.approx(-(q3 + 0.75 * (q3 - q1)))
     assert detector.n_iter_ == 3
     assert np.mean(detector.predict(planted[0][-10:]) == -1) >= 0.8
+
+
+@pytest.mark.parametrize("n_rows", [1, 2, 20])
+def test_a_small_later_chunk_does_not_set_the_threshold_alone(n_rows):
+    rng = np.random.default_rng(0)
+    X, new = rng.normal(size=(1000, 6)), rng.normal(size=(2000, 6))
+    detector = AutoencoderOutlierDetector(random_state=0).fit(X)
+    detector.partial_fit(X[:n_rows])
+    assert np.all(detector.code_upper_ > detector.code_lower_)
+    assert np.mean(detector.predict(new) == -1) < 0.2
 
 
 def test_default_detector_trains_on_noisy_copies(planted):

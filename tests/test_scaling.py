@@ -364,6 +364,22 @@ def test_a_later_partial_fit_refuses_a_change_it_cannot_apply(Estimator, change)
     assert len(estimator.net_.history) == n_epochs
 
 
+def test_a_later_partial_fit_shows_its_epochs_as_verbose_now_says(capsys):
+    X = np.random.default_rng(0).normal(size=(60, 4))
+    transformer = AutoencoderTransformer(2, **QUICK).fit(X)
+    capsys.readouterr()
+    transformer.set_params(verbose=1).partial_fit(X)
+    assert "train_loss" in capsys.readouterr().out
+    transformer.set_params(verbose=0).partial_fit(X)
+    assert capsys.readouterr().out == ""
+
+
+def test_a_later_partial_fit_takes_none_and_empty_as_the_same():
+    X = np.random.default_rng(0).normal(size=(60, 4))
+    transformer = AutoencoderTransformer(2, **QUICK).fit(X)
+    transformer.set_params(callbacks=[], module_params={}).partial_fit(X)
+
+
 @pytest.mark.parametrize("Estimator", STREAMING)
 def test_a_later_partial_fit_takes_parameters_fit_alone_reads(Estimator):
     X = np.random.default_rng(0).normal(size=(60, 4))
