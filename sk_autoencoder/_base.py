@@ -136,6 +136,8 @@ def _same_param(value, built):
     built with (the same object, or equal; arrays equal entry by entry)."""
     if value is built or (_empty(value) and _empty(built)):
         return True
+    if isinstance(value, list | tuple) and isinstance(built, list | tuple):
+        value, built = tuple(value), tuple(built)  # [8] builds what (8,) does
     try:
         return bool(value == built)
     except (TypeError, ValueError):  # arrays, or objects with no plain ==
@@ -806,7 +808,8 @@ class BaseAutoencoder(BaseEstimator):
             raise TypeError(
                 f"module={self.module!r} has parameters of dtype "
                 f"{sorted(map(str, dtypes))}; the network computes in float32 "
-                "(torch's default dtype): build its layers without a dtype."
+                "(and builds it with float32 as torch's default dtype): build its "
+                "layers without a dtype."
             )
         missing = [
             name

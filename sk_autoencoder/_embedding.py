@@ -18,6 +18,7 @@ from ._utils import (
     Interval,
     _fit_context,
     evenly_spread,
+    n_threads,
     seeded_torch,
     torch_compute,
 )
@@ -310,12 +311,12 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
         scaled = scaler.transform_array(X).astype(np.float32)
         with torch_compute(self.n_jobs):
             distances, indices = nearest_neighbors(
-                scaled, self.n_neighbors_ - 1, self.n_jobs
+                scaled, self.n_neighbors_ - 1, n_threads(self.n_jobs)
             )
         heads, tails, weights = fuzzy_graph(distances, indices, self.n_neighbors_)
         noise = (
             NOISE_PER_NEIGHBOUR_DISTANCE
-            * _neighbourhood_radius(scaled, distances, self.n_jobs)
+            * _neighbourhood_radius(scaled, distances, n_threads(self.n_jobs))
             / np.sqrt(n_features)
         )
         batch = min(EDGE_BATCH, len(weights))

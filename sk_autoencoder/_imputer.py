@@ -423,8 +423,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         A network of your own instead of the built-in ones, built as
         ``module(n_features=..., n_components=..., **module_params)``. It
         must be a ``torch.nn.Module`` with trainable float32 parameters
-        (torch's default dtype), ``encode(x)`` and ``decode(code)`` methods
-        and a ``forward(x)`` that returns ``(reconstruction, code)``
+        (built with float32 as torch's default dtype), ``encode(x)`` and
+        ``decode(code)`` methods and a ``forward(x)`` that returns
+        ``(reconstruction, code)``
         (checked on two rows before training); it is then trained, seeded
         and batched like the built-in networks. If it has a
         ``start_from_pca(components)`` method, it is called before training

@@ -289,8 +289,9 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         A network of your own instead of the built-in ones, built as
         ``module(n_features=..., n_components=..., **module_params)``. It
         must be a ``torch.nn.Module`` with trainable float32 parameters
-        (torch's default dtype), ``encode(x)`` and ``decode(code)`` methods
-        and a ``forward(x)`` that returns ``(reconstruction, code)``
+        (built with float32 as torch's default dtype), ``encode(x)`` and
+        ``decode(code)`` methods and a ``forward(x)`` that returns
+        ``(reconstruction, code)``
         (checked on two rows before training, and so is the float64 copy of
         it that computes the scores: ``encode`` and ``decode`` must keep
         their input's dtype); it is then trained, seeded,
@@ -565,8 +566,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         spread over both, so that older chunks thin out as newer ones
         come), scored by the network as it is after that call, so that
         they always match the current network and a small last chunk does
-        not set them alone (with ``n_neighbors=None`` no rows are kept: the
-        call's rows set them). No rows are held out, so the ``"auto"`` fence
+        not set them alone. No rows are held out, so the ``"auto"`` fence
         is not raised for unseen rows as in ``fit``.
 
         Parameters
@@ -633,12 +633,14 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
             codes, [CODE_QUANTILE, 1.0 - CODE_QUANTILE], axis=0
         )
         errors = self._clipped_error(scored)
-        self.neighbors_ = self._kept_rows_ = self._distance_to_error_ = None
+        # Kept also without the neighbour distance: a later partial_fit
+        # counts them with its rows.
+        self._kept_rows_ = self._scaler().transform_array(kept)
+        self.neighbors_ = self._distance_to_error_ = None
         outlyingness = errors
         if self.n_neighbors is not None and len(scored) > 1:
             # As many neighbours more than used as a row drops copies of
             # itself (see _neighbor_distances).
-            self._kept_rows_ = self._scaler().transform_array(kept)
             self.neighbors_ = NearestNeighbors(
                 n_neighbors=min(self.n_neighbors + 1, len(kept)),
                 algorithm=NEIGHBOR_ALGORITHM,
@@ -663,7 +665,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
             else:
                 # Every kept row is as close to its neighbours as any
                 # other: the distances say nothing.
-                self.neighbors_ = self._kept_rows_ = None
+                self.neighbors_ = None
         ratio = 1.0
         if unseen is not None and self.contamination == "auto":
             seen = outlyingness[~np.isin(rows, unseen)]

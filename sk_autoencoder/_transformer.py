@@ -157,8 +157,9 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         A network of your own instead of the built-in ones, built as
         ``module(n_features=..., n_components=..., **module_params)``. It
         must be a ``torch.nn.Module`` with trainable float32 parameters
-        (torch's default dtype), ``encode(x)`` and ``decode(code)`` methods
-        and a ``forward(x)`` that returns ``(reconstruction, code)``
+        (built with float32 as torch's default dtype), ``encode(x)`` and
+        ``decode(code)`` methods and a ``forward(x)`` that returns
+        ``(reconstruction, code)``
         (checked on two rows before training, and so is the float64 copy of
         it that computes the scores: ``encode`` and ``decode`` must keep
         their input's dtype); it is then trained, seeded,

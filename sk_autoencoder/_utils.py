@@ -112,16 +112,40 @@ def torch_compute(n_jobs):
     the training loop.
     """
     previous_threads, previous_flush = torch.get_num_threads(), flushes_denormals()
-    previous_dtype = torch.get_default_dtype()
     torch.set_num_threads(n_threads(n_jobs))
     torch.set_flush_denormal(True)
-    torch.set_default_dtype(torch.float32)
+    try:
+        with _float32_default():
+            yield
+    finally:
+        torch.set_flush_denormal(previous_flush)
+        torch.set_num_threads(previous_threads)
+
+
+# The default dtype is the process's, not a thread's: the first of the
+# overlapping torch_compute blocks keeps the caller's and sets float32, the
+# last one restores it.
+_DTYPE_LOCK = threading.Lock()
+_dtype_state = {"blocks": 0, "caller": None}
+
+
+@contextmanager
+def _float32_default():
+    """torch's default dtype float32 for the block, the caller's restored
+    when no other thread is inside one; another thread's own torch code
+    meanwhile also sees float32."""
+    with _DTYPE_LOCK:
+        if not _dtype_state["blocks"]:
+            _dtype_state["caller"] = torch.get_default_dtype()
+            torch.set_default_dtype(torch.float32)
+        _dtype_state["blocks"] += 1
     try:
         yield
     finally:
-        torch.set_default_dtype(previous_dtype)
-        torch.set_flush_denormal(previous_flush)
-        torch.set_num_threads(previous_threads)
+        with _DTYPE_LOCK:
+            _dtype_state["blocks"] -= 1
+            if not _dtype_state["blocks"]:
+                torch.set_default_dtype(_dtype_state["caller"])
 
 
 def trains(method):

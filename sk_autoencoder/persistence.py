@@ -187,6 +187,10 @@ def save(estimator, path):
         key: _encode(value, key)
         for key, value in estimator.get_params(deep=False).items()
     }
+    # The parameters the network was built with, for partial_fit after load
+    # to refuse a change made since as it would before save.
+    built = getattr(estimator, "_built_with", None) or estimator.get_params(deep=False)
+    built = {key: _encode(value, key) for key, value in built.items()}
     net = estimator.net_
     module = net.module_
     if _module_classes().get(type(module).__name__) is not type(module):
@@ -220,6 +224,7 @@ def save(estimator, path):
         "versions": _versions(),
         "estimator": name,
         "params": params,
+        "built_params": built,
         "attributes": attributes,
         "network": {
             "module": type(module).__name__,
@@ -338,6 +343,10 @@ def load(path):
     }
     estimator.net_ = _rebuilt_net(estimator, header["network"], weights)
     estimator._built_with = estimator.get_params(deep=False)
+    if "built_params" in header:  # files written before it: as the params
+        estimator._built_with = {
+            key: _decode(value) for key, value in header["built_params"].items()
+        }
     if hasattr(estimator, "code_lower_"):
         estimator.neighbors_ = None
         if header["neighbors"] is not None:

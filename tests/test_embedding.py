@@ -5,6 +5,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from joblib import cpu_count
 from sklearn.datasets import load_digits, make_swiss_roll
 from sklearn.decomposition import PCA
 from sklearn.manifold import trustworthiness
@@ -107,7 +108,8 @@ def test_refits_with_the_same_seed_are_bit_identical(digits):
     assert not np.array_equal(first, other)
 
 
-@pytest.mark.parametrize(("n_jobs", "threads"), [(None, 1), (2, 2)])
+# Two threads where the machine has two cores: n_jobs starts no more.
+@pytest.mark.parametrize(("n_jobs", "threads"), [(None, 1), (2, min(2, cpu_count()))])
 def test_training_runs_on_n_jobs_threads(digits, monkeypatch, n_jobs, threads):
     seen, encode = [], MLPAutoencoder.encode
 
@@ -120,6 +122,10 @@ def test_training_runs_on_n_jobs_threads(digits, monkeypatch, n_jobs, threads):
     AutoencoderEmbedding(n_jobs=n_jobs, **{**FAST, "max_iter": 3}).fit(digits[0])
     assert len(seen) == 3
     assert set(seen) == {threads}
+
+
+def test_n_jobs_beyond_the_cores_starts_one_thread_per_core(digits):
+    AutoencoderEmbedding(n_jobs=2**31, **{**FAST, "max_iter": 3}).fit(digits[0])
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

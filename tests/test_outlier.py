@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 from _params import DETECTOR
+from joblib import cpu_count
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.ensemble import IsolationForest
 from sklearn.neighbors import NearestNeighbors
@@ -330,11 +331,13 @@ def test_partial_fit_keeps_threshold_and_bounds_matched_to_the_network(planted):
     assert np.mean(detector.predict(planted[0][-10:]) == -1) >= 0.8
 
 
+@pytest.mark.parametrize("n_neighbors", [5, None])
 @pytest.mark.parametrize("n_rows", [1, 2, 20])
-def test_a_small_later_chunk_does_not_set_the_threshold_alone(n_rows):
+def test_a_small_later_chunk_does_not_set_the_threshold_alone(n_rows, n_neighbors):
     rng = np.random.default_rng(0)
     X, new = rng.normal(size=(1000, 6)), rng.normal(size=(2000, 6))
-    detector = AutoencoderOutlierDetector(random_state=0).fit(X)
+    detector = AutoencoderOutlierDetector(n_neighbors=n_neighbors, random_state=0)
+    detector.fit(X)
     detector.partial_fit(X[:n_rows])
     assert np.all(detector.code_upper_ > detector.code_lower_)
     assert np.mean(detector.predict(new) == -1) < 0.2
@@ -387,7 +390,8 @@ def test_float_contamination_flags_that_fraction_of_2048_training_rows():
     assert abs(np.sum(detector.predict(rows) == -1) - 0.1 * 2048) < 1
 
 
-@pytest.mark.parametrize(("n_jobs", "threads"), [(None, 1), (2, 2)])
+# Two threads where the machine has two cores: n_jobs starts no more.
+@pytest.mark.parametrize(("n_jobs", "threads"), [(None, 1), (2, min(2, cpu_count()))])
 def test_neighbour_search_runs_on_n_jobs_threads(planted, monkeypatch, n_jobs, threads):
     X = planted[0]
     detector = AutoencoderOutlierDetector(2, n_jobs=n_jobs, **DETECTOR).fit(X)

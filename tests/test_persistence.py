@@ -256,6 +256,15 @@ def test_a_loaded_estimator_refuses_partial_fit_after_a_new_architecture(
         loaded.partial_fit(rows[0])
 
 
+def test_a_change_made_before_save_is_refused_by_partial_fit_after_load(rows, tmp_path):
+    ae = fitted("transformer", rows).set_params(activation="tanh")
+    save(ae, tmp_path / "model.safetensors")
+    loaded = load(tmp_path / "model.safetensors")
+    assert loaded.activation == "tanh"  # the parameters as they were saved
+    with pytest.raises(ValueError, match=r"^activation changed since"):
+        loaded.partial_fit(rows[0])
+
+
 def test_save_refuses_an_estimator_it_cannot_rebuild(rows, tmp_path):
     from sklearn.decomposition import PCA
 
