@@ -32,6 +32,22 @@ from sk_autoencoder._network import MLPAutoencoder
 from sk_autoencoder._utils import flushes_denormals
 from sk_autoencoder.persistence import load, save
 
+EVERY_ESTIMATOR = [
+    AutoencoderTransformer,
+    AutoencoderOutlierDetector,
+    AutoencoderImputer,
+    AutoencoderEmbedding,
+]
+
+
+def rows_for(Estimator):
+    """50 x 4 normal rows, with holes for the imputer to fill."""
+    X = np.random.default_rng(0).normal(size=(50, 4))
+    if Estimator is AutoencoderImputer:
+        X[::3, 1] = np.nan
+    return X
+
+
 NO_DASK = "the Dask tests need the dask extra: pip install -e '.[test,dask]'"
 
 
@@ -177,15 +193,7 @@ def test_n_jobs_may_be_a_numpy_integer():
 
 
 @pytest.mark.parametrize("outside", [False, True])
-@pytest.mark.parametrize(
-    "Estimator",
-    [
-        AutoencoderTransformer,
-        AutoencoderOutlierDetector,
-        AutoencoderImputer,
-        AutoencoderEmbedding,
-    ],
-)
+@pytest.mark.parametrize("Estimator", EVERY_ESTIMATOR)
 def test_training_flushes_denormals_and_restores_the_flag(
     monkeypatch, Estimator, outside
 ):
@@ -208,19 +216,9 @@ def test_training_flushes_denormals_and_restores_the_flag(
     assert all(seen)
 
 
-@pytest.mark.parametrize(
-    "Estimator",
-    [
-        AutoencoderTransformer,
-        AutoencoderOutlierDetector,
-        AutoencoderImputer,
-        AutoencoderEmbedding,
-    ],
-)
+@pytest.mark.parametrize("Estimator", EVERY_ESTIMATOR)
 def test_a_float64_default_dtype_changes_no_result_and_stays_set(Estimator, tmp_path):
-    X = np.random.default_rng(0).normal(size=(50, 4))
-    if Estimator is AutoencoderImputer:
-        X[::3, 1] = np.nan
+    X = rows_for(Estimator)
     expected = Estimator(**QUICK).fit(X).transform(X)
     torch.set_default_dtype(torch.float64)
     try:
@@ -258,19 +256,9 @@ def test_a_float64_default_dtype_survives_fits_from_four_threads():
 
 
 @pytest.mark.parametrize("no_autograd", [torch.no_grad, torch.inference_mode])
-@pytest.mark.parametrize(
-    "Estimator",
-    [
-        AutoencoderTransformer,
-        AutoencoderOutlierDetector,
-        AutoencoderImputer,
-        AutoencoderEmbedding,
-    ],
-)
+@pytest.mark.parametrize("Estimator", EVERY_ESTIMATOR)
 def test_fit_inside_no_grad_or_inference_mode_trains_as_outside(Estimator, no_autograd):
-    X = np.random.default_rng(0).normal(size=(50, 4))
-    if Estimator is AutoencoderImputer:
-        X[::3, 1] = np.nan
+    X = rows_for(Estimator)
     expected = Estimator(**QUICK).fit(X).transform(X)
     with no_autograd():
         estimator = Estimator(**QUICK).fit(X)
