@@ -21,14 +21,19 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 MAX_ROWS = 20_000
 
 
-def parser(description):
+def parser(description, data_dir=True, before=False):
+    """The options every benchmark takes: ``--data-dir`` (ADBench's files)
+    and, for one that runs another checkout beside this one, ``--before``."""
     p = argparse.ArgumentParser(description=description)
-    p.add_argument(
-        "--data-dir",
-        type=Path,
-        default=DEFAULT_DATA_DIR,
-        help="folder with the ADBench .npz files (default: %(default)s)",
-    )
+    if data_dir:
+        p.add_argument(
+            "--data-dir",
+            type=Path,
+            default=DEFAULT_DATA_DIR,
+            help="folder with the ADBench .npz files (default: %(default)s)",
+        )
+    if before:
+        p.add_argument("--before", type=Path, help="a checkout to run beside this one")
     return p
 
 

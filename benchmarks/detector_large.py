@@ -84,9 +84,8 @@ def run(code_dir, method, data_dir, name, seed):
 
 
 def main():
-    p = parser(__doc__.splitlines()[0])
+    p = parser(__doc__.splitlines()[0], before=True)
     p.add_argument("--seeds", type=int, nargs="+", default=[0])
-    p.add_argument("--before", type=Path, help="a checkout to run beside this one")
     p.add_argument("--output", default="detector_large.md")
     args = p.parse_args()
     large = [

@@ -12,14 +12,12 @@ run on the package in DIR (a checkout of another commit) beside this one.
     python benchmarks/detector_stream.py [--before /path/to/old/checkout]
 """
 
-import argparse
-from pathlib import Path
-
 from _common import (
     checkouts,
     environment,
     json_from_python,
     markdown_table,
+    parser,
     write_result,
 )
 
@@ -53,8 +51,7 @@ print(json.dumps([flagged, auc, width]))
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--before", type=Path, help="a checkout to run beside this one")
+    p = parser(__doc__.splitlines()[0], data_dir=False, before=True)
     args = p.parse_args()
     codes = checkouts(args.before)
     rows = []

@@ -9,14 +9,12 @@ another commit) beside this one.
     python benchmarks/image_memory.py [--before /path/to/old/checkout]
 """
 
-import argparse
-from pathlib import Path
-
 from _common import (
     checkouts,
     environment,
     json_from_python,
     markdown_table,
+    parser,
     write_result,
 )
 
@@ -48,8 +46,7 @@ def run(side, n, code_dir):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--before", type=Path, help="a checkout to run beside this one")
+    p = parser(__doc__.splitlines()[0], data_dir=False, before=True)
     args = p.parse_args()
     codes = checkouts(args.before)
     rows = []

@@ -21,7 +21,6 @@ for the imputer with ``max_iter=N``.
         --n-train 5000 --max-iter 12
 """
 
-import argparse
 from pathlib import Path
 
 from _common import (
@@ -29,6 +28,7 @@ from _common import (
     environment,
     json_from_python,
     markdown_table,
+    parser,
     write_result,
 )
 
@@ -97,8 +97,7 @@ print(json.dumps(result))
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--before", type=Path, help="a checkout to run beside this one")
+    p = parser(__doc__.splitlines()[0], data_dir=False, before=True)
     p.add_argument("--n-train", type=int, default=54_000)
     p.add_argument("--held-out-digits", action="store_true")
     p.add_argument("--max-iter", type=int, help="also run with this max_iter")
