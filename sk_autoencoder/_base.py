@@ -41,6 +41,11 @@ from ._utils import (
     trains,
 )
 
+# Training rows left when rows are held out for validation, at least: the
+# network starts from the PCA of its training rows, and one row has no
+# principal direction (its code would stay 0).
+MIN_TRAINING_ROWS = 2
+
 # Rows on which reconstruction_r2_ and code_sparsity_ are measured, at most.
 MAX_REPORTED_ROWS = 10_000
 
@@ -609,9 +614,10 @@ class BaseAutoencoder(BaseEstimator):
                 f"nothing but a copy unless it is kept sparse. {fix}"
             )
         n_valid = 0
-        if validation and n_samples > 1:
+        if validation and n_samples > MIN_TRAINING_ROWS:
             n_valid = min(
-                max(1, round(self.validation_fraction * n_samples)), n_samples - 1
+                max(1, round(self.validation_fraction * n_samples)),
+                n_samples - MIN_TRAINING_ROWS,
             )
         # Copies of a row are held out together (see split_rows).
         indices, n_valid = split_rows(X, n_valid, np.random.default_rng(seed))

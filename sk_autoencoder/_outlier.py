@@ -250,11 +250,12 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
 
     validation_fraction : float, default=0.1
         Fraction of the rows held out when ``early_stopping`` is True: at
-        least one row, and at least one left for training (none when ``X``
-        has a single row). Copies of a row (a table concatenated or
-        oversampled) are held out together, so the fraction can differ a
-        little: a held-out row with a copy among the training rows would
-        be no new row.
+        least one row, and at least two left for training (none when ``X``
+        has fewer than three rows: the network starts from the PCA of its
+        training rows, which one row gives no direction). Copies of a row
+        (a table concatenated or oversampled) are held out together, so the
+        fraction can differ a little: a held-out row with a copy among the
+        training rows would be no new row.
 
     n_iter_no_change : int or "auto", default=10
         Number of epochs without an improvement of at least ``tol`` before

@@ -787,6 +787,15 @@ def test_a_table_held_twice_is_filled_as_well_as_once():
     assert rmse(np.tile(holes, (2, 1))) < 1.05 * rmse(holes)
 
 
+def test_two_rows_are_both_trained_on_and_filled():
+    # Too few to hold one out: the Gaussian of the blend is fitted on the
+    # training rows, which must then be all of them.
+    X = np.array([[0.0, np.nan, 2.0], [3.0, 5.0, 1.0]])
+    imputer = AutoencoderImputer(**QUICK).fit(X)
+    assert imputer.net_.train_split is None
+    assert np.isfinite(imputer.transform(X)).all()
+
+
 def test_image_budget_trains_at_least_one_whole_epoch(monkeypatch):
     # A pixel budget of 10 updates of 64 images of 8 x 8, fewer than an
     # epoch over the training rows takes. Cut to the budget, large image

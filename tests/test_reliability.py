@@ -10,7 +10,7 @@ from functools import partial
 import numpy as np
 import pytest
 from _params import TINY
-from numpy.testing import assert_array_equal
+from numpy.testing import assert_allclose, assert_array_equal
 from scipy import sparse
 from sklearn.exceptions import FitFailedWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV
@@ -201,6 +201,16 @@ def test_one_row_fits_and_scores():
     for make in ESTIMATORS.values():
         estimator = make().fit(X)
         assert np.isfinite(estimator.score_samples(X)).all()
+
+
+def test_two_rows_train_on_both_and_keep_them_apart():
+    # With one of them held out, the PCA start saw a single row: no
+    # direction, and every code stayed 0.
+    X = make_X(2)
+    estimator = AutoencoderTransformer(n_components=1, random_state=0).fit(X)
+    codes = estimator.transform(X)
+    assert abs(codes[0, 0] - codes[1, 0]) > 0.1
+    assert_allclose(estimator.inverse_transform(codes), X, atol=0.1)
 
 
 @pytest.mark.parametrize(
