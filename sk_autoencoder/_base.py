@@ -415,6 +415,11 @@ class BaseAutoencoder(BaseEstimator):
                 self.net_.train_split = None
                 self.net_.callbacks_ = callbacks
                 set_verbose(self.net_, self.verbose)
+                # Batches sized for this chunk, as for the first one: the
+                # first chunk's size, where it was small, is no cap.
+                rows_per_batch = min(self._budget(X.shape[0])[0], X.shape[0])
+                self.net_.batch_size = rows_per_batch
+                self.net_.iterator_train__batch_size = rows_per_batch
                 train = ScaledRows(X, np.arange(X.shape[0]), self._scaler("cpu"))
                 # Each call shuffles and corrupts anew (a chunk seen twice
                 # is not seen the same way twice), reproducibly: the seed

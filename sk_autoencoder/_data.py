@@ -47,6 +47,11 @@ class Scaler:
         rest = (self._mean_float32 - mean) / np.asarray(scale, dtype=np.float64)
         self._rest_scaled = torch.as_tensor(rest, dtype=torch.float32)
         self._inverse_scale = (1.0 / self._scale).to(torch.float32)
+        # Scales beyond 1 / float32's smallest normal number have an inverse
+        # that float32 arithmetic flushes to 0 (see torch_compute): rows of
+        # such features are scaled in float64 instead.
+        inverse = 1.0 / np.asarray(scale, dtype=np.float64)
+        self._float32_path = bool((inverse >= np.finfo(np.float32).tiny).all())
         self._finer_than_float32 = np.flatnonzero(
             np.asarray(scale) < FLOAT32_FINEST_SCALE
         )
@@ -82,10 +87,11 @@ class Scaler:
         """Rows in the input's units (an array), scaled, as a tensor.
 
         One copy of the rows is scaled in place, then converted: in float32
-        when both the rows and ``dtype`` are float32, in float64 otherwise.
+        when both the rows and ``dtype`` are float32 (and no scale is too
+        large for float32 to hold its inverse), in float64 otherwise.
         """
         self.check_float32(X)
-        if X.dtype == np.float32 and dtype == torch.float32:
+        if X.dtype == np.float32 and dtype == torch.float32 and self._float32_path:
             x = torch.from_numpy(np.subtract(X, self._mean_float32))
             x = torch.addcmul(self._rest_scaled, x, self._inverse_scale, out=x)
         else:

@@ -13,6 +13,7 @@ when a function here runs.
 
 import dataclasses
 import json
+import os
 import platform
 
 import numpy as np
@@ -125,6 +126,18 @@ def _versions():
     }
 
 
+def _file_path(path):
+    """``path`` as a str, or a TypeError for what is no file path (an open
+    file or a buffer, which safetensors does not write to or read from)."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(
+            f"path must be a file path (str or os.PathLike), got "
+            f"{type(path).__name__}: the format is written to and read from "
+            "named files, not open files or buffers."
+        )
+    return os.fsdecode(path)
+
+
 def save(estimator, path):
     """Save a fitted estimator to a file that :func:`load` reads without pickle.
 
@@ -149,7 +162,8 @@ def save(estimator, path):
     ------
     TypeError
         If ``estimator`` is not of a class this format writes (an
-        ``AutoencoderEmbedding`` or a ``Pipeline``, say).
+        ``AutoencoderEmbedding`` or a ``Pipeline``, say), or ``path`` is no
+        file path (an open file or a buffer).
     ValueError
         If a parameter or the network cannot be saved in this format.
 
@@ -170,6 +184,7 @@ def save(estimator, path):
     """
     from safetensors.numpy import save_file
 
+    path = _file_path(path)
     name = type(estimator).__name__
     if _estimator_classes().get(name) is not type(estimator):
         raise TypeError(
@@ -245,7 +260,7 @@ def save(estimator, path):
         # What set_output chose, if anything.
         "output": _encode(output_config(estimator), "output"),
     }
-    save_file(tensors, str(path), metadata={FORMAT_NAME: json.dumps(header)})
+    save_file(tensors, path, metadata={FORMAT_NAME: json.dumps(header)})
 
 
 def load(path):
@@ -273,6 +288,8 @@ def load(path):
 
     Raises
     ------
+    TypeError
+        If ``path`` is no file path (an open file or a buffer).
     ValueError
         If the file was not written by :func:`save`, or by a newer version
         of the format than this one reads, or holds a detector saved by a
@@ -289,9 +306,10 @@ def load(path):
     """
     from safetensors import SafetensorError, safe_open
 
+    path = _file_path(path)
     not_ours = f"{path} was not written by sk_autoencoder.persistence.save."
     try:
-        with safe_open(str(path), framework="numpy") as file:
+        with safe_open(path, framework="numpy") as file:
             metadata = file.metadata() or {}
             if FORMAT_NAME not in metadata:
                 raise ValueError(not_ours)

@@ -169,6 +169,26 @@ def test_float32_features_at_the_finest_scale_map_as_in_float64(low_rank):
     )
 
 
+@pytest.mark.parametrize(
+    "estimator", [AutoencoderTransformer(2, **PARAMS), AutoencoderOutlierDetector()]
+)
+def test_float32_features_at_the_largest_scale_map_as_in_float64(estimator):
+    # Their inverse scale is below float32's smallest normal number, which
+    # the network's arithmetic flushes to 0: every row mapped to the mean.
+    # Uniform rows: a spread that large leaves float32 room for the values.
+    X = np.random.default_rng(0).uniform(-2e38, 2e38, size=(300, 4))
+    train, test = X[:200], X[200:]
+    model = estimator.set_params(random_state=0).fit(train)
+    assert model.scale_.min() > 1 / np.finfo(np.float32).tiny
+    codes = model.transform(test)
+    np.testing.assert_allclose(
+        model.transform(test.astype(np.float32)),
+        codes,
+        rtol=0,
+        atol=1e-5 * np.abs(codes).max(),
+    )
+
+
 @pytest.mark.parametrize("unit", [1e-200, 1e-300])
 def test_imputer_fills_features_in_tiny_units_as_in_plain_units(low_rank, unit):
     X = np.where(np.random.default_rng(3).random((400, 8)) < 0.1, np.nan, low_rank[0])

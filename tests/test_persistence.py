@@ -1,5 +1,6 @@
 """The safe saved-model format: no pickle on load, the same outputs."""
 
+import io
 import json
 import pickle
 
@@ -201,6 +202,22 @@ def test_file_that_is_not_safetensors_is_refused(rows, tmp_path):
     path.write_bytes(pickle.dumps(AutoencoderTransformer(2, **QUICK).fit(rows[0])))
     with pytest.raises(ValueError, match="was not written by"):
         load(path)
+
+
+def test_an_open_file_or_a_buffer_is_refused_and_nothing_is_written(
+    rows, tmp_path, monkeypatch
+):
+    # They were taken by their repr for a file name, in the working directory.
+    monkeypatch.chdir(tmp_path)
+    transformer = AutoencoderTransformer(2, **QUICK).fit(rows[0])
+    with open(tmp_path / "model.safetensors", "wb") as file:
+        for target in [io.BytesIO(), file]:
+            with pytest.raises(TypeError, match="path must be a file path"):
+                save(transformer, target)
+            with pytest.raises(TypeError, match="path must be a file path"):
+                load(target)
+    assert [path.name for path in tmp_path.iterdir()] == ["model.safetensors"]
+    assert (tmp_path / "model.safetensors").stat().st_size == 0
 
 
 def test_safe_format_keeps_set_output(rows, tmp_path):

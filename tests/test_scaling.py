@@ -374,6 +374,19 @@ def test_a_later_partial_fit_refuses_a_change_it_cannot_apply(Estimator, change)
     assert len(estimator.net_.history) == n_epochs
 
 
+@pytest.mark.parametrize("Estimator", STREAMING)
+def test_a_later_chunk_trains_in_batches_sized_for_it(Estimator):
+    # Not in those of a small first chunk: a chunk of 4 rows held every
+    # later one to batches of 4, and the detector's trimmed loss then
+    # kept every row of each batch.
+    X = np.random.default_rng(0).normal(size=(1_000, 4))
+    estimator = Estimator(2, **QUICK, batch_size=100).partial_fit(X[:4])
+    estimator.partial_fit(X)
+    assert estimator.net_.history[-1, "train_batch_count"] == 10
+    estimator.partial_fit(X[:30])
+    assert estimator.net_.history[-1, "train_batch_count"] == 1
+
+
 def test_a_later_partial_fit_shows_its_epochs_as_verbose_now_says(capsys):
     X = np.random.default_rng(0).normal(size=(60, 4))
     transformer = AutoencoderTransformer(2, **QUICK).fit(X)
