@@ -100,7 +100,8 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
     Parameters
     ----------
     n_components : int, default=2
-        Dimension of the map: the width of the code.
+        Dimension of the map: the width of the code. At most the number of
+        rows; it may exceed the number of features, as UMAP's may.
 
     n_neighbors : int, default=15
         Size of the neighbourhoods the map keeps, the row itself counted,
@@ -297,6 +298,12 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
             raise ValueError(
                 f"n_samples={X.shape[0]}: a map of neighbourhoods needs at "
                 "least 2 rows."
+            )
+        if self.n_components > X.shape[0]:
+            raise ValueError(
+                f"n_components={self.n_components} must be at most "
+                f"n_samples={X.shape[0]}: a map of n rows spans at most n "
+                "dimensions."
             )
         self._check_hidden_layer_sizes(X.shape[1])
         self._device()

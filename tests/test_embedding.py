@@ -162,6 +162,7 @@ def test_pickle_holds_the_network_not_the_training_data(fitted, digits):
         ({"min_dist": 1.5}, np.ones((5, 2)), "min_dist"),
         ({"hidden_layer_sizes": (8, 0)}, np.ones((5, 2)), "hidden_layer_sizes"),
         ({"device": "cuda:7"}, np.ones((5, 2)), "cuda:7"),
+        ({"n_components": 6}, np.ones((5, 2)), "n_components=6 .* n_samples=5"),
     ],
 )
 def test_bad_input_is_refused_before_training(monkeypatch, params, X, message):
