@@ -417,7 +417,7 @@ class BaseAutoencoder(BaseEstimator):
                 set_verbose(self.net_, self.verbose)
                 # Batches sized for this chunk, as for the first one: the
                 # first chunk's size, where it was small, is no cap.
-                rows_per_batch = min(self._budget(X.shape[0])[0], X.shape[0])
+                rows_per_batch = self._budget(X.shape[0])[0]
                 self.net_.batch_size = rows_per_batch
                 self.net_.iterator_train__batch_size = rows_per_batch
                 train = ScaledRows(X, np.arange(X.shape[0]), self._scaler("cpu"))
@@ -525,8 +525,9 @@ class BaseAutoencoder(BaseEstimator):
         return evenly_spread(rows, MAX_REPORTED_ROWS)
 
     def _budget(self, n_train):
-        """Batch size, most epochs and patience (in epochs) for ``n_train``
-        training rows, each as its parameter says or, for "auto", derived.
+        """Rows per batch, most epochs and patience (in epochs) for
+        ``n_train`` training rows, each as its parameter says (the batch size
+        capped at ``n_train``) or, for "auto", derived.
 
         "auto" counts in updates: batches of ``n_train / 32`` rows within
         ``_auto_batch_range`` ([32, 200] unless the estimator says
@@ -557,7 +558,7 @@ class BaseAutoencoder(BaseEstimator):
         if patience == "auto":
             epochs = math.ceil(self._auto_patience_updates / batches)
             patience = int(np.clip(epochs, *self._auto_patience_range))
-        return batch_size, max_epochs, patience
+        return rows_per_batch, max_epochs, patience
 
     def _within_budget(self, train, seed):
         """The training rows ``train``; with ``max_iter="auto"``, where one
@@ -625,7 +626,12 @@ class BaseAutoencoder(BaseEstimator):
                 n_samples - MIN_TRAINING_ROWS,
             )
         # Copies of a row are held out together (see split_rows).
-        indices, n_valid = split_rows(X, n_valid, np.random.default_rng(seed))
+        indices, n_valid = split_rows(
+            X,
+            n_valid,
+            np.random.default_rng(seed),
+            max_valid=n_samples - MIN_TRAINING_ROWS,
+        )
 
         missing = self._takes_missing and bool(np.isnan(X).any())
         scaler = fit_scaler(X, self._standardize(), missing)
@@ -670,6 +676,10 @@ class BaseAutoencoder(BaseEstimator):
             # threshold takes them for unseen rows.
             rows = None if valid is None else train.indices
             cov = scaled_covariance(X, scaler, missing, rows=rows)
+            if rows is not None and not cov.any():
+                # Training rows all copies of one: no direction to start
+                # from, where all the rows give one.
+                cov = scaled_covariance(X, scaler, missing)
             self.net_.module_.start_from_pca(principal_axes(cov, n_components))
         return train, valid
 

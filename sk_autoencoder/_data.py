@@ -24,7 +24,8 @@ class Scaler:
     in their own precision, a batch at a time, before any conversion to the
     network's float32, so that a feature with a large offset and a small
     spread keeps its detail: float64 rows in float64; float32 rows in
-    float32, the mean subtracted in two parts (its float32 rounding, then
+    float32 (in float64 where a scale is too large for float32 to hold its
+    inverse), the mean subtracted in two parts (its float32 rounding, then
     the remainder), which leaves them as exact as float64 would, up to the
     float32 rounding of the result, with less memory traffic. The
     mean is added back in float64. With ``fill_missing``, NaN entries
@@ -46,11 +47,11 @@ class Scaler:
         # float32 path adds it while it scales, in one op.
         rest = (self._mean_float32 - mean) / np.asarray(scale, dtype=np.float64)
         self._rest_scaled = torch.as_tensor(rest, dtype=torch.float32)
-        self._inverse_scale = (1.0 / self._scale).to(torch.float32)
+        inverse = 1.0 / np.asarray(scale, dtype=np.float64)
+        self._inverse_scale = torch.as_tensor(inverse, dtype=torch.float32)
         # Scales beyond 1 / float32's smallest normal number have an inverse
         # that float32 arithmetic flushes to 0 (see torch_compute): rows of
         # such features are scaled in float64 instead.
-        inverse = 1.0 / np.asarray(scale, dtype=np.float64)
         self._float32_path = bool((inverse >= np.finfo(np.float32).tiny).all())
         self._finer_than_float32 = np.flatnonzero(
             np.asarray(scale) < FLOAT32_FINEST_SCALE
@@ -271,7 +272,7 @@ def row_keys(X, batch_size=INFERENCE_BATCH_SIZE):
     return keys
 
 
-def split_rows(X, n_valid, rng):
+def split_rows(X, n_valid, rng, max_valid=None):
     """A random order of the rows of ``X`` and how many of its first rows to
     hold out for validation: ``n_valid``, or near it where copies of a row
     would fall on both sides.
@@ -288,9 +289,12 @@ def split_rows(X, n_valid, rng):
     holding it out whole would leave training without it. Otherwise (also
     where a few rows repeat), the order is ``rng.permutation``. With copies,
     they are adjacent and ``n_valid`` moves to the nearer end of the
-    copies it falls among.
+    copies it falls among, or to their start where their end is beyond
+    ``max_valid`` (by default, all rows but one).
     """
     n_samples = X.shape[0]
+    if max_valid is None:
+        max_valid = n_samples - 1
     if not 0 < n_valid < n_samples:
         return rng.permutation(n_samples), n_valid
     # First whether most rows have copies, on the sorted keys alone: the
@@ -312,7 +316,7 @@ def split_rows(X, n_valid, rng):
     straddling = np.flatnonzero(group[order] == group[order[n_valid - 1]])
     # A group holds at most n_valid rows, so it starts after the first row.
     start, end = straddling[0], straddling[-1] + 1
-    if end == n_samples or n_valid - start <= end - n_valid:
+    if end > max_valid or n_valid - start <= end - n_valid:
         return order, int(start)
     return order, int(end)
 

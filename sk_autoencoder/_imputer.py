@@ -488,8 +488,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
     reconstruction_r2_ : float
         Held-out R^2, in scaled units, of the entries the network fills, on
-        the validation rows (the training rows when ``early_stopping`` is
-        False), at most 10,000 of them, evenly spread: of the observed
+        the validation rows (the training rows when none are held out:
+        ``early_stopping`` is False, or ``X`` has fewer than three rows), at
+        most 10,000 of them, evenly spread: of the observed
         entries that one fixed draw of the noise masks.
 
     code_sparsity_ : float
@@ -500,8 +501,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         The network's share of each fill, in [0, 1]; the Gaussian's
         conditional mean has the rest (all of it for a feature that the
         training masks never hid, see above). Chosen on the rows that
-        ``reconstruction_r2_`` is computed on (the training rows when
-        ``early_stopping`` is False, which favours the network), with the
+        ``reconstruction_r2_`` is computed on (the training rows when none
+        are held out, which favours the network), with the
         Gaussian fitted to the training rows (at most 2,000 of them,
         evenly spread); 1.0, and no Gaussian, with ``image_shape`` or more
         than 100 features.

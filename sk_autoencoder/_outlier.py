@@ -371,8 +371,9 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     reconstruction_r2_ : float
         Held-out reconstruction R^2 of the fitted model, ``1 - SSE / SST``
         in scaled units, on the validation rows (the training rows when
-        ``early_stopping`` is False), at most 10,000 of them, evenly spread,
-        with codes unclipped. Set by ``fit``, not by ``partial_fit``.
+        none are held out: ``early_stopping`` is False, or ``X`` has fewer
+        than three rows), at most 10,000 of them, evenly spread, with codes
+        unclipped. Set by ``fit``, not by ``partial_fit``.
 
     code_sparsity_ : float
         Fraction of code entries below 1e-3 in absolute value, on the rows

@@ -218,7 +218,8 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
     reconstruction_r2_ : float
         Held-out reconstruction R^2 of the fitted model, ``1 - SSE / SST``
         in scaled units, on the validation rows (the training rows when
-        ``early_stopping`` is False), at most 10,000 of them, evenly spread.
+        none are held out: ``early_stopping`` is False, or ``X`` has fewer
+        than three rows), at most 10,000 of them, evenly spread.
         Set by ``fit``, not by ``partial_fit``.
 
     candidate_r2_ : dict of int to float

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.base import clone
 from sklearn.decomposition import PCA
 
 from sk_autoencoder import (
@@ -186,6 +187,11 @@ def test_float32_features_at_the_largest_scale_map_as_in_float64(estimator):
         codes,
         rtol=0,
         atol=1e-5 * np.abs(codes).max(),
+    )
+    # Trained on the float32 rows, it learns what it learns from float64.
+    fitted_on_float32 = clone(model).fit(train.astype(np.float32))
+    assert fitted_on_float32.reconstruction_r2_ == pytest.approx(
+        model.reconstruction_r2_, abs=1e-4
     )
 
 

@@ -139,6 +139,17 @@ def test_copies_of_a_row_are_held_out_together(n_rows, times, fraction, seed):
         assert held_out == n_valid
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_copies_straddling_the_split_leave_the_training_rows_it_asks_for(seed):
+    # Three copies of a row among five rows: moved to the copies' end, four
+    # rows were held out of five, leaving one to train on.
+    X = np.array([[0.0], [0.0], [0.0], [1.0], [3.0]])
+    order, held_out = split_rows(X, 3, np.random.default_rng(seed), max_valid=3)
+    assert 0 < held_out <= 3
+    keys = row_keys(X)[order]
+    assert not set(keys[:held_out]) & set(keys[held_out:])
+
+
 @pytest.mark.parametrize("n_valid", [4, 150], ids=["groups above", "groups below"])
 def test_the_few_rows_of_discrete_data_fall_on_both_sides(n_valid):
     # 4 distinct rows of 400, each held about 100 times: above n_valid, or

@@ -213,6 +213,15 @@ def test_two_rows_train_on_both_and_keep_them_apart():
     assert_allclose(estimator.inverse_transform(codes), X, atol=0.1)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_training_rows_that_are_copies_of_one_still_give_the_codes_a_direction(seed):
+    # With the other row held out, the PCA start of the training rows alone
+    # had no direction, and every code stayed 0.
+    X = np.repeat(make_X(2), [2, 1], axis=0)
+    estimator = AutoencoderTransformer(n_components=1, random_state=seed).fit(X)
+    assert np.ptp(estimator.transform(X)) > 0.1
+
+
 @pytest.mark.parametrize(
     "X",
     [
