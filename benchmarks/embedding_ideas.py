@@ -46,6 +46,10 @@ SETTINGS = {
         "hidden_layer_sizes": (64,),
     },
     "noise_0": {"NOISE_PER_NEIGHBOUR_DISTANCE": 0.0},
+    # The noise's radius: the median over the rows for every row (the rule
+    # before each row had its own), or each row's own without bounds.
+    "noise_one_radius": {"NOISE_RADIUS_RANGE": 1.0},
+    "noise_own_radius": {"NOISE_RADIUS_RANGE": np.inf},
     "noise_0.75": {"NOISE_PER_NEIGHBOUR_DISTANCE": 0.75},
     "noise_1.5": {"NOISE_PER_NEIGHBOUR_DISTANCE": 1.5},
     "hidden_64x3": {"hidden_layer_sizes": (64, 64, 64)},

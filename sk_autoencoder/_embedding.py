@@ -39,13 +39,18 @@ LEARNING_RATE = 1e-2
 # The Gaussian noise added to the encoder's inputs in training: the
 # encoder learns to map the surroundings of each training row, not the row
 # alone, and so places new rows where their neighbours are. Its length (the
-# norm of the noise vector) is this share of the median distance from a
-# row to the farthest of its graph neighbours: the surroundings a row's
-# neighbourhood spans, whatever the data's dimension, and no wider, so
-# that a sheet of the data does not blur into the next one (a fixed
-# standard deviation folded a swiss roll's layers onto each other; see
-# benchmarks/results/embedding_noise.md).
+# norm of the noise vector) is this share of the distance from the row to
+# the farthest of its graph neighbours: the surroundings its neighbourhood
+# spans, whatever the data's dimension, and no wider, so that a sheet of
+# the data does not blur into the next one (a fixed standard deviation
+# folded a swiss roll's layers onto each other; see
+# benchmarks/results/embedding_noise.md). That distance is held within
+# this factor of its median over the rows: rows in dense clusters get
+# narrower noise than rows in sparse ones, as UMAP's graph gives each row
+# a bandwidth of its own, while a row far from all others does not blur
+# the map around it (see benchmarks/results/embedding_noise_per_row.md).
 NOISE_PER_NEIGHBOUR_DISTANCE = 1.0
+NOISE_RADIUS_RANGE = 2.0
 
 # Weight of the reconstruction error (mean squared, in scaled units) next
 # to the neighbourhood cross-entropy. Rebuilding the rows from the code
@@ -82,11 +87,13 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
     the graph. The encoder sees each row with Gaussian noise added, as a
     denoising autoencoder does [3]_, and the decoder rebuilds the clean
     row: the encoder learns to map the surroundings of the training rows,
-    which places new rows where their training neighbours are. The noise
-    vector's typical length is the median distance from a row to the
-    farthest of its ``n_neighbors`` (among the distinct rows, where copies
-    of the rows make it 0): the surroundings of a row are its
-    neighbourhood. The encoder and
+    which places new rows where their training neighbours are. A row's
+    noise vector has the typical length of the distance from the row to
+    the farthest of its ``n_neighbors``, held within a factor of 2 of that
+    distance's median over the rows (taken among the distinct rows, where
+    copies of the rows make it 0): the surroundings of a row are its
+    neighbourhood, narrower in dense parts of the data than in sparse
+    ones. The encoder and
     the decoder each have a linear path that starts at the PCA solution
     and an MLP correction through ``hidden_layer_sizes`` that starts at
     zero.
@@ -321,11 +328,8 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
                 scaled, self.n_neighbors_ - 1, n_threads(self.n_jobs)
             )
         heads, tails, weights = fuzzy_graph(distances, indices, self.n_neighbors_)
-        noise = (
-            NOISE_PER_NEIGHBOUR_DISTANCE
-            * _neighbourhood_radius(scaled, distances, n_threads(self.n_jobs))
-            / np.sqrt(n_features)
-        )
+        radii = _noise_radii(scaled, distances, n_threads(self.n_jobs))
+        noise = NOISE_PER_NEIGHBOUR_DISTANCE * radii / np.sqrt(n_features)
         batch = min(EDGE_BATCH, len(weights))
         n_updates = self.max_iter or int(
             np.clip(EDGE_PASSES * len(weights) / batch, MIN_UPDATES, MAX_UPDATES)
@@ -372,6 +376,7 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
         device = self.net_.device
         module, optimizer = self.net_.module_, self.net_.optimizer_
         X = torch.from_numpy(scaled).to(device)
+        noise = torch.as_tensor(noise, dtype=torch.float32).to(device)[:, None]
         heads = torch.from_numpy(heads).to(device)
         tails = torch.from_numpy(tails).to(device)
         cumulative = torch.from_numpy(np.cumsum(weights))
@@ -390,9 +395,10 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
             negatives = torch.randint(
                 2 * batch, (NEGATIVE_SAMPLES * batch,), generator=generator
             ).to(device)
-            x = torch.cat([X[heads[edges]], X[tails[edges]]])
+            ends = torch.cat([heads[edges], tails[edges]])
+            x = X[ends]
             gaussian = torch.randn(x.shape, generator=generator).to(device)
-            code = module.encode(x + noise * gaussian)
+            code = module.encode(x + noise[ends] * gaussian)
             head_code, tail_code = code[:batch], code[batch:]
             attract = ((head_code - tail_code) ** 2).sum(dim=1)
             repel = (
@@ -424,6 +430,16 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
             float(curve[i : i + UPDATES_PER_REPORT].mean())
             for i in range(0, n_updates, UPDATES_PER_REPORT)
         ]
+
+
+def _noise_radii(X, distances, n_jobs=None):
+    """Each row's radius for its training noise: the distance to the
+    farthest of its nearest rows, found at ``distances``, within a factor of
+    ``NOISE_RADIUS_RANGE`` of the typical one (see _neighbourhood_radius),
+    which a row whose neighbours are all its copies takes."""
+    typical = _neighbourhood_radius(X, distances, n_jobs)
+    radii = np.where(distances[:, -1] > 0, distances[:, -1], typical)
+    return np.clip(radii, typical / NOISE_RADIUS_RANGE, typical * NOISE_RADIUS_RANGE)
 
 
 def _neighbourhood_radius(X, distances, n_jobs=None):
