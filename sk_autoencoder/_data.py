@@ -89,13 +89,20 @@ class Scaler:
 
         One copy of the rows is scaled in place, then converted: in float32
         when both the rows and ``dtype`` are float32 (and no scale is too
-        large for float32 to hold its inverse), in float64 otherwise.
+        large for float32 to hold its inverse, and no row's difference from
+        the mean overflows float32), in float64 otherwise.
         """
         self.check_float32(X)
+        x = None
         if X.dtype == np.float32 and dtype == torch.float32 and self._float32_path:
-            x = torch.from_numpy(np.subtract(X, self._mean_float32))
+            with np.errstate(over="ignore"):
+                x = torch.from_numpy(np.subtract(X, self._mean_float32))
             x = torch.addcmul(self._rest_scaled, x, self._inverse_scale, out=x)
-        else:
+            if torch.isinf(x).any():
+                # A value near float32's largest on the other side of the
+                # mean overflows the difference, not the scaled row.
+                x = None
+        if x is None:
             # A copy in C order: torch takes no array with negative strides
             # (rows or columns reversed, as X[::-1] gives).
             x = torch.from_numpy(np.array(X, dtype=np.float64, order="C"))

@@ -292,6 +292,26 @@ def test_a_row_that_overflows_float32_once_scaled_is_refused(low_rank, estimator
         model.transform(far)
 
 
+def test_a_float32_row_whose_difference_from_the_mean_overflows_maps_as_float64():
+    # Near float32's largest value, on the other side of a mean near it:
+    # the difference overflowed float32 and the row was refused, though
+    # its scaled values are small.
+    rng = np.random.default_rng(0)
+    X = np.full((300, 2), 3e38) + rng.normal(scale=1e36, size=(300, 2))
+    X[0] = -3e38
+    model = AutoencoderTransformer(1, **PARAMS).fit(X)
+    assert model.scale_.max() < 1 / np.finfo(np.float32).tiny
+    codes = model.transform(X[:3])
+    np.testing.assert_allclose(
+        model.transform(X[:3].astype(np.float32)), codes, rtol=1e-5
+    )
+    # And trained on as float64 rows are.
+    fitted_on_float32 = clone(model).fit(X.astype(np.float32))
+    assert fitted_on_float32.reconstruction_r2_ == pytest.approx(
+        model.reconstruction_r2_, abs=1e-4
+    )
+
+
 def test_a_refit_keeps_nothing_from_the_earlier_fit(low_rank):
     train, _ = low_rank
     ae = AutoencoderTransformer(0.9, **PARAMS).fit(train)
