@@ -5,6 +5,7 @@ import functools
 import inspect
 import os
 import threading
+import weakref
 from contextlib import contextmanager
 from numbers import Integral
 
@@ -231,17 +232,30 @@ def evenly_spread(rows, limit):
     return rows[np.linspace(0, len(rows) - 1, limit).astype(int)]
 
 
+# inference_batch_rows of each module, by row width: a network's layers do
+# not change once built, and walking them weighs on a transform of a few
+# rows.
+_BATCH_ROWS = weakref.WeakKeyDictionary()
+
+
 def inference_batch_rows(module, n_features):
     """Rows per inference batch for ``module`` on rows of ``n_features``:
     ``INFERENCE_BATCH_SIZE``, fewer where one row's activations hold many
     numbers, so that a batch's largest activation stays within
-    ``INFERENCE_BATCH_VALUES`` numbers.
+    ``INFERENCE_BATCH_VALUES`` numbers. Computed once per module and width.
 
     A row's largest activation is bounded by the widest of its input, a
     linear layer's output, and a convolution's output or its unrolled
     input (input channels times the kernel's area, at each of at most
     ``n_features`` positions), which float64 convolutions on the CPU build.
     """
+    known = _BATCH_ROWS.setdefault(module, {})
+    if n_features not in known:
+        known[n_features] = _rows_within_values(module, n_features)
+    return known[n_features]
+
+
+def _rows_within_values(module, n_features):
     per_row = n_features
     for layer in module.modules():
         if isinstance(layer, torch.nn.Linear):

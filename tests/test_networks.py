@@ -397,3 +397,17 @@ def test_scoring_images_splits_batches_by_the_networks_activations():
 def test_tables_keep_full_inference_batches(hidden_layer_sizes):
     module = MLPAutoencoder(100, 8, hidden_layer_sizes)
     assert inference_batch_rows(module, 100) == INFERENCE_BATCH_SIZE
+
+
+def test_inference_batch_rows_walks_a_module_once(monkeypatch):
+    module = MLPAutoencoder(20, 2, (32,))
+    walks = []
+    walk = torch.nn.Module.modules
+    monkeypatch.setattr(
+        torch.nn.Module, "modules", lambda self: walks.append(self) or walk(self)
+    )
+    first = inference_batch_rows(module, 20)
+    assert inference_batch_rows(module, 20) == first
+    assert walks == [module]
+    inference_batch_rows(MLPAutoencoder(20, 2, (32,)), 20)
+    assert len(walks) == 2
