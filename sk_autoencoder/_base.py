@@ -41,9 +41,10 @@ from ._utils import (
     trains,
 )
 
-# Training rows left when rows are held out for validation, at least: the
-# network starts from the PCA of its training rows, and one row has no
-# principal direction (its code would stay 0).
+# Training rows left when rows are held out for validation, and rows of a
+# first partial_fit call, at least: the network starts from the PCA of its
+# training rows, and one row has no principal direction (its code would
+# stay 0).
 MIN_TRAINING_ROWS = 2
 
 # Rows on which reconstruction_r2_ and code_sparsity_ are measured, at most.
@@ -394,6 +395,14 @@ class BaseAutoencoder(BaseEstimator):
             self._check_unchanged_since_built()
         with self._unfitted_on_error() if first_call else self._kept_on_error():
             if first_call:
+                if X.shape[0] < MIN_TRAINING_ROWS:
+                    raise ValueError(
+                        f"The first partial_fit call got n_samples="
+                        f"{X.shape[0]}; it sets the scaling and the PCA start "
+                        f"from its rows, which needs at least "
+                        f"{MIN_TRAINING_ROWS}, and they stay fixed afterwards: "
+                        "pass more rows in the first call."
+                    )
                 self._check_params(X)
                 n_components = self._resolve_n_components(X.shape[1])
                 train, _ = self._initialize(

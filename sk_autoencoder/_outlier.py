@@ -546,12 +546,12 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         """Train one epoch on ``X``; the first call also initializes.
 
         The first call on an unfitted detector sets the scaling and the PCA
-        start from its rows; they stay fixed afterwards, so later chunks
-        are scaled the same way. Later calls, also after ``fit``, continue
-        training the network as it is, one plain epoch each, in batches
-        sized for the chunk (see ``batch_size``): no rows are held out and
-        nothing stops early. Every call shuffles and corrupts
-        its rows anew, reproducibly for an int ``random_state``. A later
+        start from its rows (at least 2); they stay fixed afterwards, so
+        later chunks are scaled the same way. Later calls, also after
+        ``fit``, continue training the network as it is, one plain epoch
+        each, in batches sized for the chunk (see ``batch_size``): no rows
+        are held out and nothing stops early. Every call shuffles and
+        corrupts its rows anew, reproducibly for an int ``random_state``. A later
         call whose training fails (diverges on extreme values) leaves the
         fit as it was before it. ``n_components`` must give the same width
         as at the first call; call ``fit`` to start over with another width.

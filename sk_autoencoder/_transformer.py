@@ -405,12 +405,12 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         """Train one epoch on ``X``; the first call also initializes.
 
         The first call on an unfitted transformer sets the scaling and the
-        PCA start from its rows; they stay fixed afterwards, so later chunks
-        are scaled the same way. Later calls, also after ``fit``, continue
-        training the network as it is, one plain epoch each, in batches
-        sized for the chunk (see ``batch_size``): no rows are held out and
-        nothing stops early. Every call shuffles (and, with
-        ``noise``, corrupts) its rows anew, reproducibly for an int
+        PCA start from its rows (at least 2); they stay fixed afterwards,
+        so later chunks are scaled the same way. Later calls, also after
+        ``fit``, continue training the network as it is, one plain epoch
+        each, in batches sized for the chunk (see ``batch_size``): no rows
+        are held out and nothing stops early. Every call shuffles (and,
+        with ``noise``, corrupts) its rows anew, reproducibly for an int
         ``random_state``. A later call whose training fails (diverges on
         extreme values) leaves the fit as it was before it.
         ``n_components`` must be an int, and the same as at the first call,

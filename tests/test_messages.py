@@ -377,6 +377,20 @@ def test_a_first_partial_fit_refused_leaves_the_estimator_unfitted(
         estimator.transform(X)
 
 
+@pytest.mark.parametrize(
+    "estimator",
+    [AutoencoderTransformer(2, **TINY), AutoencoderOutlierDetector(2, **TINY)],
+    ids=["transformer", "detector"],
+)
+def test_a_first_partial_fit_of_one_row_is_refused(X, estimator):
+    # One row has no scale and no principal direction: every code would
+    # stay 0, and later calls keep that scaling.
+    with pytest.raises(ValueError, match="first partial_fit call got n_samples=1"):
+        estimator.partial_fit(X[:1])
+    assert not [name for name in vars(estimator) if name.endswith("_")]
+    estimator.partial_fit(X[:2])
+
+
 def test_a_later_partial_fit_refused_for_its_input_keeps_the_fit(X):
     estimator = AutoencoderTransformer(2, **TINY).partial_fit(X)
     codes = estimator.transform(X)
