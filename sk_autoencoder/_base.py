@@ -381,17 +381,8 @@ class BaseAutoencoder(BaseEstimator):
                     f"{self.n_components!r}: a code size searched from the data "
                     "needs the data at once (fit)."
                 )
-        # A searched width (a float) is the one fit found: nothing to check.
-        if not first_call and isinstance(self.n_components, Integral | str):
-            n_components = self._resolve_n_components(X.shape[1])
-            if n_components != self.n_components_:
-                # As IncrementalPCA: the width is fixed by the first call.
-                raise ValueError(
-                    f"n_components={self.n_components!r} differs from "
-                    f"n_components_={self.n_components_} of the fitted "
-                    "network; call fit to start over with another width."
-                )
         if not first_call:
+            self._check_same_width(X.shape[1])
             self._check_unchanged_since_built()
         with self._unfitted_on_error() if first_call else self._kept_on_error():
             if first_call:
@@ -449,6 +440,23 @@ class BaseAutoencoder(BaseEstimator):
     _read_by_fit_only = frozenset(
         {"max_iter", "early_stopping", "validation_fraction", "n_iter_no_change", "tol"}
     )
+
+    def _check_same_width(self, n_features):
+        """Refuse a later ``partial_fit`` whose ``n_components`` gives
+        another width than the fitted network's, as IncrementalPCA does: the
+        width is fixed by the first call. A float (a searched width) must be
+        the one ``fit`` searched with."""
+        if isinstance(self.n_components, Integral | str):
+            same = self._resolve_n_components(n_features) == self.n_components_
+        else:
+            built = getattr(self, "_built_with", None) or {}
+            same = _same_param(self.n_components, built.get("n_components"))
+        if not same:
+            raise ValueError(
+                f"n_components={self.n_components!r} differs from "
+                f"n_components_={self.n_components_} of the fitted "
+                "network; call fit to start over with another width."
+            )
 
     def _check_unchanged_since_built(self):
         """Refuse a later ``partial_fit`` after ``set_params`` changed a

@@ -287,6 +287,15 @@ def test_partial_fit_after_a_searched_width_keeps_it(digits):
     assert ae.n_iter_ == epochs + 1
 
 
+@pytest.mark.parametrize(("fitted_with", "changed_to"), [(4, 0.5), (0.8, 0.5)])
+def test_partial_fit_refuses_a_width_to_search_anew(digits, fitted_with, changed_to):
+    X = digits[0][:300]
+    ae = AutoencoderTransformer(fitted_with, **SHORT).fit(X)
+    ae.set_params(n_components=changed_to)
+    with pytest.raises(ValueError, match=f"n_components={changed_to} differs"):
+        ae.partial_fit(X)
+
+
 def test_partial_fit_initializes_then_trains_one_epoch_per_call(digits):
     X = digits[0]
     ae = AutoencoderTransformer(3, random_state=0, hidden_layer_sizes=(16,))
