@@ -1,5 +1,6 @@
 """AutoencoderTransformer: a nonlinear drop-in for PCA."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -8,7 +9,17 @@ import torch
 from ._base import WEIGHT_AVERAGE_DECAY, BaseAutoencoder, EncoderMixin
 from ._data import Corruption
 from ._skorch import was_interrupted
-from ._utils import Interval, RealNotInt, StrOptions, _fit_context
+from ._utils import (
+    Interval,
+    RealNotInt,
+    StrOptions,
+    _fit_context,
+    caller_stacklevel,
+)
+
+# noise_level=None: the standard deviation of noise="gaussian" in the units
+# of X, or the share of the entries noise="mask" masks.
+DEFAULT_NOISE_LEVEL = 0.1
 
 
 class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
@@ -141,11 +152,13 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         ``X_noisy``. None trains on the rows as given, which suits a plain
         reduction.
 
-    noise_level : float, default=0.1
+    noise_level : float or None, default=None
         With ``noise="gaussian"``, the standard deviation of the noise in
         the units of ``X``: the noise you expect in the data, if you know
         it. With ``noise="mask"``, the share of the entries masked (below
-        1). Unused when ``noise`` is None or a callable.
+        1). None means 0.1 for either. Unused when ``noise`` is None or a
+        callable, where setting it warns: ``noise="gaussian"`` is what
+        trains on noise of that level.
 
     image_shape : tuple of int or None, default=None
         ``(height, width)`` or ``(channels, height, width)`` when each row
@@ -327,7 +340,7 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         ],
         "sparsity": [Interval(Real, 0, None, closed="left")],
         "noise": [StrOptions({"gaussian", "mask"}), callable, None],
-        "noise_level": [Interval(Real, 0, None, closed="left")],
+        "noise_level": [Interval(Real, 0, None, closed="left"), None],
     }
 
     def __init__(
@@ -347,7 +360,7 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         standardize=False,
         sparsity=0.0,
         noise=None,
-        noise_level=0.1,
+        noise_level=None,
         image_shape=None,
         module=None,
         module_params=None,
@@ -469,14 +482,27 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
     _weight_average_decay = WEIGHT_AVERAGE_DECAY
 
     def _check_params(self, X):
-        if self.noise == "mask" and self.noise_level >= 1:
+        if self.noise == "mask" and self._noise_level() >= 1:
             raise ValueError(
                 f"noise_level={self.noise_level} must be below 1 with "
                 "noise='mask': it is the fraction of entries masked."
             )
+        if self.noise_level is not None and self.noise not in ("gaussian", "mask"):
+            warnings.warn(
+                f"noise_level={self.noise_level} is unused with "
+                f"noise={self.noise!r}: the training inputs get no noise of "
+                "that level. Set noise='gaussian' to train on Gaussian noise "
+                "of that standard deviation (in the units of X).",
+                UserWarning,
+                stacklevel=caller_stacklevel(),
+            )
+
+    def _noise_level(self):
+        """``noise_level``, where None is DEFAULT_NOISE_LEVEL."""
+        return DEFAULT_NOISE_LEVEL if self.noise_level is None else self.noise_level
 
     def _corruption(self):
-        level = self.noise_level
+        level = self._noise_level()
         if self.noise == "gaussian":
             # From the data's units to the network's: per feature.
             level = torch.as_tensor(level / self.scale_, dtype=torch.float32)
@@ -488,7 +514,7 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
     def _divergence_suspect(self):
         suspects = []
         if self.noise == "gaussian":
-            suspects.append(f"lower noise_level (it is {self.noise_level})")
+            suspects.append(f"lower noise_level (it is {self._noise_level()})")
         if self.sparsity:
             suspects.append(f"lower sparsity (it is {self.sparsity})")
         return ", ".join(suspects)

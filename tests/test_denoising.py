@@ -136,6 +136,27 @@ def test_mask_noise_level_must_be_below_one(curved):
     assert not hasattr(ae, "net_")
 
 
+def unchanged(X, rng):
+    return X
+
+
+@pytest.mark.parametrize("noise", [None, unchanged], ids=["none", "callable"])
+def test_noise_level_without_built_in_noise_warns(curved, noise):
+    ae = AutoencoderTransformer(2, noise=noise, noise_level=0.3, **SHORT)
+    with pytest.warns(
+        UserWarning, match=r"noise_level=0\.3 is unused .* noise='gaussian'"
+    ):
+        ae.fit(curved[0][:100])
+
+
+@pytest.mark.parametrize("noise", ["gaussian", "mask"])
+def test_noise_level_none_is_a_tenth(curved, noise):
+    X = curved[0][:100]
+    default = AutoencoderTransformer(2, noise=noise, **SHORT).fit(X)
+    tenth = AutoencoderTransformer(2, noise=noise, noise_level=0.1, **SHORT).fit(X)
+    assert_array_equal(default.transform(X), tenth.transform(X))
+
+
 def test_callable_noise_corrupts_rows_in_the_inputs_units():
     X = np.full((6, 2), 10.0)
     scaled = rows(X, 10.0, 2.0)
