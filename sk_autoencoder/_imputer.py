@@ -268,11 +268,16 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         :class:`~sklearn.impute.KNNImputer` and of tree-based imputers do:
         a network asked for a feature where it has seen none of its values
         (a feature missing wherever another one is high, say) can
-        otherwise answer far outside them. An ``"observed"`` bound gives
-        way to a bound given on the other side: ``min_value=5`` with every
-        observed value below 5 fills with 5. None (or ``-np.inf``) means no
-        bound, for a feature whose unseen values may lie beyond the
-        observed ones. Read by ``fit``.
+        otherwise answer far outside them. Where the fill blends in a
+        Gaussian (tables of at most 100 features), an ``"observed"`` bound
+        reaches as far as the Gaussian's conditional mean of the entry: a
+        linear model's answer beyond the observed range, as in the tails of
+        heavy-tailed features that go missing where they are large, is
+        kept. An ``"observed"`` bound gives way to a bound given on the
+        other side: ``min_value=5`` with every observed value below 5 fills
+        with 5 (or, with a Gaussian, up to its conditional mean). None (or
+        ``-np.inf``) means no bound, for a feature whose unseen values may
+        lie beyond the observed ones. Read by ``fit``.
 
     max_value : "observed", float, array-like of shape (n_features,) or \
             None, default="observed"
@@ -707,7 +712,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         observed entries; its missing entries take the reconstruction
         (blended with the Gaussian's conditional means, see
         ``network_weight_``), clipped to ``min_value`` and ``max_value``
-        (by default, the range each feature showed in ``fit``). A feature
+        (by default, the range each feature showed in ``fit``, reaching as
+        far as the Gaussian's conditional mean). A feature
         that was constant in ``fit`` (to float64's precision) is filled
         with its value, and one never observed with 0.
 
@@ -734,7 +740,6 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             chunk = rows[start : start + step]
             block = X_imputed[chunk]
             rebuilt = self._reconstruct(block)
-            np.clip(rebuilt, *self._limits_, out=rebuilt)
             np.copyto(block, rebuilt, where=np.isnan(block))
             X_imputed[chunk] = block
             progress.update(len(chunk))
@@ -869,6 +874,11 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             np.where(constant, value, low),
             np.where(constant, value, high),
         )
+        # The observed bounds, which reach the Gaussian's conditional mean
+        # where there is a Gaussian (see _reconstruct).
+        self._observed_bounds_ = np.array(
+            [~constant & observed_low, ~constant & observed_high]
+        )
         if self.local_layers != "auto" and self.local_layers:
             if self.module is not None or self.image_shape is None:
                 raise ValueError(
@@ -974,13 +984,17 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
     def _reconstruct(self, X):
         """Rebuild ``X`` (with NaN) in its units: the network's
-        reconstruction, blended with the Gaussian's conditional means."""
+        reconstruction, blended with the Gaussian's conditional means,
+        within the limits, whose observed bounds reach as far as those
+        conditional means (see _widened_bounds)."""
         module, device = self.net_.module_, self.net_.device
         scaler = Scaler(self.mean_, self.scale_, device)
         reads_missing = getattr(module, "missing_indicator", False)
         weight = self._fill_weights()
         blended = bool(np.any(weight < 1.0))
-        if blended:
+        widened = self._widened_bounds()
+        low, high = self._limits_
+        if blended or widened is not None:
             weight = torch.from_numpy(weight)
             mean = torch.from_numpy(self._gaussian_mean_)
             precision = torch.from_numpy(self._gaussian_precision_)
@@ -988,14 +1002,34 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         def fill(rows):
             x = scaler.transform(rows, torch.float64)
             rebuilt = module((x if reads_missing else x.nan_to_num(0.0)).float())[0]
-            if not blended:
-                return scaler.inverse_transform(rebuilt, X.dtype)
+            if not blended and widened is None:
+                rebuilt = scaler.inverse_transform(rebuilt, X.dtype)
+                return np.clip(rebuilt, low, high, out=rebuilt)
             expected = conditional_mean(x.cpu(), mean, precision)
-            rebuilt = weight * rebuilt.double().cpu() + (1.0 - weight) * expected
-            return scaler.inverse_transform(rebuilt, X.dtype)
+            if blended:
+                rebuilt = weight * rebuilt.double().cpu() + (1.0 - weight) * expected
+            rebuilt = scaler.inverse_transform(rebuilt, X.dtype)
+            if widened is None:
+                return np.clip(rebuilt, low, high, out=rebuilt)
+            reach = scaler.inverse_transform(expected, np.float64)
+            return np.clip(
+                rebuilt,
+                np.where(widened[0], np.minimum(low, reach), low),
+                np.where(widened[1], np.maximum(high, reach), high),
+                out=rebuilt,
+            )
 
         # transform shows one progress bar over all the rows it fills.
         return self._map(X, fill, self.n_features_in_, progress=False)
+
+    def _widened_bounds(self):
+        """Which bounds (rows: low, high; one column per feature) reach as
+        far as the Gaussian's conditional mean of each entry: the observed
+        ones, where there is a Gaussian; None where none does."""
+        observed = getattr(self, "_observed_bounds_", None)
+        if self._gaussian_mean_ is None or observed is None or not observed.any():
+            return None
+        return observed
 
     def _pattern_share(self):
         """The share of the training rows whose masks copy a missingness

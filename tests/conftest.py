@@ -1,5 +1,6 @@
 """Data the test modules share."""
 
+import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
@@ -9,3 +10,16 @@ def digits():
     """The first 300 digits: 64 pixel values (0 to 16) per row, and labels."""
     X, y = load_digits(return_X_y=True)
     return X[:300], y[:300]
+
+
+@pytest.fixture(scope="session")
+def hidden_tail():
+    """Rows of rank 2 in 4-D whose last feature is hidden wherever it is
+    above its 30th percentile: every hidden value lies beyond the observed
+    ones, where a network that learned how the feature follows the others
+    fills it."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 2)) @ rng.normal(size=(2, 4))
+    X_missing = X.copy()
+    X_missing[X[:, 3] > np.quantile(X[:, 3], 0.3), 3] = np.nan
+    return X_missing

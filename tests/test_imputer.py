@@ -25,6 +25,7 @@ from skorch.callbacks import BatchScoring, Callback, EpochScoring
 
 from sk_autoencoder import AutoencoderImputer, AutoencoderTransformer, _imputer
 from sk_autoencoder._base import WEIGHT_AVERAGE_DECAY
+from sk_autoencoder._data import Scaler
 from sk_autoencoder._imputer import (
     GAUSSIAN_RIDGE,
     MAX_GAUSSIAN_FEATURES,
@@ -306,27 +307,35 @@ def test_imputed_entries_stay_within_min_value_and_max_value(imputer, low_rank):
     assert_array_equal(filled[~missing], X_missing[~missing])
 
 
-@pytest.fixture(scope="module")
-def hidden_tail():
-    """Rows of rank 2 in 4-D whose last feature is hidden wherever it is
-    above its 30th percentile: every hidden value lies beyond the observed
-    ones, where a network that learned how the feature follows the others
-    fills it."""
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(600, 2)) @ rng.normal(size=(2, 4))
-    X_missing = X.copy()
-    X_missing[X[:, 3] > np.quantile(X[:, 3], 0.3), 3] = np.nan
-    return X_missing
-
-
-def test_fills_stay_within_the_observed_range_by_default(hidden_tail):
-    missing = np.isnan(hidden_tail)
+def test_observed_bounds_reach_the_gaussians_conditional_mean(hidden_tail):
     low, high = np.nanmin(hidden_tail, axis=0), np.nanmax(hidden_tail, axis=0)
     unbounded = AutoencoderImputer(min_value=None, max_value=None, **IMPUTER)
-    unbounded = unbounded.fit_transform(hidden_tail)
-    assert np.any(unbounded[missing[:, 3], 3] > high[3])
+    fills = unbounded.fit_transform(hidden_tail)
+    scaler = Scaler(unbounded.mean_, unbounded.scale_)
+    expected = conditional_mean(
+        scaler.transform(hidden_tail, torch.float64),
+        torch.from_numpy(unbounded._gaussian_mean_),
+        torch.from_numpy(unbounded._gaussian_precision_),
+    )
+    reach = scaler.inverse_transform(expected, np.float64)
     # The same fit (bounds do not change training), clipped.
     filled = AutoencoderImputer(**IMPUTER).fit_transform(hidden_tail)
+    assert_array_equal(
+        filled, np.clip(fills, np.minimum(low, reach), np.maximum(high, reach))
+    )
+    # The hidden tail is filled beyond the observed values, as far as the
+    # Gaussian's conditional means reach.
+    assert np.any(filled[np.isnan(hidden_tail)[:, 3], 3] > high[3])
+
+
+def test_fills_stay_within_the_observed_range_without_a_gaussian(hidden_tail):
+    # Images are filled by the network alone: no Gaussian to widen a bound.
+    params = {**IMPUTER, "image_shape": (1, 2, 2)}
+    low, high = np.nanmin(hidden_tail, axis=0), np.nanmax(hidden_tail, axis=0)
+    unbounded = AutoencoderImputer(min_value=None, max_value=None, **params)
+    unbounded = unbounded.fit_transform(hidden_tail)
+    assert np.any(unbounded[np.isnan(hidden_tail)[:, 3], 3] > high[3])
+    filled = AutoencoderImputer(**params).fit_transform(hidden_tail)
     assert_array_equal(filled, np.clip(unbounded, low, high))
 
 
@@ -337,7 +346,9 @@ def test_an_observed_bound_gives_way_to_the_users_other_one(hidden_tail, name):
         bound = np.nanmax(hidden_tail, axis=0) + 1.0
     else:
         bound = np.nanmin(hidden_tail, axis=0) - 1.0
-    imputer = AutoencoderImputer(**{**IMPUTER, "max_iter": 1, name: bound})
+    # As images are: no Gaussian to widen the observed bound (see above).
+    params = {**IMPUTER, "image_shape": (1, 2, 2), "max_iter": 1, name: bound}
+    imputer = AutoencoderImputer(**params)
     filled = imputer.fit_transform(hidden_tail)
     missing = np.isnan(hidden_tail)
     assert_array_equal(filled[missing], np.broadcast_to(bound, filled.shape)[missing])

@@ -165,6 +165,19 @@ def test_imputer_onnx_matches_transform(rows, dtype, bounds):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_imputer_onnx_widens_observed_bounds_as_transform(hidden_tail, dtype):
+    imputer = AutoencoderImputer(**QUICK).fit(hidden_tail)
+    batch = hidden_tail.astype(dtype)
+    (imputed,) = run(to_onnx(imputer, batch[:1]), batch)
+    expected = imputer.transform(batch)
+    # Fills beyond the observed range, where the Gaussian's conditional
+    # means reach: the widened bounds are exercised.
+    low, high = np.nanmin(batch[:, 3]), np.nanmax(batch[:, 3])
+    assert np.any(expected[:, 3] > high + 0.01 * (high - low))
+    assert_float32_close(imputed, expected)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_imputer_onnx_fills_a_feature_never_missing_in_fit_as_transform(rows, dtype):
     (X, _, X_missing), (_, _, X_test) = rows
     X_fit = X_missing.copy()

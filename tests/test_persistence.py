@@ -229,6 +229,15 @@ def test_safe_format_keeps_set_output(rows, tmp_path):
     pd.testing.assert_frame_equal(loaded.transform(rows[1]), ae.transform(rows[1]))
 
 
+def test_safe_format_keeps_the_imputers_widened_bounds(hidden_tail, tmp_path):
+    imputer = AutoencoderImputer(**QUICK).fit(hidden_tail)
+    filled = imputer.transform(hidden_tail)
+    assert np.any(filled[:, 3] > np.nanmax(hidden_tail[:, 3]))
+    save(imputer, tmp_path / "widened.safetensors")
+    loaded = load(tmp_path / "widened.safetensors")
+    assert_array_equal(loaded.transform(hidden_tail), filled)
+
+
 def test_safe_format_keeps_pandas_na_as_missing_values(rows, tmp_path):
     pd = pytest.importorskip("pandas")
     imputer = AutoencoderImputer(missing_values=pd.NA, **QUICK).fit(rows[2])
