@@ -1,5 +1,6 @@
 """AutoencoderImputer's default bounds: the observed range, widened to the
-Gaussian's conditional mean, against the observed range alone and no bound.
+Gaussian's fills of the training rows, against the observed range alone
+and no bound.
 
 Protocol of ``defaults.py --part impute`` (each table standardized, the
 entries missing MCAR or MAR, the imputer fitted on the data with holes,
@@ -11,7 +12,8 @@ each entry above its feature's 60th percentile with probability 0.6) or
 half of whose entries go missing at random. Per table and mechanism:
 
 - default: ``AutoencoderImputer(random_state=0)``, whose "observed" bounds
-  reach as far as the Gaussian's conditional mean of each entry;
+  reach as far as the Gaussian's conditional means of the missing entries
+  of the training rows;
 - observed range: the unbounded fills clipped to each feature's observed
   range (the default before; bounds do not change training, so this is
   the same network);
@@ -95,7 +97,7 @@ def main():
     write_result(
         args.output,
         "# AutoencoderImputer's bounds: observed, widened to the Gaussian's "
-        f"fill\n\n{environment()}\n\nRMSE on the missing entries in "
+        f"fills\n\n{environment()}\n\nRMSE on the missing entries in "
         "standardized units, one seed (0); see the script's docstring.\n\n"
         + markdown_table(header, rows)
         + "\n",

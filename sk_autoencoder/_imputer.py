@@ -269,13 +269,14 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         a network asked for a feature where it has seen none of its values
         (a feature missing wherever another one is high, say) can
         otherwise answer far outside them. Where the fill blends in a
-        Gaussian (tables of at most 100 features), an ``"observed"`` bound
-        reaches as far as the Gaussian's conditional mean of the entry: a
-        linear model's answer beyond the observed range, as in the tails of
-        heavy-tailed features that go missing where they are large, is
-        kept. An ``"observed"`` bound gives way to a bound given on the
-        other side: ``min_value=5`` with every observed value below 5 fills
-        with 5 (or, with a Gaussian, up to its conditional mean). None (or
+        Gaussian (tables of at most 100 features), the range reaches as far
+        as the Gaussian's conditional means of the missing entries of the
+        training rows: where the values that go missing lie beyond the
+        observed ones (the tails of heavy-tailed features that go missing
+        where they are large), a linear model of the features says so, and
+        the fills may follow. An ``"observed"`` bound gives way to a bound
+        given on the other side: ``min_value=5`` with every observed value
+        below 5 fills with 5 (or up to the Gaussian's range). None (or
         ``-np.inf``) means no bound, for a feature whose unseen values may
         lie beyond the observed ones. Read by ``fit``.
 
@@ -712,8 +713,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         observed entries; its missing entries take the reconstruction
         (blended with the Gaussian's conditional means, see
         ``network_weight_``), clipped to ``min_value`` and ``max_value``
-        (by default, the range each feature showed in ``fit``, reaching as
-        far as the Gaussian's conditional mean). A feature
+        (by default, the range each feature showed in ``fit``, or the
+        Gaussian's conditional means filled in there). A feature
         that was constant in ``fit`` (to float64's precision) is filled
         with its value, and one never observed with 0.
 
@@ -740,6 +741,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             chunk = rows[start : start + step]
             block = X_imputed[chunk]
             rebuilt = self._reconstruct(block)
+            np.clip(rebuilt, *self._limits_, out=rebuilt)
             np.copyto(block, rebuilt, where=np.isnan(block))
             X_imputed[chunk] = block
             progress.update(len(chunk))
@@ -874,11 +876,6 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             np.where(constant, value, low),
             np.where(constant, value, high),
         )
-        # The observed bounds, which reach the Gaussian's conditional mean
-        # where there is a Gaussian (see _reconstruct).
-        self._observed_bounds_ = np.array(
-            [~constant & observed_low, ~constant & observed_high]
-        )
         if self.local_layers != "auto" and self.local_layers:
             if self.module is not None or self.image_shape is None:
                 raise ValueError(
@@ -984,17 +981,13 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
     def _reconstruct(self, X):
         """Rebuild ``X`` (with NaN) in its units: the network's
-        reconstruction, blended with the Gaussian's conditional means,
-        within the limits, whose observed bounds reach as far as those
-        conditional means (see _widened_bounds)."""
+        reconstruction, blended with the Gaussian's conditional means."""
         module, device = self.net_.module_, self.net_.device
         scaler = Scaler(self.mean_, self.scale_, device)
         reads_missing = getattr(module, "missing_indicator", False)
         weight = self._fill_weights()
         blended = bool(np.any(weight < 1.0))
-        widened = self._widened_bounds()
-        low, high = self._limits_
-        if blended or widened is not None:
+        if blended:
             weight = torch.from_numpy(weight)
             mean = torch.from_numpy(self._gaussian_mean_)
             precision = torch.from_numpy(self._gaussian_precision_)
@@ -1002,34 +995,14 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         def fill(rows):
             x = scaler.transform(rows, torch.float64)
             rebuilt = module((x if reads_missing else x.nan_to_num(0.0)).float())[0]
-            if not blended and widened is None:
-                rebuilt = scaler.inverse_transform(rebuilt, X.dtype)
-                return np.clip(rebuilt, low, high, out=rebuilt)
+            if not blended:
+                return scaler.inverse_transform(rebuilt, X.dtype)
             expected = conditional_mean(x.cpu(), mean, precision)
-            if blended:
-                rebuilt = weight * rebuilt.double().cpu() + (1.0 - weight) * expected
-            rebuilt = scaler.inverse_transform(rebuilt, X.dtype)
-            if widened is None:
-                return np.clip(rebuilt, low, high, out=rebuilt)
-            reach = scaler.inverse_transform(expected, np.float64)
-            return np.clip(
-                rebuilt,
-                np.where(widened[0], np.minimum(low, reach), low),
-                np.where(widened[1], np.maximum(high, reach), high),
-                out=rebuilt,
-            )
+            rebuilt = weight * rebuilt.double().cpu() + (1.0 - weight) * expected
+            return scaler.inverse_transform(rebuilt, X.dtype)
 
         # transform shows one progress bar over all the rows it fills.
         return self._map(X, fill, self.n_features_in_, progress=False)
-
-    def _widened_bounds(self):
-        """Which bounds (rows: low, high; one column per feature) reach as
-        far as the Gaussian's conditional mean of each entry: the observed
-        ones, where there is a Gaussian; None where none does."""
-        observed = getattr(self, "_observed_bounds_", None)
-        if self._gaussian_mean_ is None or observed is None or not observed.any():
-            return None
-        return observed
 
     def _pattern_share(self):
         """The share of the training rows whose masks copy a missingness
@@ -1074,6 +1047,29 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             self._gaussian_mean_ = mean.numpy()
             self._gaussian_precision_ = precision.numpy()
             self.network_weight_ = self._blend_weight(X[held_out], mean, precision)
+            self._widen_observed_limits(training, mean, precision, scaler)
+
+    def _widen_observed_limits(self, rows, mean, precision, scaler):
+        """Let each ``"observed"`` bound reach the Gaussian's conditional
+        means of the missing entries of the scaled training ``rows``: how
+        far beyond the observed values a linear model of the features
+        places the values that went missing (see ``min_value``). A
+        constant feature keeps its value."""
+        missing = torch.isnan(rows).numpy()
+        if not missing.any():
+            return
+        filled = scaler.inverse_transform(
+            conditional_mean(rows, mean, precision), np.float64
+        )
+        lowest = np.where(missing, filled, np.inf).min(axis=0)
+        highest = np.where(missing, filled, -np.inf).max(axis=0)
+        low, high = self._limits_
+        varies = low < high
+        if isinstance(self.min_value, str):
+            low = np.where(varies, np.minimum(low, lowest), low)
+        if isinstance(self.max_value, str):
+            high = np.where(varies, np.maximum(high, highest), high)
+        self._limits_ = (low, high)
 
     def _blend_weight(self, X, mean, precision):
         """The share of the network's fill, in [0, 1], that rebuilds best

@@ -197,8 +197,7 @@ class _Detect(_Scaled):
 class _Impute(_Scaled):
     """The imputer's ``transform``: NaN entries take the reconstruction,
     blended with the Gaussian's conditional means and clipped to the
-    limits, whose observed bounds reach as far as those conditional means;
-    observed entries are kept; the indicator columns follow when
+    limits; observed entries are kept; the indicator columns follow when
     ``add_indicator``."""
 
     def __init__(self, imputer):
@@ -217,13 +216,8 @@ class _Impute(_Scaled):
         self.fill_missing = not getattr(self.module, "missing_indicator", False)
         weight = imputer._fill_weights()
         self.blended = bool(np.any(weight < 1.0))
-        widened = imputer._widened_bounds()
-        self.widened = widened is not None
         self.n_features = imputer.n_features_in_
-        if self.widened:
-            self.register_buffer("widened_low", torch.as_tensor(widened[0]))
-            self.register_buffer("widened_high", torch.as_tensor(widened[1]))
-        if self.blended or self.widened:
+        if self.blended:
             self.register_buffer("weight", _float64(weight))
             self.register_buffer("gaussian_mean", _float64(imputer._gaussian_mean_))
             precision = _float64(imputer._gaussian_precision_)
@@ -245,22 +239,16 @@ class _Impute(_Scaled):
         if self.fill_missing:
             inputs = torch.where(torch.isnan(inputs), 0.0, inputs)
         rebuilt = self.module(inputs)[0]
-        low, high = self.low, self.high
-        if self.blended or self.widened:
+        if self.blended:
             # Conjugate gradients exact for any row: as many steps as
             # features.
             expected = _conditional_mean(
                 x, self.gaussian_mean, self.gaussian_precision, self.n_features
             )
-        if self.blended:
             rebuilt = self.weight * rebuilt.double() + (1.0 - self.weight) * expected
         rebuilt = self.unscaled(rebuilt, X.dtype)
-        if self.widened:
-            reach = self.unscaled(expected, torch.float64)
-            low = torch.where(self.widened_low, torch.minimum(low, reach), low)
-            high = torch.where(self.widened_high, torch.maximum(high, reach), high)
         # As transform: np.clip of the rebuilt rows against float64 limits.
-        rebuilt = torch.clamp(rebuilt.double(), low, high).to(X.dtype)
+        rebuilt = torch.clamp(rebuilt.double(), self.low, self.high).to(X.dtype)
         imputed = torch.where(missing, rebuilt, X)
         if not self.indicator:
             return imputed

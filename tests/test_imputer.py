@@ -25,7 +25,6 @@ from skorch.callbacks import BatchScoring, Callback, EpochScoring
 
 from sk_autoencoder import AutoencoderImputer, AutoencoderTransformer, _imputer
 from sk_autoencoder._base import WEIGHT_AVERAGE_DECAY
-from sk_autoencoder._data import Scaler
 from sk_autoencoder._imputer import (
     GAUSSIAN_RIDGE,
     MAX_GAUSSIAN_FEATURES,
@@ -307,25 +306,31 @@ def test_imputed_entries_stay_within_min_value_and_max_value(imputer, low_rank):
     assert_array_equal(filled[~missing], X_missing[~missing])
 
 
-def test_observed_bounds_reach_the_gaussians_conditional_mean(hidden_tail):
-    low, high = np.nanmin(hidden_tail, axis=0), np.nanmax(hidden_tail, axis=0)
+def test_observed_bounds_reach_the_gaussians_fills_of_the_training_rows(hidden_tail):
+    high = np.nanmax(hidden_tail, axis=0)
     unbounded = AutoencoderImputer(min_value=None, max_value=None, **IMPUTER)
     fills = unbounded.fit_transform(hidden_tail)
-    scaler = Scaler(unbounded.mean_, unbounded.scale_)
-    expected = conditional_mean(
-        scaler.transform(hidden_tail, torch.float64),
-        torch.from_numpy(unbounded._gaussian_mean_),
-        torch.from_numpy(unbounded._gaussian_precision_),
-    )
-    reach = scaler.inverse_transform(expected, np.float64)
+    imputer = AutoencoderImputer(**IMPUTER).fit(hidden_tail)
+    low_limit, high_limit = imputer._limits_
+    # The hidden tail lies above the observed values: the Gaussian's fills
+    # of the training rows reach beyond them, and the bound with them.
+    assert high_limit[3] > high[3]
     # The same fit (bounds do not change training), clipped.
-    filled = AutoencoderImputer(**IMPUTER).fit_transform(hidden_tail)
-    assert_array_equal(
-        filled, np.clip(fills, np.minimum(low, reach), np.maximum(high, reach))
-    )
-    # The hidden tail is filled beyond the observed values, as far as the
-    # Gaussian's conditional means reach.
+    filled = imputer.transform(hidden_tail)
+    assert_array_equal(filled, np.clip(fills, low_limit, high_limit))
     assert np.any(filled[np.isnan(hidden_tail)[:, 3], 3] > high[3])
+
+
+def test_a_row_far_outside_the_training_rows_is_filled_within_their_fills(
+    hidden_tail,
+):
+    # The Gaussian's conditional mean of such a row lies far beyond every
+    # training row's; the bounds, set in fit, hold.
+    imputer = AutoencoderImputer(**IMPUTER).fit(hidden_tail)
+    low, high = imputer._limits_
+    assert np.all(np.isfinite([low[3], high[3]]))
+    far = imputer.transform(np.array([[1e3, 1e3, 1e3, np.nan]]))[0, 3]
+    assert low[3] <= far <= high[3]
 
 
 def test_fills_stay_within_the_observed_range_without_a_gaussian(hidden_tail):
