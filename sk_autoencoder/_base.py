@@ -446,11 +446,13 @@ class BaseAutoencoder(BaseEstimator):
         another width than the fitted network's, as IncrementalPCA does: the
         width is fixed by the first call. A float (a searched width) must be
         the one ``fit`` searched with."""
+        built = getattr(self, "_built_with", None)
         if isinstance(self.n_components, Integral | str):
             same = self._resolve_n_components(n_features) == self.n_components_
+        elif built is None:  # a fit pickled before _built_with was kept
+            same = True
         else:
-            built = getattr(self, "_built_with", None) or {}
-            same = _same_param(self.n_components, built.get("n_components"))
+            same = _same_param(self.n_components, built["n_components"])
         if not same:
             raise ValueError(
                 f"n_components={self.n_components!r} differs from "

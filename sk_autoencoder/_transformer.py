@@ -428,11 +428,11 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         extreme values) leaves the fit as it was before it.
         ``n_components`` must be an int, and the same as at the first call,
         as for :class:`~sklearn.decomposition.IncrementalPCA` (after ``fit``
-        with a float, the width ``fit`` found is kept); call ``fit`` to
-        start over with another width. Of the parameters changed by
-        ``set_params`` since the network was built, a later call applies
-        ``learning_rate_init``, ``alpha``, ``n_jobs`` and ``verbose``,
-        passes over those only ``fit`` reads (``max_iter``,
+        with a float, the width ``fit`` found is kept, and another float is
+        refused); call ``fit`` to start over with another width. Of the
+        parameters changed by ``set_params`` since the network was built, a
+        later call applies ``learning_rate_init``, ``alpha``, ``n_jobs`` and
+        ``verbose``, passes over those only ``fit`` reads (``max_iter``,
         ``early_stopping``, ``validation_fraction``, ``n_iter_no_change``,
         ``tol``), and refuses the others with a ``ValueError`` naming them:
         they shaped the network or its training.

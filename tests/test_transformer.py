@@ -296,6 +296,14 @@ def test_partial_fit_refuses_a_width_to_search_anew(digits, fitted_with, changed
         ae.partial_fit(X)
 
 
+def test_partial_fit_after_a_searched_width_of_an_older_pickle(digits):
+    # A fit pickled before the built parameters were kept has none.
+    X = digits[0][:300]
+    ae = AutoencoderTransformer(0.8, **SHORT).fit(X)
+    del ae._built_with
+    ae.partial_fit(X)
+
+
 def test_partial_fit_initializes_then_trains_one_epoch_per_call(digits):
     X = digits[0]
     ae = AutoencoderTransformer(3, random_state=0, hidden_layer_sizes=(16,))
