@@ -140,7 +140,7 @@ def fit_scaler(X, standardize, missing=False):
         ratio = np.where(variances > 0, units / top, 0.0)
         shares = variances * ratio * ratio
         scale = np.full(X.shape[1], np.sqrt(shares.mean()) * top)
-    scale[is_constant(scale, mean)] = 1.0
+    scale[is_constant(scale, mean, X.shape[0])] = 1.0
     scaler = Scaler(mean, scale)
     scaler.check_float32(X)
     return scaler
@@ -190,12 +190,18 @@ def column_peaks(X, batch_size=INFERENCE_BATCH_SIZE):
     return peaks
 
 
-def is_constant(spread, mean):
-    """Whether float64 cannot tell each feature's ``spread`` from 0 next to
-    its ``mean``."""
-    return (spread <= 10 * np.finfo(np.float64).eps * np.abs(mean)) | (
-        spread < np.finfo(np.float64).tiny
-    )
+def is_constant(spread, mean, n_samples):
+    """Whether float64 cannot tell each feature's ``spread`` over
+    ``n_samples`` rows from 0 next to its ``mean``.
+
+    The mean of ``n_samples`` equal values is rounded by up to about
+    ``n_samples`` times float64's epsilon relative to them, and so is the
+    spread of their deviations from it: a value that binary cannot hold
+    exactly, such as 0.1, held in every row has a spread of that order, not
+    0. scikit-learn's ``StandardScaler`` allows the same.
+    """
+    rounding = max(n_samples, 10) * np.finfo(np.float64).eps
+    return (spread <= rounding * np.abs(mean)) | (spread < np.finfo(np.float64).tiny)
 
 
 def column_moments(

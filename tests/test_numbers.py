@@ -98,6 +98,28 @@ def test_a_constant_feature_leaves_tiny_units_their_scale(low_rank, constant, un
     assert error < 1.1 * held_out_error(plain, test)
 
 
+@pytest.mark.parametrize("n_samples", [300, 5000])
+@pytest.mark.parametrize("value", [0.1, 1 / 3, 2.7, 1234.567, 1e6 + 0.1])
+def test_a_feature_constant_at_any_value_gets_scale_1(n_samples, value):
+    # A value binary cannot hold exactly, in every row, leaves a spread of
+    # rounding errors that grows with the rows: taken for its scale, it
+    # blew a new row that moved the feature a little up to about 1e14.
+    rng = np.random.default_rng(0)
+    X = np.c_[rng.normal(size=(n_samples, 2)), np.full(n_samples, value)]
+    assert fit_scaler(X, standardize=True).scale[2] == 1.0
+    # One scale shared by all features: that of the feature alone.
+    assert fit_scaler(X[:, 2:], standardize=False).scale[0] == 1.0
+
+
+def test_a_constant_feature_that_moves_a_little_scores_a_little():
+    rng = np.random.default_rng(0)
+    X = np.c_[rng.normal(size=(300, 4)), np.full(300, 0.1)]
+    detector = AutoencoderOutlierDetector(random_state=0).fit(X)
+    moved = X[:5].copy()
+    moved[:, 4] = 0.2
+    assert np.all(np.abs(detector.score_samples(moved)) < 10)
+
+
 @pytest.mark.parametrize(
     "estimator",
     [
