@@ -140,7 +140,7 @@ def fit_scaler(X, standardize, missing=False):
         ratio = np.where(variances > 0, units / top, 0.0)
         shares = variances * ratio * ratio
         scale = np.full(X.shape[1], np.sqrt(shares.mean()) * top)
-    scale[is_constant(scale, mean, X.shape[0])] = 1.0
+    scale[is_constant(scale, mean)] = 1.0
     scaler = Scaler(mean, scale)
     scaler.check_float32(X)
     return scaler
@@ -165,9 +165,17 @@ def column_spread(X, missing=False):
 def _moments_in_units(X, missing):
     """Per-feature mean, and variance in units of a power of two near the
     feature's largest magnitude, with those units: the squares of
-    deviations in tiny units (below about 1e-154) would underflow to 0."""
-    units = powers_of_two(column_peaks(X))
+    deviations in tiny units (below about 1e-154) would underflow to 0.
+
+    A feature whose values are all equal has variance 0: the mean of a
+    value that binary cannot hold exactly, such as 0.1, is rounded, and
+    the deviations from it would leave a spread of rounding errors that
+    grows with the rows.
+    """
+    low, high = column_extremes(X)
+    units = powers_of_two(np.fmax(np.abs(low), np.abs(high)))
     mean, variances = column_moments(X, missing=missing, covariance=False, units=units)
+    variances[low == high] = 0.0
     return mean, variances, units
 
 
@@ -180,28 +188,24 @@ def powers_of_two(values):
     return np.where(positive, np.ldexp(1.0, exponents), 1.0)
 
 
-def column_peaks(X, batch_size=INFERENCE_BATCH_SIZE):
-    """The largest magnitude of each feature of ``X``, NaN left out (0 for
-    a feature with nothing else), batch by batch."""
-    peaks = np.zeros(X.shape[1])
+def column_extremes(X, batch_size=INFERENCE_BATCH_SIZE):
+    """The smallest and largest value of each feature of ``X``, NaN left
+    out (NaN for a feature with nothing else), batch by batch."""
+    low = np.full(X.shape[1], np.nan)
+    high = np.full(X.shape[1], np.nan)
     for start in range(0, X.shape[0], batch_size):
-        batch = np.abs(X[start : start + batch_size], dtype=np.float64)
-        np.fmax(peaks, np.nanmax(batch, axis=0, initial=0.0), out=peaks)
-    return peaks
+        batch = np.asarray(X[start : start + batch_size], dtype=np.float64)
+        np.fmin(low, np.fmin.reduce(batch, axis=0), out=low)
+        np.fmax(high, np.fmax.reduce(batch, axis=0), out=high)
+    return low, high
 
 
-def is_constant(spread, mean, n_samples):
-    """Whether float64 cannot tell each feature's ``spread`` over
-    ``n_samples`` rows from 0 next to its ``mean``.
-
-    The mean of ``n_samples`` equal values is rounded by up to about
-    ``n_samples`` times float64's epsilon relative to them, and so is the
-    spread of their deviations from it: a value that binary cannot hold
-    exactly, such as 0.1, held in every row has a spread of that order, not
-    0. scikit-learn's ``StandardScaler`` allows the same.
-    """
-    rounding = max(n_samples, 10) * np.finfo(np.float64).eps
-    return (spread <= rounding * np.abs(mean)) | (spread < np.finfo(np.float64).tiny)
+def is_constant(spread, mean):
+    """Whether float64 cannot tell each feature's ``spread`` from 0 next to
+    its ``mean``."""
+    return (spread <= 10 * np.finfo(np.float64).eps * np.abs(mean)) | (
+        spread < np.finfo(np.float64).tiny
+    )
 
 
 def column_moments(

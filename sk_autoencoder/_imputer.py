@@ -870,7 +870,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         # A constant feature is filled with its value: its scale is 1, and
         # the network's small error in those units would show.
         mean, spread = column_spread(X, missing=True)
-        constant = is_constant(spread, mean, X.shape[0])
+        constant = is_constant(spread, mean)
         value = np.clip(mean, low, high)
         self._limits_ = (
             np.where(constant, value, low),

@@ -111,6 +111,14 @@ def test_a_feature_constant_at_any_value_gets_scale_1(n_samples, value):
     assert fit_scaler(X[:, 2:], standardize=False).scale[0] == 1.0
 
 
+@pytest.mark.parametrize("standardize", [True, False])
+def test_a_tiny_spread_next_to_a_large_offset_keeps_its_scale(standardize):
+    # Real variation of many float64 steps, not rounding, on many rows.
+    rng = np.random.default_rng(0)
+    X = 1e8 + 1e-3 * rng.normal(size=(100_000, 1))
+    assert fit_scaler(X, standardize).scale[0] == pytest.approx(1e-3, rel=0.01)
+
+
 def test_a_constant_feature_that_moves_a_little_scores_a_little():
     rng = np.random.default_rng(0)
     X = np.c_[rng.normal(size=(300, 4)), np.full(300, 0.1)]
