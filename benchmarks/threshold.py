@@ -41,7 +41,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from sk_autoencoder import AutoencoderOutlierDetector
-from sk_autoencoder._outlier import AUTO_FENCE
+from sk_autoencoder._outlier import AUTO_FENCE, TIED_SHARE
 
 LOWER_HALF_FENCES = (2.0, 2.5, 3.0, 4.0)
 TUKEY_FENCES = (0.5, 0.75, 1.0, 3.0)
@@ -50,13 +50,15 @@ TUKEY_FENCES = (0.5, 0.75, 1.0, 3.0)
 def lower_half_fence(outlyingness, k):
     """``median + k * spread``, the spread being the mean distance of the
     values below the median from it; a value that a quarter of the rows or
-    more share counts once, as in the detector."""
+    more share counts once and is never beyond the fence, as in the
+    detector."""
     values, counts = np.unique(outlyingness, return_counts=True)
-    tied = values[4 * counts >= len(outlyingness)]
+    tied = values[TIED_SHARE * counts >= len(outlyingness)]
     outlyingness = np.r_[outlyingness[~np.isin(outlyingness, tied)], tied]
     median = np.median(outlyingness)
     below = outlyingness[outlyingness < median]
-    return median + k * (np.mean(median - below) if len(below) else 0.0)
+    fence = median + k * (np.mean(median - below) if len(below) else 0.0)
+    return np.max(tied, initial=fence)
 
 
 def tukey_fence(outlyingness, k):
@@ -82,7 +84,8 @@ def raise_factor(detector, train_outlyingness):
     """The factor by which ``detector`` raised its fence (see the module
     docstring); ``offset_`` is set from at most 2,048 training rows, so
     the factor is recovered approximately on larger data."""
-    return -detector.offset_ / lower_half_fence(train_outlyingness, AUTO_FENCE)
+    fence = lower_half_fence(train_outlyingness, AUTO_FENCE)
+    return -detector.offset_ / fence if fence > 0 else 1.0
 
 
 # Clean data outside ADBench: independent Gaussian features, (rows,

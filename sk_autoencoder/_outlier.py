@@ -792,8 +792,9 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
             outlyingness = np.r_[outlyingness[~np.isin(outlyingness, tied)], tied]
         median = np.median(outlyingness)
         below = median - outlyingness[outlyingness < median]
-        spread = below.mean() if len(below) else 0.0
-        return -float(ratio * (median + AUTO_FENCE * spread))
+        fence = median + AUTO_FENCE * (below.mean() if len(below) else 0.0)
+        # Nor is such a row, a large share of the data, ever beyond it.
+        return -float(ratio * np.max(tied, initial=fence))
 
     def score_samples(self, X):
         """Opposite of each row's outlyingness: higher means more normal.

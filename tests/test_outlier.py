@@ -111,6 +111,16 @@ def test_auto_fence_is_not_thrown_by_two_groups_of_outlyingness():
     assert _outlier._unseen_ratio(unseen, seen) < 1.1
 
 
+@pytest.mark.parametrize("share", [0.3, 0.8])
+def test_auto_fence_never_flags_a_value_a_quarter_of_the_rows_share(share):
+    # Copies of one row, a large share of the data, equally outlying: they
+    # count once when the fence is set, and are never beyond it.
+    rng = np.random.default_rng(0)
+    n_tied = int(1000 * share)
+    outlyingness = np.r_[np.full(n_tied, 5.0), rng.uniform(0, 1, 1000 - n_tied)]
+    assert -AutoencoderOutlierDetector()._threshold(-outlyingness) >= 5.0
+
+
 def test_auto_flags_outliers_when_half_the_rows_are_duplicates():
     rng = np.random.default_rng(0)
     duplicates = np.repeat(rng.normal(size=(1, 10)), 500, axis=0)
