@@ -103,9 +103,13 @@ GAUSSIAN_ITERATIONS = 20
 GAUSSIAN_RIDGE = 1e-2
 MAX_GAUSSIAN_ROWS = 2_000
 
-# Tables wider than this are filled by the network alone: each EM
-# iteration costs rows x features^2 per missing entry of a row, and the
-# conditional means at transform features^2 per missing entry.
+# Tables are filled with the Gaussian's help where fitting it costs at
+# most what it costs on MAX_GAUSSIAN_ROWS rows of this many features: each
+# EM iteration costs about rows x features^3 (a row's missing block is
+# solved, up to features^3, and its observed part multiplied, features^2).
+# Wider tables are filled by the network alone, unless they hold few rows:
+# 271 features on 100 rows, 342 on 50. The conditional means at transform
+# cost a row about what the network's layers cost it.
 MAX_GAUSSIAN_FEATURES = 100
 
 # The blend's weight is chosen on the held-out rows masked anew until about
@@ -222,10 +226,12 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     reconstruction of the row and leaves every observed entry exactly as
     given.
 
-    For tables (no ``image_shape``) of at most 100 features, the fill is a
-    blend: the network's reconstruction and the conditional mean of each
-    missing entry given the row's observed ones under a multivariate
-    normal distribution fitted to the training rows by EM [5]_, weighted
+    For tables (no ``image_shape``) of at most 100 features, or wider ones
+    of few rows (up to 271 features on 100 rows, 342 on 50, where fitting
+    the Gaussian costs as much), the fill is a blend: the network's
+    reconstruction and the conditional mean of each missing entry given
+    the row's observed ones under a multivariate normal distribution
+    fitted to the training rows by EM [5]_, weighted
     by ``network_weight_``. The weight is the least-squares one on the
     validation rows, masked as in training: a small table may hold too
     few rows for the network to learn more than the linear relations
@@ -269,14 +275,14 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         a network asked for a feature where it has seen none of its values
         (a feature missing wherever another one is high, say) can
         otherwise answer far outside them. Where the fill blends in a
-        Gaussian (tables of at most 100 features), the range reaches as far
-        as the Gaussian's conditional means of the missing entries of the
-        training rows: where the values that go missing lie beyond the
-        observed ones (the tails of heavy-tailed features that go missing
-        where they are large), a linear model of the features says so, and
-        the fills may follow. An ``"observed"`` bound gives way to a bound
-        given on the other side: ``min_value=5`` with every observed value
-        below 5 fills with 5 (or up to the Gaussian's range). None (or
+        Gaussian (tables of at most 100 features or of few rows), the range
+        reaches as far as the Gaussian's conditional means of the missing
+        entries of the training rows: where the values that go missing lie
+        beyond the observed ones (the tails of heavy-tailed features that go
+        missing where they are large), a linear model of the features says
+        so, and the fills may follow. An ``"observed"`` bound gives way to a
+        bound given on the other side: ``min_value=5`` with every observed
+        value below 5 fills with 5 (or up to the Gaussian's range). None (or
         ``-np.inf``) means no bound, for a feature whose unseen values may
         lie beyond the observed ones. Read by ``fit``.
 
@@ -390,9 +396,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         of the image instead, from a line across it to a compact block:
         holes such as scratches and occlusions make, besides scattered ones
         [4]_. Where some feature has no missing value in the training data
-        and no Gaussian fills it (images, tables of over 100 features; see
-        above), half the rows copy a pattern and the others are masked as
-        data without missing values is.
+        and no Gaussian fills it (images, wide tables; see above), half the
+        rows copy a pattern and the others are masked as data without
+        missing values is.
         A callable ``noise(X_batch, rng)`` masks holes shaped like the ones
         you expect: it gets a copy of a batch of rows in the input's units
         (missing entries NaN) and a :class:`numpy.random.Generator` (seeded
@@ -510,8 +516,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         ``reconstruction_r2_`` is computed on (the training rows when none
         are held out, which favours the network), with the
         Gaussian fitted to the training rows (at most 2,000 of them,
-        evenly spread); 1.0, and no Gaussian, with ``image_shape`` or more
-        than 100 features.
+        evenly spread); 1.0, and no Gaussian, with ``image_shape`` or on
+        wide tables of many rows (see above).
 
     mean_ : ndarray of shape (n_features,)
         Per-feature mean of the observed training entries (0 for a feature
@@ -844,6 +850,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
                     "The validation loss, where rows are held out, is in "
                     "net_.history as 'valid_loss'."
                 )
+        # The rows the Gaussian would be fitted on (see _has_gaussian).
+        self._gaussian_rows_ = min(len(X), MAX_GAUSSIAN_ROWS)
         low = self._check_limit("min_value", X)
         high = self._check_limit("max_value", X)
         # An observed bound gives way to the user's other one.
@@ -1013,8 +1021,14 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         return PATTERN_SHARE
 
     def _has_gaussian(self):
-        """Whether the fills blend in a Gaussian (see _fit_blend)."""
-        return self.image_shape is None and self.n_features_in_ <= MAX_GAUSSIAN_FEATURES
+        """Whether the fills blend in a Gaussian (see _fit_blend and
+        MAX_GAUSSIAN_FEATURES)."""
+        # An imputer fitted before the rows were counted: as on many rows.
+        rows = getattr(self, "_gaussian_rows_", MAX_GAUSSIAN_ROWS)
+        cost = rows * self.n_features_in_**3
+        return self.image_shape is None and (
+            cost <= MAX_GAUSSIAN_ROWS * MAX_GAUSSIAN_FEATURES**3
+        )
 
     def _fill_weights(self):
         """The network's share of the fill of each feature: ``network_weight_``,

@@ -28,6 +28,7 @@ from sk_autoencoder._base import WEIGHT_AVERAGE_DECAY
 from sk_autoencoder._imputer import (
     GAUSSIAN_RIDGE,
     MAX_GAUSSIAN_FEATURES,
+    MAX_GAUSSIAN_ROWS,
     conditional_mean,
     fit_gaussian,
 )
@@ -615,7 +616,8 @@ def test_mask_noise_also_hides_features_the_patterns_never_miss_without_gaussian
 
 def test_a_feature_never_missing_in_fit_of_a_wide_table_is_filled_from_the_others():
     rng = np.random.default_rng(0)
-    n_features = MAX_GAUSSIAN_FEATURES + 10
+    # Wide enough that no Gaussian is fitted on 300 rows.
+    n_features = 400
     factors = rng.normal(size=(3, n_features))
     X = rng.normal(size=(400, 3)) @ factors
     X_fit = X[:300].copy()
@@ -781,11 +783,23 @@ def test_a_feature_never_missing_in_fit_is_filled_from_the_others(
 )
 def test_wide_tables_and_images_are_filled_by_the_network_alone(n_features, params):
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(40, n_features))
+    X = rng.normal(size=(MAX_GAUSSIAN_ROWS, n_features))
     X[rng.random(X.shape) < 0.1] = np.nan
     imputer = AutoencoderImputer(**QUICK, **params).fit(X)
     assert imputer.network_weight_ == 1.0
     assert imputer._gaussian_mean_ is None
+
+
+@pytest.mark.parametrize(("n_samples", "n_features"), [(50, 300), (100, 250)])
+def test_a_wide_table_of_few_rows_blends_in_the_gaussian(n_samples, n_features):
+    # Fitting the Gaussian costs about rows x features^3: on so few rows,
+    # no more than on 2,000 rows of 100 features.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n_samples, 3)) @ rng.normal(size=(3, n_features))
+    X[rng.random(X.shape) < 0.1] = np.nan
+    imputer = AutoencoderImputer(**QUICK).fit(X)
+    assert imputer._gaussian_mean_.shape == (n_features,)
+    assert imputer.network_weight_ < 1.0
 
 
 def test_a_table_held_twice_is_filled_as_well_as_once():
