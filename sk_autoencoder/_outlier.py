@@ -793,7 +793,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         median = np.median(outlyingness)
         below = median - outlyingness[outlyingness < median]
         fence = median + AUTO_FENCE * (below.mean() if len(below) else 0.0)
-        # Nor is such a row, a large share of the data, ever beyond it.
+        # Nor are those copies, a large share of the data, ever beyond it.
         return -float(ratio * np.max(tied, initial=fence))
 
     def score_samples(self, X):
