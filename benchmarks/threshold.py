@@ -41,24 +41,10 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from sk_autoencoder import AutoencoderOutlierDetector
-from sk_autoencoder._outlier import AUTO_FENCE, TIED_SHARE
+from sk_autoencoder._outlier import AUTO_FENCE, lower_half_fence
 
 LOWER_HALF_FENCES = (2.0, 2.5, 3.0, 4.0)
 TUKEY_FENCES = (0.5, 0.75, 1.0, 3.0)
-
-
-def lower_half_fence(outlyingness, k):
-    """``median + k * spread``, the spread being the mean distance of the
-    values below the median from it; a value that a quarter of the rows or
-    more share counts once and is never beyond the fence, as in the
-    detector."""
-    values, counts = np.unique(outlyingness, return_counts=True)
-    tied = values[TIED_SHARE * counts >= len(outlyingness)]
-    outlyingness = np.r_[outlyingness[~np.isin(outlyingness, tied)], tied]
-    median = np.median(outlyingness)
-    below = outlyingness[outlyingness < median]
-    fence = median + k * (np.mean(median - below) if len(below) else 0.0)
-    return np.max(tied, initial=fence)
 
 
 def tukey_fence(outlyingness, k):

@@ -782,19 +782,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         is raised by ``ratio`` (see _unseen_ratio)."""
         if self.contamination != "auto":
             return float(np.percentile(scores, 100.0 * self.contamination))
-        # A fence AUTO_FENCE lower-half spreads above the median.
-        outlyingness = -scores
-        values, counts = np.unique(outlyingness, return_counts=True)
-        tied = values[counts * TIED_SHARE >= len(outlyingness)]
-        if len(tied):
-            # A row held many times over: its copies, equally outlying,
-            # would take the median's place and leave no spread below it.
-            outlyingness = np.r_[outlyingness[~np.isin(outlyingness, tied)], tied]
-        median = np.median(outlyingness)
-        below = median - outlyingness[outlyingness < median]
-        fence = median + AUTO_FENCE * (below.mean() if len(below) else 0.0)
-        # Nor are those copies, a large share of the data, ever beyond it.
-        return -float(ratio * np.max(tied, initial=fence))
+        return -float(ratio * lower_half_fence(-scores, AUTO_FENCE))
 
     def score_samples(self, X):
         """Opposite of each row's outlyingness: higher means more normal.
@@ -899,6 +887,26 @@ def _copies(found, reach):
     ends[:, :-1] |= COPY_GAP * found[:, :-1] <= found[:, 1:]
     # Every found row up to the last end.
     return np.flip(np.logical_or.accumulate(np.flip(ends, axis=1), axis=1), axis=1)
+
+
+def lower_half_fence(outlyingness, factor):
+    """``median + factor * spread`` of ``outlyingness``, the spread being how
+    far below the median the values below it lie on average (see
+    AUTO_FENCE).
+
+    A value that at least 1 / ``TIED_SHARE`` of them share (a row held many
+    times over: its copies, equally outlying, would take the median's place
+    and leave no spread below it) counts once, and the fence is never below
+    it: those copies, a large share of the data, are never beyond it.
+    """
+    values, counts = np.unique(outlyingness, return_counts=True)
+    tied = values[counts * TIED_SHARE >= len(outlyingness)]
+    if len(tied):
+        outlyingness = np.r_[outlyingness[~np.isin(outlyingness, tied)], tied]
+    median = np.median(outlyingness)
+    below = median - outlyingness[outlyingness < median]
+    fence = median + factor * (below.mean() if len(below) else 0.0)
+    return float(np.max(tied, initial=fence))
 
 
 def _unseen_ratio(unseen, seen):
