@@ -214,6 +214,10 @@ class _Impute(_Scaled):
         # A module of your own gets the missing entries as 0 (see the
         # imputer's _scaler); the built-in ones read them as NaN.
         self.fill_missing = not getattr(self.module, "missing_indicator", False)
+        masks = getattr(imputer, "_fill_masks_", None)
+        self.averaged = masks is not None
+        if self.averaged:
+            self.register_buffer("masks", torch.as_tensor(masks))
         weight = imputer._fill_weights()
         self.blended = bool(np.any(weight < 1.0))
         self.n_features = imputer.n_features_in_
@@ -238,7 +242,15 @@ class _Impute(_Scaled):
         inputs = x.float()
         if self.fill_missing:
             inputs = torch.where(torch.isnan(inputs), 0.0, inputs)
-        rebuilt = self.module(inputs)[0]
+        if self.averaged:
+            # As transform: the mean of the fills of the rows masked by each.
+            hidden = 0.0 if self.fill_missing else torch.nan
+            rebuilt = 0.0
+            for mask in self.masks:
+                rebuilt = rebuilt + self.module(torch.where(mask, hidden, inputs))[0]
+            rebuilt = rebuilt / len(self.masks)
+        else:
+            rebuilt = self.module(inputs)[0]
         if self.blended:
             # Conjugate gradients exact for any row: as many steps as
             # features.

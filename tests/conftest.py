@@ -23,3 +23,20 @@ def hidden_tail():
     X_missing = X.copy()
     X_missing[X[:, 3] > np.quantile(X[:, 3], 0.3), 3] = np.nan
     return X_missing
+
+
+@pytest.fixture(scope="session")
+def wide_few_rows():
+    """An imputer trained long on 100 rows of rank 3 in 300-D (too wide for
+    the Gaussian), a fifth of the entries missing at random; 100 new rows
+    of the same kind with holes, and the same rows complete."""
+    from sk_autoencoder import AutoencoderImputer
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3)) @ rng.normal(size=(3, 300))
+    X += 0.2 * rng.normal(size=X.shape)
+    X_holes = np.where(rng.random(X.shape) < 0.2, np.nan, X)
+    imputer = AutoencoderImputer(
+        hidden_layer_sizes=(128, 128), max_iter=200, random_state=0
+    ).fit(X_holes[:100])
+    return imputer, X[100:], X_holes[100:]

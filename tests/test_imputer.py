@@ -817,6 +817,52 @@ def test_a_table_held_twice_is_filled_as_well_as_once():
     assert rmse(np.tile(holes, (2, 1))) < 1.05 * rmse(holes)
 
 
+def test_fills_average_over_masks_where_that_fills_held_out_rows_better(
+    wide_few_rows,
+):
+    # Trained long on few rows, each masked on top of its own holes, the
+    # network fills rows with only their own holes worse than rows masked
+    # as in training; the held-out rows show it, and the fills average
+    # over rows masked as in training.
+    imputer, X_new, X_holes = wide_few_rows
+    missing = np.isnan(X_holes)
+    alone = pickle.loads(pickle.dumps(imputer))
+    alone._fill_masks_ = None
+
+    def rmse(fitted):
+        return np.sqrt(np.mean((fitted.transform(X_holes) - X_new)[missing] ** 2))
+
+    assert imputer._fill_masks_.shape == (_imputer.FILL_DRAWS, 300)
+    assert rmse(imputer) < 0.9 * rmse(alone)
+
+
+def test_averaged_fills_are_the_mean_of_the_fills_of_the_masked_rows(
+    wide_few_rows,
+):
+    # Unclipped: transform clips the mean, not each fill.
+    imputer, _, X_holes = wide_few_rows
+    imputer, alone = (pickle.loads(pickle.dumps(imputer)) for _ in range(2))
+    imputer._limits_ = alone._limits_ = (-np.inf, np.inf)
+    alone._fill_masks_ = None
+    rows = X_holes[:5]
+    mean = np.mean(
+        [
+            alone.transform(np.where(mask, np.nan, rows))
+            for mask in imputer._fill_masks_
+        ],
+        axis=0,
+    )
+    missing = np.isnan(rows)
+    np.testing.assert_allclose(
+        imputer.transform(rows)[missing], mean[missing], rtol=1e-5, atol=1e-6
+    )
+
+
+def test_fills_take_the_network_alone_without_held_out_rows(low_rank):
+    imputer = AutoencoderImputer(early_stopping=False, **QUICK).fit(low_rank[1])
+    assert imputer._fill_masks_ is None
+
+
 def test_two_rows_are_both_trained_on_and_filled():
     # Too few to hold one out: the Gaussian of the blend is fitted on the
     # training rows, which must then be all of them.

@@ -189,6 +189,17 @@ def test_imputer_onnx_fills_a_feature_never_missing_in_fit_as_transform(rows, dt
     assert_float32_close(imputed, imputer.transform(batch))
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_imputer_onnx_averages_the_fills_of_masked_rows_as_transform(
+    wide_few_rows, dtype
+):
+    imputer, _, X_holes = wide_few_rows
+    assert imputer._fill_masks_ is not None
+    batch = X_holes.astype(dtype)
+    (imputed,) = run(to_onnx(imputer, batch[:1]), batch)
+    assert_float32_close(imputed, imputer.transform(batch))
+
+
 def test_imputer_onnx_takes_pandas_na_as_nan(rows):
     pd = pytest.importorskip("pandas")
     (_, _, X_missing), (_, _, X_test) = rows

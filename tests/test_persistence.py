@@ -98,6 +98,15 @@ def test_safe_format_loads_without_pickle_and_gives_identical_outputs(
     assert loaded.net_.device == "cpu"
 
 
+def test_imputer_averaged_fills_survive_the_safe_format(wide_few_rows, tmp_path):
+    imputer, _, X_holes = wide_few_rows
+    assert imputer._fill_masks_ is not None
+    save(imputer, tmp_path / "imputer.safetensors")
+    loaded = load(tmp_path / "imputer.safetensors")
+    assert_array_equal(loaded._fill_masks_, imputer._fill_masks_)
+    assert_array_equal(loaded.transform(X_holes), imputer.transform(X_holes))
+
+
 def test_detector_neighbour_term_survives_the_safe_format(rows, tmp_path):
     detector = fitted("detector", rows)
     assert detector.neighbors_ is not None
