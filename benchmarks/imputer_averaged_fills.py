@@ -19,8 +19,10 @@ RMSE on the missing entries in units of each feature's standard deviation:
 Development tables (the rule was built on them): a low-rank linear table
 of 100 rows and 500 features (rank 5, noise 0.2: too wide for the
 Gaussian of the blend), and ADBench's small tables with an odd leading
-number. Held out: a nonlinear table of 150 rows and 250 features (also
-without the Gaussian), 150 rows of ADBench's 25_musk, and ADBench's
+number. Held out: a linear table of 120 rows and 600 features (rank 8),
+nonlinear tables of 80 rows and 400 features (rank 3) and of 150 rows and
+250 features (rank 6; all three without the Gaussian), 150 rows of
+ADBench's 25_musk, and ADBench's
 small tables with an even number. Small tables: at most 700 rows, 20 %
 of the entries missing completely at random (MCAR) or at random given an
 observed feature (MAR, as in defaults.py), seeds 0-2; wide ones: MCAR,
@@ -75,6 +77,8 @@ def tables(data_dir):
         for mechanism in ("MCAR", "MAR"):
             X = load_adbench(data_dir, name, max_rows=None)[0]
             yield "development", name, X, mechanism, [0, 1, 2]
+    yield "held out", "linear, rank 8", linear(120, 600, 8, 3), "MCAR", [0]
+    yield "held out", "nonlinear, rank 3", nonlinear(80, 400, 3, 11), "MCAR", [0]
     yield "held out", "nonlinear, rank 6", nonlinear(150, 250, 6), "MCAR", [0]
     yield "held out", "25_musk", musk(data_dir, 150), "MCAR", [0]
     for name in SMALL["held out"]:
