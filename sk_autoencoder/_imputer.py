@@ -1198,9 +1198,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             for _ in range(draws):
                 for x, target in batches:
                     counted = torch.isnan(x) & ~torch.isnan(target)
-                    network = module(
-                        (x if reads_missing else x.nan_to_num(0.0)).to(device)
-                    )[0]
+                    network = _network_fill(module, x.to(device), reads_missing)
                     expected = conditional_mean(x.double(), mean, precision)
                     gap = torch.where(counted, network.double().cpu() - expected, 0.0)
                     error = torch.where(counted, target.double() - expected, 0.0)
