@@ -390,7 +390,11 @@ def test_scoring_images_splits_batches_by_the_networks_activations():
     finally:
         hook.remove()
     assert 0 < max(seen) < 100
-    np.testing.assert_array_equal(detector.score_samples(X[-3:]), scores[-3:])
+    # Equal up to float64 rounding: on some CPUs torch convolves a batch of
+    # 3 images along another path than a batch of 90, a last bit apart.
+    np.testing.assert_allclose(
+        detector.score_samples(X[-3:]), scores[-3:], rtol=1e-12, atol=0
+    )
 
 
 @pytest.mark.parametrize("hidden_layer_sizes", [(64,), (1024, 1024)])
