@@ -1023,7 +1023,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         training and the same for every row, are chosen when averaging the
         fills of the row masked by each rebuilds entries hidden in the
         held-out rows better than the network alone does. One observed
-        entry of each held-out row is hidden at a time, so that the rows
+        entry of each held-out row (of an inference batch of them, evenly
+        spread, where there are more) is hidden at a time, so that the rows
         miss about as many entries as the rows to fill, in passes until
         ``CHECK_ENTRIES`` are hidden (at most ``MAX_CHECK_DRAWS``). Only
         for tables masked by ``noise="mask"``, with validation rows, and
@@ -1042,20 +1043,28 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         masks = torch.isnan(corrupt(blank, self._corruption(), generator))
         module, device = self.net_.module_, self.net_.device
         reads_missing = getattr(module, "missing_indicator", False)
-        x = Scaler(self.mean_, self.scale_).transform(X[held_out], torch.float32)
+        # Passes are stacked, as many rows a call as an inference batch
+        # holds: matrix products run far faster on many rows than on the few
+        # held-out rows of a small table; a large one gives a batch's worth.
+        batch_rows = self._inference_batch_rows()
+        checked = evenly_spread(np.asarray(held_out), batch_rows)
+        x = Scaler(self.mean_, self.scale_).transform(X[checked], torch.float32)
         x = x[~torch.isnan(x).all(dim=1)]
         if len(x) == 0:
             return None
         draws = int(np.clip(CHECK_ENTRIES // len(x), 1, MAX_CHECK_DRAWS))
-        rows = torch.arange(len(x))
+        per_call = max(1, batch_rows // len(x))
         alone = averaged = 0.0
         with torch_compute(self.n_jobs), torch.no_grad():
-            for _ in range(draws):
+            for start in range(0, draws, per_call):
+                holed = x.repeat(min(per_call, draws - start), 1)
+                rows = torch.arange(len(holed))
                 # One observed entry of each row, uniform among them.
-                scores = torch.rand(x.shape, generator=generator)
-                hidden = torch.argmax(scores.masked_fill(torch.isnan(x), -1.0), dim=1)
-                target = x[rows, hidden]
-                holed = x.clone()
+                scores = torch.rand(holed.shape, generator=generator)
+                hidden = torch.argmax(
+                    scores.masked_fill(torch.isnan(holed), -1.0), dim=1
+                )
+                target = holed[rows, hidden]
                 holed[rows, hidden] = math.nan
                 holed = holed.to(device)
                 fill = _network_fill(module, holed, reads_missing).cpu()
