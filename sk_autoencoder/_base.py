@@ -1041,9 +1041,10 @@ class BaseAutoencoder(BaseEstimator):
         upper) before decoding when given.
 
         Computed in float64 by a float64 copy of the network: the errors
-        are finite for every row float32 holds, and a row's error does not
-        depend on the rows that share its batch (float32 matrix products
-        round differently for different batch sizes). Scores are float64
+        are finite for every row float32 holds, and a row's error depends
+        on the rows that share its batch by float64 rounding at most
+        (float32 matrix products round differently for different batch
+        sizes, far more). Scores are float64
         whatever the input, as scikit-learn's own ``score_samples`` are.
         """
         module = copy.deepcopy(self.net_.module_).double()

@@ -131,6 +131,10 @@ FILL_DRAWS = 8
 # better.
 CHECK_ENTRIES = 20_000
 MAX_CHECK_DRAWS = 500
+# Its passes are stacked into calls of at most this many values: enough
+# rows for fast matrix products, and a few of its copies of the rows stay
+# tens of MB.
+CHECK_CALL_VALUES = 2**22
 
 # transform fills the rows with holes a chunk of at most this many values
 # at a time: their copies, reconstructions and masks exist for one chunk
@@ -1044,8 +1048,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         module, device = self.net_.module_, self.net_.device
         reads_missing = getattr(module, "missing_indicator", False)
         # Passes are stacked, as many rows a call as an inference batch
-        # holds: matrix products run far faster on many rows than on the few
-        # held-out rows of a small table; a large one gives a batch's worth.
+        # holds (and at most CHECK_CALL_VALUES values): matrix products run
+        # far faster on many rows than on the few held-out rows of a small
+        # table; a large one gives a batch's worth.
         batch_rows = self._inference_batch_rows()
         checked = evenly_spread(np.asarray(held_out), batch_rows)
         x = Scaler(self.mean_, self.scale_).transform(X[checked], torch.float32)
@@ -1053,7 +1058,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         if len(x) == 0:
             return None
         draws = int(np.clip(CHECK_ENTRIES // len(x), 1, MAX_CHECK_DRAWS))
-        per_call = max(1, batch_rows // len(x))
+        per_call = max(1, min(batch_rows, CHECK_CALL_VALUES // x.shape[1]) // len(x))
         alone = averaged = 0.0
         with torch_compute(self.n_jobs), torch.no_grad():
             for start in range(0, draws, per_call):
@@ -1064,6 +1069,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
                 hidden = torch.argmax(
                     scores.masked_fill(torch.isnan(holed), -1.0), dim=1
                 )
+                del scores
                 target = holed[rows, hidden]
                 holed[rows, hidden] = math.nan
                 holed = holed.to(device)

@@ -390,8 +390,8 @@ def test_scoring_images_splits_batches_by_the_networks_activations():
     finally:
         hook.remove()
     assert 0 < max(seen) < 100
-    # Equal up to float64 rounding: on some CPUs torch convolves a batch of
-    # 3 images along another path than a batch of 90, a last bit apart.
+    # Equal up to float64 rounding: on some CPUs a float64 matrix product
+    # rounds 3 rows otherwise than 90, a last bit apart.
     np.testing.assert_allclose(
         detector.score_samples(X[-3:]), scores[-3:], rtol=1e-12, atol=0
     )
