@@ -446,8 +446,8 @@ def rectangle_masks(n_rows, image_shape, share, generator):
     n_channels, height, width = image_shape
     heights = torch.randint(1, height + 1, (n_rows,), generator=generator)
     widths = (share * height * width / heights).round().clamp(1, width).long()
-    tops = (torch.rand(n_rows, generator=generator) * (height - heights + 1)).long()
-    lefts = (torch.rand(n_rows, generator=generator) * (width - widths + 1)).long()
+    tops = (_uniform(n_rows, generator) * (height - heights + 1)).long()
+    lefts = (_uniform(n_rows, generator) * (width - widths + 1)).long()
     y, x = torch.arange(height), torch.arange(width)
     in_rows = (y >= tops[:, None]) & (y < (tops + heights)[:, None])
     in_cols = (x >= lefts[:, None]) & (x < (lefts + widths)[:, None])
@@ -459,7 +459,8 @@ def corrupt(x, corruption, generator):
     """``x`` with Gaussian noise added, or entries masked (NaN), as
     ``corruption`` says. NaN entries (missing values) stay NaN."""
     if corruption.noise == "gaussian":
-        x = x + corruption.level * torch.randn(x.shape, generator=generator)
+        noise = torch.randn(x.shape, generator=generator, dtype=torch.float32)
+        x = x + corruption.level * noise
     elif corruption.noise == "mask":
         patterns = corruption.patterns
         if patterns is None:
@@ -468,7 +469,7 @@ def corrupt(x, corruption, generator):
             drawn = torch.randint(len(patterns), (len(x),), generator=generator)
             masked = patterns[drawn]
             if corruption.pattern_share < 1.0:
-                copied = torch.rand(len(x), generator=generator)
+                copied = _uniform(len(x), generator)
                 copied = copied < corruption.pattern_share
                 masked = torch.where(
                     copied[:, None], masked, _random_masks(x, corruption, generator)
@@ -480,14 +481,21 @@ def corrupt(x, corruption, generator):
 def _random_masks(x, corruption, generator):
     """Masks of a ``corruption.level`` share of the entries of ``x``
     (rectangles for half the rows of images), drawn without patterns."""
-    masked = torch.rand(x.shape, generator=generator) < corruption.level
+    masked = _uniform(x.shape, generator) < corruption.level
     if corruption.image_shape is not None:
-        boxed = torch.rand(len(x), generator=generator) < RECTANGLE_SHARE
+        boxed = _uniform(len(x), generator) < RECTANGLE_SHARE
         boxes = rectangle_masks(
             len(x), corruption.image_shape, corruption.level, generator
         )
         masked = torch.where(boxed[:, None], boxes, masked)
     return masked
+
+
+def _uniform(shape, generator):
+    """Uniform draws in float32, whatever torch's default dtype: a generator
+    gives other numbers in another dtype, and the same seed must draw the
+    same masks and noise."""
+    return torch.rand(shape, generator=generator, dtype=torch.float32)
 
 
 class BatchIterator:

@@ -28,6 +28,7 @@ from sk_autoencoder import (
     AutoencoderOutlierDetector,
     AutoencoderTransformer,
 )
+from sk_autoencoder._data import Corruption, corrupt
 from sk_autoencoder._network import MLPAutoencoder
 from sk_autoencoder._utils import flushes_denormals
 from sk_autoencoder.persistence import load, save
@@ -233,6 +234,34 @@ def test_a_float64_default_dtype_changes_no_result_and_stays_set(Estimator, tmp_
         torch.set_default_dtype(torch.float32)
     assert_array_equal(found, expected)
     assert_array_equal(loaded, expected)
+
+
+@pytest.mark.parametrize(
+    "corruption",
+    [
+        Corruption("gaussian", 0.5),
+        Corruption("mask", 0.2),
+        Corruption("mask", 0.2, image_shape=(1, 4, 5)),
+        Corruption(
+            "mask", 0.2, patterns=torch.eye(20, dtype=torch.bool)[:3], pattern_share=0.5
+        ),
+    ],
+    ids=["gaussian", "mask", "rectangles", "patterns"],
+)
+def test_corruption_draws_the_same_under_a_float64_default_dtype(corruption):
+    # The imputer draws the masks it averages fills over outside its
+    # float32 block: a float64 default drew other masks from the same seed.
+    def drawn():
+        x = torch.zeros(8, 20)
+        return corrupt(x, corruption, torch.Generator().manual_seed(0))
+
+    expected = drawn()
+    torch.set_default_dtype(torch.float64)
+    try:
+        found = drawn()
+    finally:
+        torch.set_default_dtype(torch.float32)
+    torch.testing.assert_close(found, expected, equal_nan=True, check_dtype=False)
 
 
 def test_a_float64_default_dtype_survives_fits_from_four_threads():
