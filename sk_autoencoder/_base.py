@@ -1044,8 +1044,8 @@ class BaseAutoencoder(BaseEstimator):
         are finite for every row float32 holds, and a row's error depends
         on the rows that share its batch by float64 rounding at most
         (float32 matrix products round differently for different batch
-        sizes, far more). Scores are float64
-        whatever the input, as scikit-learn's own ``score_samples`` are.
+        sizes, far more). Scores are float64 whatever the input, as
+        scikit-learn's own ``score_samples`` are.
         """
         module = copy.deepcopy(self.net_.module_).double()
         scaler = self._scaler()
