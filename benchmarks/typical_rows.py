@@ -26,24 +26,24 @@ score, without its handling of copied rows.
 """
 
 import multiprocessing
-import warnings
+from functools import partial
 
 import numpy as np
-import torch
 from _common import (
     adbench_names,
     environment,
-    load_adbench,
     markdown_table,
     parser,
     write_result,
 )
-from neighbour_ideas import mean_nearest, on_error_scale
+from neighbour_ideas import (
+    initialize,
+    mean_nearest,
+    on_error_scale,
+    run_adbench,
+    run_outside,
+)
 from outside_adbench import tasks as outside_tasks
-from sklearn.metrics import average_precision_score, roc_auc_score
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
 
 from sk_autoencoder import AutoencoderOutlierDetector
 from sk_autoencoder._outlier import CODE_QUANTILE, MAX_THRESHOLD_ROWS, _n_kept_rows
@@ -100,42 +100,6 @@ def variant_scores(X_train, X_test, seed):
     return scores
 
 
-def evaluate(X, y, seeds):
-    """ROC-AUC and AP of each variant, mean over seeds."""
-    found = {v: [] for v in VARIANTS}
-    for seed in seeds:
-        X_train, X_test, _, y_test = train_test_split(
-            X, y, test_size=0.3, stratify=y, random_state=seed
-        )
-        scaler = StandardScaler().fit(X_train)
-        scores = variant_scores(
-            scaler.transform(X_train), scaler.transform(X_test), seed
-        )
-        for v, s in scores.items():
-            found[v].append(
-                (roc_auc_score(y_test, s), average_precision_score(y_test, s))
-            )
-    return {v: np.mean(values, axis=0) for v, values in found.items()}
-
-
-def run_adbench(task):
-    data_dir, name = task
-    return name, evaluate(*load_adbench(data_dir, name), seeds=(0, 1, 2))
-
-
-def run_outside(task):
-    name, normal, anomalies = task
-    X = np.vstack([normal, anomalies])
-    y = np.r_[np.zeros(len(normal)), np.ones(len(anomalies))]
-    return name, evaluate(X, y, seeds=(0, 1))
-
-
-def initialize():
-    warnings.filterwarnings("ignore")
-    torch.set_num_threads(1)
-    threadpool_limits(1)
-
-
 def main():
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--jobs", type=int, default=2)
@@ -144,9 +108,11 @@ def main():
     names = adbench_names(args.data_dir)
     with multiprocessing.Pool(args.jobs, initializer=initialize) as pool:
         tasks = [(args.data_dir, n) for n in names]
-        adbench = dict(pool.map(run_adbench, tasks, chunksize=1))
+        on_adbench = partial(run_adbench, scores_of=variant_scores)
+        adbench = dict(pool.map(on_adbench, tasks, chunksize=1))
         outside = list(outside_tasks(np.random.default_rng(0)))
-        outside = dict(pool.map(run_outside, outside, chunksize=1))
+        on_outside = partial(run_outside, scores_of=variant_scores)
+        outside = dict(pool.map(on_outside, outside, chunksize=1))
     development = [n for n in names if int(n.split("_")[0]) % 2 == 1]
     held_out = [n for n in names if int(n.split("_")[0]) % 2 == 0]
     rows = []
