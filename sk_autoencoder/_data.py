@@ -445,7 +445,8 @@ def rectangle_masks(n_rows, image_shape, share, generator):
     """
     n_channels, height, width = image_shape
     heights = torch.randint(1, height + 1, (n_rows,), generator=generator)
-    widths = (share * height * width / heights).round().clamp(1, width).long()
+    widths = share * height * width / heights.to(torch.float32)
+    widths = widths.round().clamp(1, width).long()
     tops = (_uniform(n_rows, generator) * (height - heights + 1)).long()
     lefts = (_uniform(n_rows, generator) * (width - widths + 1)).long()
     y, x = torch.arange(height), torch.arange(width)
