@@ -12,6 +12,7 @@ when a function here runs.
 """
 
 import dataclasses
+import hashlib
 import json
 import os
 import platform
@@ -32,6 +33,12 @@ __all__ = ["load", "save"]
 # them, so its files of version 1 are refused too.
 FORMAT_VERSION = 2
 FORMAT_NAME = "sk_autoencoder"
+
+# The metadata key of the SHA-256 digest of the header and the arrays:
+# safetensors checks neither, and a damaged header can still be JSON that
+# builds an estimator, with wrong values or without a fitted attribute.
+# Files written before it have none, and load as before.
+CHECKSUM = f"{FORMAT_NAME}.sha256"
 
 # Fitted attributes that are neither arrays nor plain values, each
 # rebuilt from what is saved: the network, the neighbour search and the
@@ -144,7 +151,8 @@ def save(estimator, path):
     The file is a safetensors file: the network's weights and the fitted
     arrays as tensors; the class, the parameters, the other fitted
     attributes, the training history and the versions that wrote it as
-    JSON in its header. The training data is not saved, nor the optimizer's
+    JSON in its header, with a SHA-256 checksum of both that :func:`load`
+    verifies. The training data is not saved, nor the optimizer's
     state. Parameters that are not plain values cannot be saved: a
     ``module`` of your own (its code would have to run on load), a
     callable ``noise``, ``callbacks``, a ``RandomState`` instance; use
@@ -260,7 +268,10 @@ def save(estimator, path):
         # What set_output chose, if anything.
         "output": _encode(output_config(estimator), "output"),
     }
-    save_file(tensors, path, metadata={FORMAT_NAME: json.dumps(header)})
+    text = json.dumps(header)
+    save_file(
+        tensors, path, metadata={FORMAT_NAME: text, CHECKSUM: _digest(text, tensors)}
+    )
 
 
 def load(path):
@@ -291,9 +302,10 @@ def load(path):
     TypeError
         If ``path`` is no file path (an open file or a buffer).
     ValueError
-        If the file was not written by :func:`save`, or by a newer version
-        of the format than this one reads, or holds a detector saved by a
-        version that scored on another scale.
+        If the file was not written by :func:`save`, or was damaged since
+        (it no longer matches its checksum), or was written by a newer
+        version of the format than this one reads, or holds a detector
+        saved by a version that scored on another scale.
 
     See Also
     --------
@@ -313,9 +325,18 @@ def load(path):
             metadata = file.metadata() or {}
             if FORMAT_NAME not in metadata:
                 raise ValueError(not_ours)
-            header = json.loads(metadata[FORMAT_NAME])
+            text = metadata[FORMAT_NAME]
             tensors = {key: file.get_tensor(key) for key in file.keys()}
     except SafetensorError as error:
+        raise ValueError(f"{not_ours} ({error})") from error
+    if CHECKSUM in metadata and metadata[CHECKSUM] != _digest(text, tensors):
+        raise ValueError(
+            f"{path} is damaged: its contents no longer match the checksum "
+            "that save wrote."
+        )
+    try:
+        header = json.loads(text)
+    except json.JSONDecodeError as error:
         raise ValueError(f"{not_ours} ({error})") from error
     version = header.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
@@ -382,6 +403,17 @@ def load(path):
     if output.get("transform") is not None:
         estimator.set_output(transform=output["transform"])
     return estimator
+
+
+def _digest(text, tensors):
+    """SHA-256 of the header ``text`` and of each array of ``tensors``, with
+    its name, dtype and shape, in the order of their names."""
+    digest = hashlib.sha256(text.encode())
+    for key in sorted(tensors):
+        value = np.ascontiguousarray(tensors[key])
+        digest.update(f"\0{key}\0{value.dtype.str}\0{value.shape}\0".encode())
+        digest.update(value.tobytes())
+    return digest.hexdigest()
 
 
 def _rebuilt_net(estimator, network, weights):

@@ -19,7 +19,13 @@ from sk_autoencoder._network import MLPAutoencoder
 
 safetensors_numpy = pytest.importorskip("safetensors.numpy")
 
-from sk_autoencoder.persistence import FORMAT_NAME, load, save  # noqa: E402
+from sk_autoencoder.persistence import (  # noqa: E402
+    CHECKSUM,
+    FORMAT_NAME,
+    _digest,
+    load,
+    save,
+)
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +159,8 @@ def test_model_for_a_gpu_loads_on_the_cpu(rows, tmp_path):
 
 def saved_with_header_edited(rows, path, edit, kind="transformer"):
     """Save a fitted estimator (a transformer unless ``kind`` says
-    otherwise) to ``path``, then ``edit`` its JSON header."""
+    otherwise) to ``path``, then ``edit`` its JSON header, and checksum the
+    file again, as a writer of the edited header would."""
     save(fitted(kind, rows), path)
     tensors = safetensors_numpy.load_file(path)
     with open(path, "rb") as file:
@@ -162,8 +169,41 @@ def saved_with_header_edited(rows, path, edit, kind="transformer"):
     saved = json.loads(header[FORMAT_NAME])
     edit(saved)
     header[FORMAT_NAME] = json.dumps(saved)
+    header[CHECKSUM] = _digest(header[FORMAT_NAME], tensors)
     safetensors_numpy.save_file(tensors, path, metadata=header)
     return path
+
+
+@pytest.mark.parametrize("where", ["header", "arrays"])
+def test_a_file_damaged_since_save_is_refused(rows, tmp_path, where):
+    # One byte changed, the length kept: still valid JSON and safetensors,
+    # and without the checksum it loaded a detector with no threshold.
+    path = tmp_path / "detector.safetensors"
+    save(fitted("detector", rows), path)
+    data = bytearray(path.read_bytes())
+    if where == "header":
+        at = data.index(b"offset_") + len(b"offse")
+        data[at] = ord("T")
+    else:
+        data[-1] ^= 1
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="is damaged: its contents no longer"):
+        load(path)
+
+
+def test_a_file_written_before_the_checksum_loads_as_before(rows, tmp_path):
+    path = tmp_path / "model.safetensors"
+    estimator = fitted("detector", rows)
+    save(estimator, path)
+    tensors = safetensors_numpy.load_file(path)
+    with open(path, "rb") as file:
+        length = int.from_bytes(file.read(8), "little")
+        header = json.loads(file.read(length))["__metadata__"]
+    del header[CHECKSUM]
+    safetensors_numpy.save_file(tensors, path, metadata=header)
+    expected = outputs(estimator, rows[1])
+    for name, found in outputs(load(path), rows[1]).items():
+        assert_array_equal(found, expected[name], err_msg=name)
 
 
 def test_file_of_a_newer_format_version_is_refused(rows, tmp_path):
