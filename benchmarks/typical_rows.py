@@ -17,9 +17,11 @@ interquartile ranges. Parts:
   R  the reference rows of the neighbour search
   C  the rows whose errors and distances set the distances' scale
 
-Typical rows: the least outlying share (0.75, 0.9, 0.95) of the kept
+B and C are set from the (at most 2,048) rows among the kept ones that
+set them in the detector, R from the kept rows, or from the typical ones
+among those: the least outlying share (0.75, 0.9, 0.95) of the kept
 rows, or those the detector's own ``predict`` keeps ("fence"). "none"
-sets every part from all kept rows: this script's copy of the detector's
+sets no part from the typical rows: this script's copy of the detector's
 score, without its handling of copied rows.
 
     python benchmarks/typical_rows.py [--data-dir DIR] [--jobs 2]
@@ -68,7 +70,8 @@ def variant_scores(X_train, X_test, seed):
     everyone = np.ones(len(kept_rows), dtype=bool)
 
     def error(X, rows):
-        bounds = np.quantile(codes[rows], [CODE_QUANTILE, 1 - CODE_QUANTILE], axis=0)
+        quantiles = [CODE_QUANTILE, 1 - CODE_QUANTILE]
+        bounds = np.quantile(codes[rows & calibration], quantiles, axis=0)
         return np.sqrt(detector._reconstruction_error(X, code_bounds=tuple(bounds)))
 
     def score(bound_rows, reference_rows, scale_rows):
