@@ -102,6 +102,8 @@ print(
 # takes the moving average of the weights over the epochs instead, if its
 # validation loss is no higher than the best epoch's: averaging smooths
 # out the noise of single steps, and usually rebuilds new rows better.
+# (Where training broke down after the best epoch, the average as it
+# stood at that epoch stands in for the last one.)
 #
 # Early stopping limits the damage; it does not undo the cause. Its
 # validation rows (10 % here, 50 images) are taken from the training data,

@@ -376,7 +376,10 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         their loss has not improved by ``tol`` for ``n_iter_no_change``
         epochs, and keep the moving average of the weights over the epochs
         (each epoch moves it a tenth of the way to the weights) [3]_, which
-        usually fills in better than the best epoch's weights. Unlike
+        usually fills in better than the best epoch's weights; or, where
+        training broke down after the best epoch (the last average's loss
+        on the held-out rows over twice the one of the average as it stood
+        at that epoch), that average. Unlike
         :class:`AutoencoderTransformer`, the imputer never falls back on
         its starting weights (the PCA start), a poor imputer: a missing
         entry enters as its feature's mean, and the projection on the

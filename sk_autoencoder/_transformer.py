@@ -92,8 +92,11 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         those rows than it began; or the moving average of the weights over
         the epochs (each epoch moves it a tenth of the way to the weights)
         [2]_, which smooths out the noise of single steps, whenever it does
-        no worse on those rows. If False, train on every row, stop when the
-        training loss stalls in the same way, and keep the last weights.
+        no worse on those rows (where training broke down after the best
+        epoch, the last average's loss on them over twice the one of the
+        average as it stood at that epoch, that average instead). If False,
+        train on every row, stop when the training loss stalls in the same
+        way, and keep the last weights.
 
     validation_fraction : float, default=0.1
         Fraction of the rows held out when ``early_stopping`` is True: at

@@ -61,6 +61,36 @@ def test_fitted_weights_are_the_moving_average_of_the_epochs(low_rank):
         torch.testing.assert_close(fitted[name], value)
 
 
+class Spoil(Callback):
+    """Scales every weight by 50 at the end of epoch ``epoch``: training
+    breaks down there."""
+
+    def __init__(self, epoch=8):
+        self.epoch = epoch
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) == self.epoch:
+            with torch.no_grad():
+                for weight in net.module_.parameters():
+                    weight.mul_(50.0)
+
+
+def test_a_breakdown_after_the_best_epoch_keeps_the_average_of_that_epoch(
+    low_rank,
+):
+    params = {**IMPUTER, "max_iter": 200, "n_iter_no_change": 3}
+    imputer = AutoencoderImputer(**params, callbacks=[EpochWeights(), Spoil()])
+    imputer.fit(low_rank[1])
+    callbacks = dict(imputer.net_.callbacks_)
+    best = callbacks["early_stopping"].best_epoch_
+    assert best <= Spoil().epoch < imputer.n_iter_
+    epochs = callbacks["EpochWeights"].weights_
+    expected = moving_average(epochs[:best], WEIGHT_AVERAGE_DECAY)
+    fitted = imputer.net_.module_.state_dict()
+    for name, value in expected.items():
+        torch.testing.assert_close(fitted[name], value)
+
+
 class WithBatchNorm(torch.nn.Module):
     """A module of one's own whose state dict holds a counter."""
 

@@ -20,9 +20,9 @@ from sklearn.utils._param_validation import InvalidParameterError
 from skorch.callbacks import Callback
 from skorch.exceptions import DeviceWarning
 
-from sk_autoencoder import AutoencoderTransformer
+from sk_autoencoder import AutoencoderTransformer, _skorch
 from sk_autoencoder._base import WEIGHT_AVERAGE_DECAY
-from sk_autoencoder._skorch import validation_loss
+from sk_autoencoder._skorch import BREAKDOWN_RATIO, WeightAverage, validation_loss
 
 
 def test_pipeline_swap_for_pca(digits):
@@ -432,6 +432,42 @@ def test_ends_on_the_weight_average_only_when_it_does_no_worse(data, kept):
     assert losses[kept] < losses[other]
     for name, value in candidates[kept].items():
         torch.testing.assert_close(fitted[name], value)
+
+
+class OneWeight:
+    """A stand-in for a net: one weight, whose value is its validation loss
+    (see the test below)."""
+
+    def __init__(self, value):
+        self.module_ = torch.nn.Linear(1, 1, bias=False)
+        self.module_.weight.data.fill_(value)
+
+
+@pytest.mark.parametrize(
+    ("last", "best", "restored", "keep_restored", "kept"),
+    [
+        (0.95 * BREAKDOWN_RATIO, 1.0, 9.0, False, "last"),  # ordinary drift
+        (1.05 * BREAKDOWN_RATIO, 1.0, 9.0, False, "best"),  # a breakdown
+        (float("nan"), 1.0, 9.0, False, "best"),  # a NaN loss: a breakdown
+        (1.0, float("nan"), 9.0, False, "last"),  # the fallback must be finite
+        (1.05 * BREAKDOWN_RATIO, 1.0, 1.5, True, "best"),
+        (1.05 * BREAKDOWN_RATIO, 1.0, 0.5, True, "restored"),
+    ],
+)
+def test_weight_average_gives_way_to_the_best_epochs_only_on_a_breakdown(
+    monkeypatch, last, best, restored, keep_restored, kept
+):
+    monkeypatch.setattr(
+        _skorch, "validation_loss", lambda net, _: net.module_.weight.item()
+    )
+    net = OneWeight(restored)
+    callback = WeightAverage(0.9, valid_batches=[], keep_restored=keep_restored)
+    callback.average_ = {"weight": torch.tensor([[last]])}
+    callback.best_average_ = {"weight": torch.tensor([[best]])}
+    callback.best_epoch_, callback.last_epoch_ = 3, 7
+    callback.on_train_end(net)
+    expected = {"last": last, "best": best, "restored": restored}[kept]
+    assert net.module_.weight.item() == pytest.approx(expected)
 
 
 @pytest.mark.parametrize(
