@@ -121,7 +121,7 @@ WEIGHT_ROWS = 2_000
 MAX_WEIGHT_DRAWS = 50
 
 # Tables' fills may average the network's over this many masks drawn as
-# in training (see _choose_fill_masks), each on top of the row's own holes.
+# in training (see _check_fills), each on top of the row's own holes.
 FILL_DRAWS = 8
 
 # The choice between those fills and the network's alone is made on this
@@ -180,6 +180,22 @@ def _averaged_fill(module, x, masks, reads_missing):
             module, x.masked_fill(mask, math.nan), reads_missing
         )
     return total / len(masks)
+
+
+def _observed_range(X, rows):
+    """The smallest and largest value of each feature over ``rows`` of
+    ``X`` (NaN missing), read a chunk of rows at a time; -inf and inf
+    where a feature has none."""
+    low = np.full(X.shape[1], np.inf)
+    high = np.full(X.shape[1], -np.inf)
+    step = max(1, FILL_CHUNK_VALUES // X.shape[1])
+    for start in range(0, len(rows), step):
+        block = X[rows[start : start + step]]
+        # fmin and fmax skip NaN; an all-NaN column gives NaN, which the
+        # running bound skips in turn.
+        low = np.fmin(low, np.fmin.reduce(block, axis=0))
+        high = np.fmax(high, np.fmax.reduce(block, axis=0))
+    return low, high
 
 
 def missing_features(patterns, size):
@@ -317,7 +333,14 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         entries of the training rows: where the values that go missing lie
         beyond the observed ones (the tails of heavy-tailed features that go
         missing where they are large), a linear model of the features says
-        so, and the fills may follow. An ``"observed"`` bound gives way to a
+        so, and the fills may follow. Where the network alone fills a table
+        (one too wide for the Gaussian) and the held-out rows rebuild their
+        hidden entries better unclipped than clipped to the range of the
+        other rows, the ``"observed"`` bounds are lifted: with few rows, a
+        few percent of the missing values lie beyond the observed ones
+        (about 2 / (n + 1) of them, for n observed values of a feature),
+        and a network that rebuilds them well loses by the clip. An
+        ``"observed"`` bound gives way to a
         bound given on the other side: ``min_value=5`` with every observed
         value below 5 fills with 5 (or up to the Gaussian's range). None (or
         ``-np.inf``) means no bound, for a feature whose unseen values may
@@ -1015,13 +1038,15 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
     def _fit_network(self, X, seed):
         held_out = super()._fit_network(X, seed)
-        self._fill_masks_ = self._choose_fill_masks(X, held_out, seed)
+        self._fill_masks_, bounded = self._check_fills(X, held_out, seed)
+        if not bounded:
+            self._drop_observed_limits()
         self._fit_blend(X, held_out)
         return held_out
 
-    def _choose_fill_masks(self, X, held_out, seed):
+    def _check_fills(self, X, held_out, seed):
         """The masks whose fills transform averages, or None: the network
-        alone fills each row.
+        alone fills each row; and whether the ``"observed"`` bounds help.
 
         Training masks each row on top of its own holes, so the network
         learns to fill rows that miss more than the rows it fills at
@@ -1037,6 +1062,14 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         for tables masked by ``noise="mask"``, with validation rows, and
         filled by the network alone: the blend's weight is chosen for the
         network's own fills.
+
+        On the same entries, the chosen fills are clipped to the range the
+        training rows alone show (the held-out values lie within the range
+        of all the rows by construction): on a table of few rows, a few
+        percent of the missing values lie beyond the observed ones, and a
+        network that rebuilds them well loses by the clip. The bounds are
+        said to help unless the unclipped fills rebuild the entries
+        better; always, where no bound is ``"observed"``.
         """
         if (
             self.noise != "mask"
@@ -1044,7 +1077,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             or self.net_.train_split is None
             or self._has_gaussian()
         ):
-            return None
+            return None, True
         generator = torch.Generator().manual_seed(int(seed))
         blank = torch.zeros(FILL_DRAWS, self.n_features_in_)
         masks = torch.isnan(corrupt(blank, self._corruption(), generator))
@@ -1059,10 +1092,18 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         x = Scaler(self.mean_, self.scale_).transform(X[checked], torch.float32)
         x = x[~torch.isnan(x).all(dim=1)]
         if len(x) == 0:
-            return None
+            return None, True
+        observed = isinstance(self.min_value, str) or isinstance(self.max_value, str)
+        training = np.setdiff1d(np.arange(len(X)), held_out)
+        low, high = (
+            torch.from_numpy(((bound - self.mean_) / self.scale_).astype(np.float32))
+            for bound in _observed_range(X, training)
+        )
         draws = int(np.clip(CHECK_ENTRIES // len(x), 1, MAX_CHECK_DRAWS))
         per_call = max(1, min(batch_rows, CHECK_CALL_VALUES // x.shape[1]) // len(x))
-        alone = averaged = 0.0
+        # Squared errors of the network alone and of the averaged fills,
+        # unclipped and clipped.
+        errors = np.zeros((2, 2))
         with torch_compute(self.n_jobs), torch.no_grad():
             for start in range(0, draws, per_call):
                 holed = x.repeat(min(per_call, draws - start), 1)
@@ -1076,11 +1117,30 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
                 target = holed[rows, hidden]
                 holed[rows, hidden] = math.nan
                 holed = holed.to(device)
-                fill = _network_fill(module, holed, reads_missing).cpu()
-                alone += float(((fill[rows, hidden] - target) ** 2).sum())
-                fill = _averaged_fill(module, holed, masks.to(device), reads_missing)
-                averaged += float(((fill.cpu()[rows, hidden] - target) ** 2).sum())
-        return masks.numpy() if averaged < alone else None
+                fills = (
+                    _network_fill(module, holed, reads_missing),
+                    _averaged_fill(module, holed, masks.to(device), reads_missing),
+                )
+                for kind, fill in enumerate(fills):
+                    fill = fill.cpu()[rows, hidden]
+                    clipped = torch.clamp(fill, low[hidden], high[hidden])
+                    errors[kind, 0] += float(((fill - target) ** 2).sum())
+                    errors[kind, 1] += float(((clipped - target) ** 2).sum())
+        averages = errors[1, 0] < errors[0, 0]
+        unclipped, clipped = errors[int(averages)]
+        bounded = not observed or clipped <= unclipped
+        return (masks.numpy() if averages else None), bounded
+
+    def _drop_observed_limits(self):
+        """Lift the ``"observed"`` bounds of the features that vary (see
+        _check_fills); a constant feature keeps its value."""
+        low, high = self._limits_
+        varies = low < high
+        if isinstance(self.min_value, str):
+            low = np.where(varies, -np.inf, low)
+        if isinstance(self.max_value, str):
+            high = np.where(varies, np.inf, high)
+        self._limits_ = (low, high)
 
     def _fit_after_training(self, X):
         # The patterns were for training; the network keeps them to train on.

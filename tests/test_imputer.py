@@ -866,6 +866,33 @@ def test_fills_average_over_masks_where_that_fills_held_out_rows_better(
     assert rmse(imputer) < 0.9 * rmse(alone)
 
 
+def test_observed_bounds_are_lifted_where_they_spoil_held_out_fills():
+    # 100 rows of rank 3 in 300-D: a few percent of the missing values lie
+    # beyond the observed range, and the network rebuilds them.
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(100, 3)) @ rng.normal(size=(3, 300))
+    X += 0.2 * rng.normal(size=X.shape)
+    missing = rng.random(X.shape) < 0.2
+    X_holes = np.where(missing, np.nan, X)
+    params = {"hidden_layer_sizes": (128, 128), "max_iter": 100, "random_state": 0}
+    imputer = AutoencoderImputer(**params).fit(X_holes)
+    assert np.isinf(imputer._limits_).all()
+    clipped = np.clip(
+        imputer.transform(X_holes),
+        np.nanmin(X_holes, axis=0),
+        np.nanmax(X_holes, axis=0),
+    )
+
+    def rmse(filled):
+        return np.sqrt(np.mean((filled - X)[missing] ** 2))
+
+    assert rmse(imputer.transform(X_holes)) < 0.97 * rmse(clipped)
+    # A bound given stays; only the "observed" one is lifted.
+    bounded = AutoencoderImputer(**params, min_value=-1.0).fit(X_holes)
+    low, high = bounded._limits_
+    assert (low == -1.0).all() and np.isinf(high).all()
+
+
 def test_averaged_fills_are_the_mean_of_the_fills_of_the_masked_rows(
     wide_few_rows,
 ):
