@@ -13,7 +13,7 @@ on the missing entries in units of each feature's standard deviation:
 - KNNImputer and IterativeImputer with their defaults (MissForest-style
   imputation held over 11 GB on 500 features and is left out);
 - network alone: ``AutoencoderImputer(random_state=0)`` with its fills
-  never averaged (the default before);
+  never averaged, within the bounds its fit set;
 - default: ``AutoencoderImputer(random_state=0)``, with "averaged" saying
   whether its fit chose to average;
 - default clipped: the same fills clipped to each feature's observed

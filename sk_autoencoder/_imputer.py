@@ -195,6 +195,8 @@ def _observed_range(X, rows):
         # running bound skips in turn.
         low = np.fmin(low, np.fmin.reduce(block, axis=0))
         high = np.fmax(high, np.fmax.reduce(block, axis=0))
+    unseen = low > high
+    low[unseen], high[unseen] = -np.inf, np.inf
     return low, high
 
 
@@ -785,7 +787,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         (blended with the Gaussian's conditional means, see
         ``network_weight_``), clipped to ``min_value`` and ``max_value``
         (by default, the range each feature showed in ``fit``, or the
-        Gaussian's conditional means filled in there). A feature
+        Gaussian's conditional means filled in there; none where ``fit``
+        lifted those bounds, see ``min_value``). A feature
         that was constant in ``fit`` (to float64's precision) is filled
         with its value, and one never observed with 0.
 
@@ -1063,9 +1066,11 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         filled by the network alone: the blend's weight is chosen for the
         network's own fills.
 
-        On the same entries, the chosen fills are clipped to the range the
-        training rows alone show (the held-out values lie within the range
-        of all the rows by construction): on a table of few rows, a few
+        On the same entries, the chosen fills are clipped on the
+        ``"observed"`` sides to the range the training rows alone show (the
+        held-out values lie within the range of all the rows by
+        construction), and compared with those sides lifted (see
+        _checked_bounds): on a table of few rows, a few
         percent of the missing values lie beyond the observed ones, and a
         network that rebuilds them well loses by the clip. The bounds are
         said to help unless the unclipped fills rebuild the entries
@@ -1093,17 +1098,12 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         x = x[~torch.isnan(x).all(dim=1)]
         if len(x) == 0:
             return None, True
-        observed = isinstance(self.min_value, str) or isinstance(self.max_value, str)
-        training = np.setdiff1d(np.arange(len(X)), held_out)
-        low, high = (
-            torch.from_numpy(((bound - self.mean_) / self.scale_).astype(np.float32))
-            for bound in _observed_range(X, training)
-        )
+        bounds = self._checked_bounds(X, held_out)
         draws = int(np.clip(CHECK_ENTRIES // len(x), 1, MAX_CHECK_DRAWS))
         per_call = max(1, min(batch_rows, CHECK_CALL_VALUES // x.shape[1]) // len(x))
-        # Squared errors of the network alone and of the averaged fills,
-        # unclipped and clipped.
-        errors = np.zeros((2, 2))
+        # Squared errors of the network alone and of the averaged fills:
+        # unclipped, within the bounds lifted, within the bounds kept.
+        errors = np.zeros((2, 3))
         with torch_compute(self.n_jobs), torch.no_grad():
             for start in range(0, draws, per_call):
                 holed = x.repeat(min(per_call, draws - start), 1)
@@ -1123,13 +1123,42 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
                 )
                 for kind, fill in enumerate(fills):
                     fill = fill.cpu()[rows, hidden]
-                    clipped = torch.clamp(fill, low[hidden], high[hidden])
                     errors[kind, 0] += float(((fill - target) ** 2).sum())
-                    errors[kind, 1] += float(((clipped - target) ** 2).sum())
+                    for column, (low, high) in enumerate(bounds or (), start=1):
+                        clipped = torch.clamp(fill, low[hidden], high[hidden])
+                        errors[kind, column] += float(((clipped - target) ** 2).sum())
         averages = errors[1, 0] < errors[0, 0]
-        unclipped, clipped = errors[int(averages)]
-        bounded = not observed or clipped <= unclipped
+        _, lifted, kept = errors[int(averages)]
+        bounded = bounds is None or kept <= lifted
         return (masks.numpy() if averages else None), bounded
+
+    def _checked_bounds(self, X, held_out):
+        """The bounds, scaled, that _check_fills compares: ``"observed"``
+        sides of the features that vary lifted, and kept as the training
+        rows alone set them (``held_out`` left out: their values lie within
+        the range of all the rows by construction); the other sides as
+        ``fit`` set them. None where no bound is ``"observed"``."""
+        sides = isinstance(self.min_value, str), isinstance(self.max_value, str)
+        if not any(sides):
+            return None
+        low, high = self._limits_
+        varies = low < high
+        lifted_low = np.where(sides[0] & varies, -np.inf, low)
+        lifted_high = np.where(sides[1] & varies, np.inf, high)
+        training = np.setdiff1d(np.arange(len(X)), held_out)
+        seen_low, seen_high = _observed_range(X, training)
+        # An "observed" bound gives way to a bound given on the other side.
+        kept_low = np.where(sides[0] & varies, np.minimum(seen_low, high), low)
+        kept_high = np.where(sides[1] & varies, np.maximum(seen_high, low), high)
+
+        def scaled(bound):
+            bound = (bound - self.mean_) / self.scale_
+            return torch.from_numpy(bound.astype(np.float32))
+
+        return [
+            (scaled(lifted_low), scaled(lifted_high)),
+            (scaled(kept_low), scaled(kept_high)),
+        ]
 
     def _drop_observed_limits(self):
         """Lift the ``"observed"`` bounds of the features that vary (see

@@ -876,7 +876,8 @@ def test_observed_bounds_are_lifted_where_they_spoil_held_out_fills():
     X_holes = np.where(missing, np.nan, X)
     params = {"hidden_layer_sizes": (128, 128), "max_iter": 100, "random_state": 0}
     imputer = AutoencoderImputer(**params).fit(X_holes)
-    assert np.isinf(imputer._limits_).all()
+    low, high = imputer._limits_
+    assert (low == -np.inf).all() and (high == np.inf).all()
     clipped = np.clip(
         imputer.transform(X_holes),
         np.nanmin(X_holes, axis=0),
@@ -890,7 +891,18 @@ def test_observed_bounds_are_lifted_where_they_spoil_held_out_fills():
     # A bound given stays; only the "observed" one is lifted.
     bounded = AutoencoderImputer(**params, min_value=-1.0).fit(X_holes)
     low, high = bounded._limits_
-    assert (low == -1.0).all() and np.isinf(high).all()
+    assert (low == -1.0).all() and (high == np.inf).all()
+    # Without an "observed" bound there is nothing to lift.
+    free = AutoencoderImputer(**params, min_value=None, max_value=None)
+    assert np.isinf(free.fit(X_holes)._limits_).all()
+
+
+def test_a_feature_unseen_in_the_rows_has_no_observed_range():
+    # Neither bound, rather than an empty range that would clip every fill.
+    X = np.array([[1.0, np.nan], [2.0, np.nan], [np.nan, 5.0]])
+    low, high = _imputer._observed_range(X, np.array([0, 1]))
+    assert_array_equal(low, [1.0, -np.inf])
+    assert_array_equal(high, [2.0, np.inf])
 
 
 def test_averaged_fills_are_the_mean_of_the_fills_of_the_masked_rows(
