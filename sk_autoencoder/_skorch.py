@@ -132,12 +132,9 @@ class EarlyStoppingFromStart(EarlyStopping):
 
 # WeightAverage keeps the last moving average of the weights unless its
 # validation loss is over this many times the average's at the best epoch:
-# then training broke down after that epoch. On the development tables of
-# benchmarks/imputer_breakdown.py (results/imputer_breakdown_development.md)
-# the drift after the best epoch left the last average at most 1.37 times
-# the best one's loss on the ADBench tables and at most 1.94 on wide tables
-# of few rows; the one breakdown there, 2.61 times, filled in 8 % better on
-# the best epoch's average.
+# then training broke down after that epoch. Chosen on the development
+# tables of benchmarks/imputer_breakdown.py: above the drift after the best
+# epoch of ordinary fits, below the breakdowns.
 BREAKDOWN_RATIO = 2.0
 
 
