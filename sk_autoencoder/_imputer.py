@@ -1043,7 +1043,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         held_out = super()._fit_network(X, seed)
         self._fill_masks_, bounded = self._check_fills(X, held_out, seed)
         if not bounded:
-            self._drop_observed_limits()
+            self._limits_ = self._lifted_limits()
         self._fit_blend(X, held_out)
         return held_out
 
@@ -1143,8 +1143,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             return None
         low, high = self._limits_
         varies = low < high
-        lifted_low = np.where(sides[0] & varies, -np.inf, low)
-        lifted_high = np.where(sides[1] & varies, np.inf, high)
+        lifted_low, lifted_high = self._lifted_limits()
         training = np.setdiff1d(np.arange(len(X)), held_out)
         seen_low, seen_high = _observed_range(X, training)
         # An "observed" bound gives way to a bound given on the other side.
@@ -1160,16 +1159,16 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             (scaled(kept_low), scaled(kept_high)),
         ]
 
-    def _drop_observed_limits(self):
-        """Lift the ``"observed"`` bounds of the features that vary (see
-        _check_fills); a constant feature keeps its value."""
+    def _lifted_limits(self):
+        """``_limits_`` with the ``"observed"`` bounds of the features that
+        vary lifted (see _check_fills); a constant feature keeps its value."""
         low, high = self._limits_
         varies = low < high
         if isinstance(self.min_value, str):
             low = np.where(varies, -np.inf, low)
         if isinstance(self.max_value, str):
             high = np.where(varies, np.inf, high)
-        self._limits_ = (low, high)
+        return low, high
 
     def _fit_after_training(self, X):
         # The patterns were for training; the network keeps them to train on.
