@@ -12,6 +12,7 @@ when a function here runs.
 """
 
 import dataclasses
+import errno
 import hashlib
 import json
 import os
@@ -145,6 +146,18 @@ def _file_path(path):
     return os.fsdecode(path)
 
 
+def _check_writable(path):
+    """An ``OSError`` naming ``path`` where no file can be written there,
+    as ``open`` raises: safetensors reports these in its own words."""
+    if os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+    folder = os.path.dirname(path) or os.curdir
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(
+            errno.ENOENT, f"{os.strerror(errno.ENOENT)}: no folder {folder!r}", path
+        )
+
+
 def save(estimator, path):
     """Save a fitted estimator to a file that :func:`load` reads without pickle.
 
@@ -174,6 +187,9 @@ def save(estimator, path):
         file path (an open file or a buffer).
     ValueError
         If a parameter or the network cannot be saved in this format.
+    OSError
+        If ``path`` cannot be written: ``FileNotFoundError`` where its
+        folder does not exist, ``IsADirectoryError`` where it is a folder.
 
     See Also
     --------
@@ -206,6 +222,7 @@ def save(estimator, path):
             "a network of your own would have to run its code on load. Use "
             "pickle or joblib, which trust the file they load."
         )
+    _check_writable(path)
     params = {
         key: _encode(value, key)
         for key, value in estimator.get_params(deep=False).items()
@@ -306,6 +323,9 @@ def load(path):
         (it no longer matches its checksum), or was written by a newer
         version of the format than this one reads, or holds a detector
         saved by a version that scored on another scale.
+    OSError
+        If ``path`` cannot be read: ``FileNotFoundError`` where there is no
+        such file, ``IsADirectoryError`` where it is a folder.
 
     See Also
     --------
@@ -319,6 +339,8 @@ def load(path):
     from safetensors import SafetensorError, safe_open
 
     path = _file_path(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
     not_ours = f"{path} was not written by sk_autoencoder.persistence.save."
     try:
         with safe_open(path, framework="numpy") as file:

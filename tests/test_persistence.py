@@ -353,3 +353,16 @@ def test_save_refuses_an_estimator_it_cannot_rebuild(rows, tmp_path):
         with pytest.raises(TypeError, match=f"AutoencoderImputer; got {name}"):
             save(estimator, tmp_path / "model.safetensors")
     assert not (tmp_path / "model.safetensors").exists()
+
+
+def test_a_path_where_no_file_can_be_written_or_read_raises_oserror(rows, tmp_path):
+    transformer = AutoencoderTransformer(2, **QUICK).fit(rows[0])
+    with pytest.raises(FileNotFoundError, match="no folder"):
+        save(transformer, tmp_path / "missing" / "model.safetensors")
+    with pytest.raises(IsADirectoryError):
+        save(transformer, tmp_path)
+    with pytest.raises(IsADirectoryError):
+        load(tmp_path)
+    with pytest.raises(FileNotFoundError):
+        load(tmp_path / "model.safetensors")
+    assert list(tmp_path.iterdir()) == []
