@@ -166,16 +166,12 @@ def _moments_in_units(X, missing):
     """Per-feature mean, and variance in units of a power of two near the
     feature's largest magnitude, with those units: the squares of
     deviations in tiny units (below about 1e-154) would underflow to 0.
-
-    A feature whose values are all equal has variance 0: the mean of a
-    value that binary cannot hold exactly, such as 0.1, is rounded, and
-    the deviations from it would leave a spread of rounding errors that
-    grows with the rows.
+    A feature whose values are all equal has that value for its mean and
+    variance 0 (see :func:`column_moments`).
     """
     low, high = column_extremes(X)
     units = powers_of_two(np.fmax(np.abs(low), np.abs(high)))
     mean, variances = column_moments(X, missing=missing, covariance=False, units=units)
-    variances[low == high] = 0.0
     return mean, variances, units
 
 
@@ -227,6 +223,12 @@ def column_moments(
     are left out: means and variances over the observed entries,
     covariances over the rows where both features are observed (a feature
     never observed gets mean 0 and variance 0).
+
+    A feature whose values are all equal has that value for its mean, and
+    moments 0: a mean summed over the rows is rounded (for 0.1, which
+    binary cannot hold exactly, or for 1e22, whose steps are millions
+    apart), and the deviations from it would leave a spread of rounding
+    errors that grows with the rows.
     """
     n_rows = X.shape[0] if rows is None else len(rows)
 
@@ -244,21 +246,26 @@ def column_moments(
     n_features = X.shape[1]
     unit = 1.0 if units is None else units
     moments = np.zeros((n_features, n_features) if covariance else n_features)
-    if not missing:
-        if rows is None:
-            mean = np.mean(X, axis=0, dtype=np.float64) / unit
+    counts = np.zeros(n_features)
+    sums = np.zeros(n_features)
+    low = np.full(n_features, np.nan)
+    high = np.full(n_features, np.nan)
+    for batch in batches():
+        if missing:
+            observed = ~np.isnan(batch)
+            counts += np.sum(observed, axis=0)
+            sums += np.sum(batch, axis=0, dtype=np.float64, where=observed)
         else:
-            mean = sum(np.sum(batch, axis=0, dtype=np.float64) for batch in batches())
-            mean /= n_rows
+            sums += np.sum(batch, axis=0, dtype=np.float64)
+        np.fmin(low, np.fmin.reduce(batch, axis=0), out=low)
+        np.fmax(high, np.fmax.reduce(batch, axis=0), out=high)
+    mean = sums / (np.maximum(counts, 1) if missing else n_rows)
+    constant = low == high
+    mean[constant] = low[constant]
+    if not missing:
         for batch in batches():
             moments += products(batch - mean)
         return mean * unit, moments / n_rows
-    counts = np.zeros(n_features)
-    sums = np.zeros(n_features)
-    for batch in batches():
-        counts += np.sum(~np.isnan(batch), axis=0)
-        sums += np.nansum(batch, axis=0, dtype=np.float64)
-    mean = sums / np.maximum(counts, 1)
     pair_counts = np.zeros_like(moments)
     for batch in batches():
         moments += products(np.nan_to_num(batch - mean))

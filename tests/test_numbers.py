@@ -98,6 +98,30 @@ def test_a_constant_feature_leaves_tiny_units_their_scale(low_rank, constant, un
     assert error < 1.1 * held_out_error(plain, test)
 
 
+@pytest.mark.parametrize("constant", [1.7e18, 1e22, 1e36])
+def test_a_constant_feature_far_from_zero_leaves_the_others_their_detail(
+    low_rank, constant
+):
+    # Its mean summed over the rows was rounded, millions of units off at
+    # 1e22: scaled by 1, the network saw that offset in every row and
+    # rebuilt the other features as their means (at 1e36, training
+    # diverged). A constant timestamp in nanoseconds is about 1.7e18.
+    train, test = low_rank
+
+    def beside_a_constant(X):
+        return np.c_[np.full(len(X), constant), X]
+
+    assert (
+        not fit_scaler(beside_a_constant(train), standardize=False)
+        .transform_array(beside_a_constant(test))[:, 0]
+        .any()
+    )
+    plain = AutoencoderTransformer(2, **PARAMS).fit(train)
+    model = AutoencoderTransformer(2, **PARAMS).fit(beside_a_constant(train))
+    rebuilt = model.inverse_transform(model.transform(beside_a_constant(test)))
+    assert np.mean((rebuilt[:, 1:] - test) ** 2) < 1.1 * held_out_error(plain, test)
+
+
 @pytest.mark.parametrize("n_samples", [300, 5000])
 @pytest.mark.parametrize("value", [0.1, 1 / 3, 2.7, 1234.567, 1e6 + 0.1])
 def test_a_feature_constant_at_any_value_gets_scale_1(n_samples, value):
