@@ -182,6 +182,19 @@ def _averaged_fill(module, x, masks, reads_missing):
     return total / len(masks)
 
 
+def _shrink_factor(error, spread, agreement, power):
+    """The factor, in [0, 1], by which fills are shrunk toward the features'
+    means, from sums over hidden entries in scaled units (where the means
+    are 0): the fills' squared ``error``, the hidden values' squares
+    (``spread``, the means' squared error), the fills times the values
+    (``agreement``) and the fills' squares (``power``). 1 where the fills
+    do at least as well as the means; otherwise the least-squares factor,
+    which does at least as well as the means on those entries."""
+    if error <= spread or power <= 0.0:
+        return 1.0
+    return float(np.clip(agreement / power, 0.0, 1.0))
+
+
 def _observed_range(X, rows):
     """The smallest and largest value of each feature over ``rows`` of
     ``X`` (NaN missing), read a chunk of rows at a time; -inf and inf
@@ -299,6 +312,13 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     network alone; where such a feature is among theirs, half the
     training rows are masked at random instead, so that the network
     learns to fill every feature.
+
+    On the tables filled by the network alone, where the validation rows
+    show that its fills rebuild hidden entries worse than the features'
+    means would (a table with little or no relation between its features,
+    whose noise the network fits), the fills are shrunk toward the means
+    by the least-squares factor on those entries, so that they do at least
+    as well as the means there.
 
     Parameters
     ----------
@@ -1041,7 +1061,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
     def _fit_network(self, X, seed):
         held_out = super()._fit_network(X, seed)
-        self._fill_masks_, bounded = self._check_fills(X, held_out, seed)
+        self._fill_masks_, bounded, self._fill_shrink_ = self._check_fills(
+            X, held_out, seed
+        )
         if not bounded:
             self._limits_ = self._lifted_limits()
         self._fit_blend(X, held_out)
@@ -1074,7 +1096,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         percent of the missing values lie beyond the observed ones, and a
         network that rebuilds them well loses by the clip. The bounds are
         said to help unless the unclipped fills rebuild the entries
-        better; always, where no bound is ``"observed"``.
+        better; always, where no bound is ``"observed"``. Last, the factor
+        by which the chosen fills are shrunk toward the features' means
+        (see _shrink_factor).
         """
         if (
             self.noise != "mask"
@@ -1082,7 +1106,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             or self.net_.train_split is None
             or self._has_gaussian()
         ):
-            return None, True
+            return None, True, 1.0
         generator = torch.Generator().manual_seed(int(seed))
         blank = torch.zeros(FILL_DRAWS, self.n_features_in_)
         masks = torch.isnan(corrupt(blank, self._corruption(), generator))
@@ -1097,13 +1121,17 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         x = Scaler(self.mean_, self.scale_).transform(X[checked], torch.float32)
         x = x[~torch.isnan(x).all(dim=1)]
         if len(x) == 0:
-            return None, True
+            return None, True, 1.0
         bounds = self._checked_bounds(X, held_out)
         draws = int(np.clip(CHECK_ENTRIES // len(x), 1, MAX_CHECK_DRAWS))
         per_call = max(1, min(batch_rows, CHECK_CALL_VALUES // x.shape[1]) // len(x))
-        # Squared errors of the network alone and of the averaged fills:
-        # unclipped, within the bounds lifted, within the bounds kept.
-        errors = np.zeros((2, 3))
+        # Of the network alone and of the averaged fills, unclipped, within
+        # the bounds lifted and within the bounds kept: the sums of the
+        # squared errors, of the fills times the hidden values, and of the
+        # squared fills; and of the squared hidden values, the squared
+        # errors of the means (0 in scaled units).
+        errors, agreement, power = np.zeros((3, 2, 3))
+        spread = 0.0
         with torch_compute(self.n_jobs), torch.no_grad():
             for start in range(0, draws, per_call):
                 holed = x.repeat(min(per_call, draws - start), 1)
@@ -1115,6 +1143,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
                 )
                 del scores
                 target = holed[rows, hidden]
+                spread += float((target * target).sum())
                 holed[rows, hidden] = math.nan
                 holed = holed.to(device)
                 fills = (
@@ -1123,14 +1152,22 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
                 )
                 for kind, fill in enumerate(fills):
                     fill = fill.cpu()[rows, hidden]
-                    errors[kind, 0] += float(((fill - target) ** 2).sum())
-                    for column, (low, high) in enumerate(bounds or (), start=1):
-                        clipped = torch.clamp(fill, low[hidden], high[hidden])
-                        errors[kind, column] += float(((clipped - target) ** 2).sum())
-        averages = errors[1, 0] < errors[0, 0]
-        _, lifted, kept = errors[int(averages)]
+                    clipped = [fill] + [
+                        torch.clamp(fill, low[hidden], high[hidden])
+                        for low, high in bounds or ()
+                    ]
+                    for column, values in enumerate(clipped):
+                        errors[kind, column] += float(((values - target) ** 2).sum())
+                        agreement[kind, column] += float((values * target).sum())
+                        power[kind, column] += float((values * values).sum())
+        averages = int(errors[1, 0] < errors[0, 0])
+        _, lifted, kept = errors[averages]
         bounded = bounds is None or kept <= lifted
-        return (masks.numpy() if averages else None), bounded
+        chosen = averages, 0 if bounds is None else (2 if bounded else 1)
+        shrink = _shrink_factor(
+            errors[chosen], spread, agreement[chosen], power[chosen]
+        )
+        return (masks.numpy() if averages else None), bounded, shrink
 
     def _checked_bounds(self, X, held_out):
         """The bounds, scaled, that _check_fills compares: ``"observed"``
@@ -1198,6 +1235,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         masks = getattr(self, "_fill_masks_", None)
         if masks is not None:
             masks = torch.from_numpy(masks).to(device)
+        # Imputers fitted before the shrink was kept: none.
+        shrink = getattr(self, "_fill_shrink_", 1.0)
 
         def fill(rows):
             x = scaler.transform(rows, torch.float64)
@@ -1205,10 +1244,11 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
                 rebuilt = _network_fill(module, x, reads_missing)
             else:
                 rebuilt = _averaged_fill(module, x, masks, reads_missing)
-            if not blended:
-                return scaler.inverse_transform(rebuilt, X.dtype)
-            expected = conditional_mean(x.cpu(), mean, precision)
-            rebuilt = weight * rebuilt.double().cpu() + (1.0 - weight) * expected
+            if blended:
+                expected = conditional_mean(x.cpu(), mean, precision)
+                rebuilt = weight * rebuilt.double().cpu() + (1.0 - weight) * expected
+            if shrink < 1.0:
+                rebuilt = rebuilt * shrink
             return scaler.inverse_transform(rebuilt, X.dtype)
 
         # transform shows one progress bar over all the rows it fills.

@@ -40,3 +40,19 @@ def wide_few_rows():
         hidden_layer_sizes=(128, 128), max_iter=200, random_state=0
     ).fit(X_holes[:100])
     return imputer, X[100:], X_holes[100:]
+
+
+@pytest.fixture(scope="session")
+def structureless_wide():
+    """An imputer fitted on 200 rows of 250 independent features (too wide
+    for the Gaussian), a fifth of the entries missing at random; those
+    rows with holes, and complete."""
+    from sk_autoencoder import AutoencoderImputer
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 250))
+    X_holes = np.where(rng.random(X.shape) < 0.2, np.nan, X)
+    imputer = AutoencoderImputer(
+        hidden_layer_sizes=(64,), max_iter=50, random_state=0
+    ).fit(X_holes)
+    return imputer, X, X_holes

@@ -866,6 +866,26 @@ def test_fills_average_over_masks_where_that_fills_held_out_rows_better(
     assert rmse(imputer) < 0.9 * rmse(alone)
 
 
+def test_fills_of_a_wide_table_without_structure_do_as_well_as_the_means(
+    structureless_wide,
+):
+    # The network, filling alone, fits the noise: its fills had 1.24 times
+    # the squared error of the features' means.
+    imputer, X, X_holes = structureless_wide
+    assert not imputer._has_gaussian()
+    missing = np.isnan(X_holes)
+    means = np.broadcast_to(np.nanmean(X_holes, axis=0), X.shape)
+    error = np.mean((imputer.transform(X_holes) - X)[missing] ** 2)
+    assert error <= 1.01 * np.mean((means - X)[missing] ** 2)
+
+
+def test_fills_that_rebuild_held_out_entries_better_than_the_means_are_kept(
+    wide_few_rows,
+):
+    imputer = wide_few_rows[0]
+    assert imputer._fill_shrink_ == 1.0
+
+
 def test_observed_bounds_are_lifted_where_they_spoil_held_out_fills():
     # 100 rows of rank 3 in 300-D: a few percent of the missing values lie
     # beyond the observed range, and the network rebuilds them.

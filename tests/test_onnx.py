@@ -200,6 +200,17 @@ def test_imputer_onnx_averages_the_fills_of_masked_rows_as_transform(
     assert_float32_close(imputed, imputer.transform(batch))
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_imputer_onnx_shrinks_the_fills_toward_the_means_as_transform(
+    structureless_wide, dtype
+):
+    imputer, _, X_holes = structureless_wide
+    assert imputer._fill_shrink_ < 1.0
+    batch = X_holes[:100].astype(dtype)
+    (imputed,) = run(to_onnx(imputer, batch[:1]), batch)
+    assert_float32_close(imputed, imputer.transform(batch))
+
+
 def test_imputer_onnx_takes_pandas_na_as_nan(rows):
     pd = pytest.importorskip("pandas")
     (_, _, X_missing), (_, _, X_test) = rows

@@ -113,6 +113,15 @@ def test_imputer_averaged_fills_survive_the_safe_format(wide_few_rows, tmp_path)
     assert_array_equal(loaded.transform(X_holes), imputer.transform(X_holes))
 
 
+def test_imputer_shrunk_fills_survive_the_safe_format(structureless_wide, tmp_path):
+    imputer, _, X_holes = structureless_wide
+    assert imputer._fill_shrink_ < 1.0
+    save(imputer, tmp_path / "imputer.safetensors")
+    loaded = load(tmp_path / "imputer.safetensors")
+    assert loaded._fill_shrink_ == imputer._fill_shrink_
+    assert_array_equal(loaded.transform(X_holes), imputer.transform(X_holes))
+
+
 def test_detector_neighbour_term_survives_the_safe_format(rows, tmp_path):
     detector = fitted("detector", rows)
     assert detector.neighbors_ is not None
