@@ -189,7 +189,11 @@ def _shrink_factor(error, spread, agreement, power):
     (``spread``, the means' squared error), the fills times the values
     (``agreement``) and the fills' squares (``power``). 1 where the fills
     do at least as well as the means; otherwise the least-squares factor,
-    which does at least as well as the means on those entries."""
+    which does at least as well as the means on those entries, and is then
+    below 1/2 (fills that do worse than the means have ``power`` above
+    twice ``agreement``). The fills scored are those clipped to the
+    bounds; ``transform`` shrinks before it clips, so a fill beyond a
+    bound may land nearer to it than scored."""
     if error <= spread or power <= 0.0:
         return 1.0
     return float(np.clip(agreement / power, 0.0, 1.0))
@@ -808,7 +812,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         ``network_weight_``), clipped to ``min_value`` and ``max_value``
         (by default, the range each feature showed in ``fit``, or the
         Gaussian's conditional means filled in there; none where ``fit``
-        lifted those bounds, see ``min_value``). A feature
+        lifted those bounds, see ``min_value``); on a table filled by the
+        network alone whose fills did worse than the features' means on the
+        validation rows, shrunk toward the means first. A feature
         that was constant in ``fit`` (to float64's precision) is filled
         with its value, and one never observed with 0.
 
@@ -1221,7 +1227,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
     def _reconstruct(self, X):
         """Rebuild ``X`` (with NaN) in its units: the network's
-        reconstruction, blended with the Gaussian's conditional means."""
+        reconstruction, blended with the Gaussian's conditional means, and
+        shrunk toward the features' means by ``_fill_shrink_``."""
         module, device = self.net_.module_, self.net_.device
         scaler = Scaler(self.mean_, self.scale_, device)
         reads_missing = getattr(module, "missing_indicator", False)

@@ -152,6 +152,8 @@ def _check_writable(path):
     if os.path.isdir(path):
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
     folder = os.path.dirname(path) or os.curdir
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), path)
     if not os.path.isdir(folder):
         raise FileNotFoundError(
             errno.ENOENT, f"{os.strerror(errno.ENOENT)}: no folder {folder!r}", path
@@ -189,7 +191,8 @@ def save(estimator, path):
         If a parameter or the network cannot be saved in this format.
     OSError
         If ``path`` cannot be written: ``FileNotFoundError`` where its
-        folder does not exist, ``IsADirectoryError`` where it is a folder.
+        folder does not exist, ``NotADirectoryError`` where that is a file,
+        ``IsADirectoryError`` where ``path`` is a folder.
 
     See Also
     --------

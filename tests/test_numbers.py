@@ -457,7 +457,8 @@ def test_transformer_on_awkward_data_matches_pca_and_keeps_its_promises(X):
     # Against PCA of the training rows, where the fit starts: the rows held
     # out for early stopping do not shape the start, and on 20 rows an
     # extreme one held out tilts it (the example above). skorch's
-    # train_split gives the training and the validation data.
+    # predefined_split returns the data it is given and the validation
+    # rows.
     _, valid = ae.net_.train_split(None)
     training = np.setdiff1d(np.arange(len(X)), valid.indices)
     X64 = np.asarray(X, dtype=np.float64)

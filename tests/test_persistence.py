@@ -1,5 +1,6 @@
 """The safe saved-model format: no pickle on load, the same outputs."""
 
+import copy
 import io
 import json
 import pickle
@@ -113,9 +114,17 @@ def test_imputer_averaged_fills_survive_the_safe_format(wide_few_rows, tmp_path)
     assert_array_equal(loaded.transform(X_holes), imputer.transform(X_holes))
 
 
-def test_imputer_shrunk_fills_survive_the_safe_format(structureless_wide, tmp_path):
+@pytest.mark.parametrize("shrink", [None, 0.5])
+def test_imputer_shrunk_fills_survive_the_safe_format(
+    structureless_wide, tmp_path, shrink
+):
     imputer, _, X_holes = structureless_wide
     assert imputer._fill_shrink_ < 1.0
+    if shrink is not None:
+        # A factor strictly between 0 and 1: fills neither the means nor
+        # the network's.
+        imputer = copy.deepcopy(imputer)
+        imputer._fill_shrink_ = shrink
     save(imputer, tmp_path / "imputer.safetensors")
     loaded = load(tmp_path / "imputer.safetensors")
     assert loaded._fill_shrink_ == imputer._fill_shrink_
@@ -370,6 +379,10 @@ def test_a_path_where_no_file_can_be_written_or_read_raises_oserror(rows, tmp_pa
         save(transformer, tmp_path / "missing" / "model.safetensors")
     with pytest.raises(IsADirectoryError):
         save(transformer, tmp_path)
+    (tmp_path / "file").write_bytes(b"")
+    with pytest.raises(NotADirectoryError):
+        save(transformer, tmp_path / "file" / "model.safetensors")
+    (tmp_path / "file").unlink()
     with pytest.raises(IsADirectoryError):
         load(tmp_path)
     with pytest.raises(FileNotFoundError):
