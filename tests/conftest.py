@@ -1,5 +1,7 @@
 """Data the test modules share."""
 
+import copy
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
@@ -56,3 +58,17 @@ def structureless_wide():
         hidden_layer_sizes=(64,), max_iter=50, random_state=0
     ).fit(X_holes)
     return imputer, X, X_holes
+
+
+@pytest.fixture(params=[None, 0.5], ids=["as-fitted", "half"])
+def shrunk_imputer(request, structureless_wide):
+    """structureless_wide's imputer, whose fills its fit shrank toward the
+    means (all the way: factor 0), or a copy with the factor set to 0.5,
+    whose fills are neither the means nor the network's; and its rows
+    with holes."""
+    imputer, _, X_holes = structureless_wide
+    assert imputer._fill_shrink_ < 1.0
+    if request.param is not None:
+        imputer = copy.deepcopy(imputer)
+        imputer._fill_shrink_ = request.param
+    return imputer, X_holes
