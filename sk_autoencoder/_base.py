@@ -24,10 +24,10 @@ from ._data import (
     ScaledRows,
     Scaler,
     fit_scaler,
-    scaled_covariance,
+    leading_axes,
     split_rows,
 )
-from ._network import ACTIVATIONS, ConvAutoencoder, MLPAutoencoder, principal_axes
+from ._network import ACTIVATIONS, ConvAutoencoder, MLPAutoencoder
 from ._skorch import RESERVED_CALLBACK_NAMES, TrainingConfig, build_net, set_verbose
 from ._utils import (
     Interval,
@@ -694,12 +694,12 @@ class BaseAutoencoder(BaseEstimator):
             # start too (early stopping may keep it), and the detector's
             # threshold takes them for unseen rows.
             rows = None if valid is None else train.indices
-            cov = scaled_covariance(X, scaler, missing, rows=rows)
-            if rows is not None and not cov.any():
+            axes = leading_axes(X, scaler, n_components, missing, rows=rows)
+            if rows is not None and not axes.any():
                 # Training rows all copies of one: no direction to start
                 # from, where all the rows give one.
-                cov = scaled_covariance(X, scaler, missing)
-            self.net_.module_.start_from_pca(principal_axes(cov, n_components))
+                axes = leading_axes(X, scaler, n_components, missing)
+            self.net_.module_.start_from_pca(axes)
         return train, valid
 
     def _cloned_callbacks(self):

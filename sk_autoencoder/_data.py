@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ._network import principal_axes, principal_axes_of_rows
 from ._utils import INFERENCE_BATCH_SIZE
 
 # The smallest scale of a feature that float32 rows carry: the network's
@@ -153,6 +154,33 @@ def scaled_covariance(X, scaler, missing=False, rows=None):
     _, cov = column_moments(X, missing=missing, rows=rows, units=units)
     relative = scaler.scale / units
     return cov / np.outer(relative, relative)
+
+
+def scaled_centred_rows(X, scaler, rows=None):
+    """The rows of ``X`` (its ``rows``, if given) centred on their mean,
+    in the units ``scaler`` gives the features, in float64."""
+    units = powers_of_two(scaler.scale)
+    mean, _ = column_moments(X, rows=rows, covariance=False, units=units)
+    selected = X if rows is None else X[rows]
+    return (np.divide(selected, units) - mean / units) / (scaler.scale / units)
+
+
+def leading_axes(X, scaler, n_components, missing=False, rows=None):
+    """The ``n_components`` principal axes of ``X`` (of its ``rows``, if
+    given) in the units ``scaler`` gives the features (see
+    :func:`principal_axes`).
+
+    From the covariance matrix, or, with fewer rows than features and no
+    missing entries, from the SVD of the centred rows, which never forms
+    that matrix: its ``n_features ** 2`` entries and its decomposition,
+    cubic in ``n_features``, would rule a fit on a table of a few dozen
+    rows and thousands of features.
+    """
+    n_rows = X.shape[0] if rows is None else len(rows)
+    if missing or n_rows >= X.shape[1]:
+        cov = scaled_covariance(X, scaler, missing, rows=rows)
+        return principal_axes(cov, n_components)
+    return principal_axes_of_rows(scaled_centred_rows(X, scaler, rows), n_components)
 
 
 def column_spread(X, missing=False):

@@ -10,8 +10,8 @@ import torch
 from skorch import NeuralNet
 
 from ._base import MAX_REPORTED_ROWS, BaseAutoencoder, EncoderMixin
-from ._data import fit_scaler, scaled_covariance
-from ._network import MLPAutoencoder, principal_axes
+from ._data import fit_scaler, leading_axes
+from ._network import MLPAutoencoder
 from ._skorch import adam
 from ._umap import cross_entropy, curve_params, fuzzy_graph, nearest_neighbors
 from ._utils import (
@@ -350,8 +350,8 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
         )
         with torch_compute(self.n_jobs), seeded_torch(seed):
             self.net_.initialize()
-        cov = scaled_covariance(X, scaler)
-        self.net_.module_.start_from_pca(principal_axes(cov, self.n_components))
+        axes = leading_axes(X, scaler, self.n_components)
+        self.net_.module_.start_from_pca(axes)
         with torch_compute(self.n_jobs):
             self._train_on_graph(scaled, noise, heads, tails, weights, n_updates, seed)
         self.net_.module_.eval()

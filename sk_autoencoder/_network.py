@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import torch
-from scipy.linalg import eigh
+from scipy.linalg import eigh, svd
 from torch import nn
 
 ACTIVATIONS = {
@@ -103,10 +103,25 @@ def principal_axes(cov, n_components):
     eigenvalues, eigenvectors = eigh(
         cov, subset_by_index=[n_features - n_found, n_features - 1]
     )
-    eigenvalues, eigenvectors = eigenvalues[::-1], eigenvectors[:, ::-1]
+    return _leading(eigenvalues[::-1], eigenvectors[:, ::-1].T, n_components)
+
+
+def principal_axes_of_rows(centred, n_components):
+    """:func:`principal_axes` of the covariance of the ``centred`` rows,
+    from their SVD: for fewer rows than features, a fraction of the cost
+    of forming the covariance and decomposing it."""
+    _, singular_values, vt = svd(centred, full_matrices=False, check_finite=False)
+    return _leading(singular_values**2, vt, n_components)
+
+
+def _leading(eigenvalues, eigenvectors, n_components):
+    """The first ``n_components`` of the ``eigenvectors`` (rows, by
+    decreasing ``eigenvalues``), zero beyond the rank, signs flipped as
+    ``svd_flip`` does."""
     rank = np.sum(eigenvalues > eigenvalues.max(initial=0.0) * 1e-10)
-    axes = np.zeros((n_components, n_features))
-    axes[:rank] = eigenvectors[:, :rank].T
+    rank = min(rank, n_components)
+    axes = np.zeros((n_components, eigenvectors.shape[1]))
+    axes[:rank] = eigenvectors[:rank]
     signs = np.sign(axes[np.arange(n_components), np.abs(axes).argmax(axis=1)])
     signs[signs == 0] = 1.0
     return axes * signs[:, None]

@@ -15,7 +15,9 @@ from sk_autoencoder import (
     AutoencoderImputer,
     AutoencoderOutlierDetector,
     AutoencoderTransformer,
+    _data,
 )
+from sk_autoencoder._data import fit_scaler, leading_axes, scaled_covariance
 from sk_autoencoder._network import (
     ConvAutoencoder,
     LocalConv,
@@ -71,6 +73,42 @@ def test_principal_axes_are_pcas_components_and_zero_beyond_the_rank(rank):
     components = PCA(found, svd_solver="full").fit(X).components_
     np.testing.assert_allclose(axes[:found], components, atol=1e-8)
     assert_array_equal(axes[found:], 0.0)
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+@pytest.mark.parametrize("n_components", [3, 12])
+def test_axes_of_fewer_rows_than_features_are_those_of_their_covariance(
+    standardize, n_components
+):
+    # Rank 5 plus a constant feature far from zero: beyond the rank, the
+    # axes are zero either way.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(10, 5)) @ rng.normal(size=(5, 40)) + 3.0
+    X[:, 7] = 1e12
+    scaler = fit_scaler(X, standardize)
+    rows = np.arange(1, 9)
+    axes = leading_axes(X, scaler, n_components, rows=rows)
+    cov = scaled_covariance(X, scaler, rows=rows)
+    np.testing.assert_allclose(axes, principal_axes(cov, n_components), atol=1e-8)
+    assert np.count_nonzero(axes.any(axis=1)) == min(n_components, 5)
+
+
+@pytest.mark.parametrize(
+    "estimator", [AutoencoderTransformer, AutoencoderOutlierDetector]
+)
+def test_a_table_wider_than_long_never_forms_its_covariance(monkeypatch, estimator):
+    # n_features ** 2 entries, decomposed at a cost cubic in n_features:
+    # minutes for a few dozen rows of 8,000 features.
+    def refuse(*args, **kwargs):
+        raise AssertionError("the covariance matrix was formed")
+
+    monkeypatch.setattr(_data, "scaled_covariance", refuse)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 3)) @ rng.normal(size=(3, 200))
+    fitted = estimator(n_components=3, **FEW_EPOCHS).fit(X)
+    # It starts from the principal axes all the same: rank 3, rebuilt.
+    rebuilt = fitted.inverse_transform(fitted.transform(X))
+    assert np.mean((rebuilt - X) ** 2) < 0.01 * np.var(X)
 
 
 @pytest.mark.parametrize("hidden_layer_sizes", [(), (8,), (8, 4)])
