@@ -109,6 +109,15 @@ def denoisers(corruption, sigma, seed):
         "defaults, 64 components, noise=clipped_gaussian": AutoencoderTransformer(
             64, noise=corruption, random_state=seed
         ),
+        # Told that the rows are images.
+        "defaults, image_shape, noise=clipped_gaussian": AutoencoderTransformer(
+            16, image_shape=(8, 8), noise=corruption, random_state=seed
+        ),
+        "defaults, 64 components, image_shape, noise=clipped_gaussian": (
+            AutoencoderTransformer(
+                64, image_shape=(8, 8), noise=corruption, random_state=seed
+            )
+        ),
         "tuned, noise=clipped_gaussian": AutoencoderTransformer(
             random_state=seed, noise=corruption, **DENOISER
         ),
@@ -166,7 +175,7 @@ def denoise(seeds):
         "Defaults: AutoencoderTransformer(16, noise=...), noise=clipped_gaussian "
         'being the test corruption itself and noise="gaussian" the built-in '
         "noise with noise_level=sigma; and AutoencoderTransformer(64, "
-        "noise=clipped_gaussian). Tuned: "
+        "noise=clipped_gaussian); and both with image_shape=(8, 8). Tuned: "
         f"{DENOISER} with noise=clipped_gaussian. Gain over best-k PCA (k chosen "
         "on the test set); fit s: median over seeds.\n\n" + markdown_table(header, rows)
     )

@@ -350,6 +350,14 @@ class ConvAutoencoder(_AutoencoderFromPCA):
         zero. Only for filling in masked pixels: a path around the code
         can copy every pixel it sees. It is part of ``forward(x)``, not of
         ``decode(encode(x))``.
+    refine_layers : int, default=0
+        Adds to the decoder a path that refines its image: that many
+        full-resolution 3 x 3 convolutions of the decoded image (built as
+        the local path is, see :class:`LocalConv`), added to it; it starts
+        at zero. The code carries the image's global shape and the path its
+        local detail (such as the sharp strokes a denoiser must keep). It is
+        part of ``decode``, so of ``forward(x)`` and of
+        ``decode(encode(x))`` alike.
     """
 
     def __init__(
@@ -361,6 +369,7 @@ class ConvAutoencoder(_AutoencoderFromPCA):
         activation="relu",
         missing_indicator=False,
         local_layers=0,
+        refine_layers=0,
     ):
         super().__init__()
         image_shape = tuple(image_shape)
@@ -389,6 +398,17 @@ class ConvAutoencoder(_AutoencoderFromPCA):
             self.local = LocalConv(
                 input_shape, image_shape[0], channels[0], local_layers, activation
             )
+        self.refine = None
+        if refine_layers:
+            self.refine = LocalConv(
+                image_shape, image_shape[0], channels[0], refine_layers, activation
+            )
+
+    def decode(self, z):
+        image = self.decoder(z)
+        if self.refine is not None:
+            image = image + self.refine(image)
+        return image
 
     def forward(self, x):
         reconstruction, code = super().forward(x)

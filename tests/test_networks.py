@@ -208,6 +208,35 @@ def test_local_path_reads_the_pixels_within_local_layers(local_layers, n_channel
         assert max(rows.max(), cols.max()) == local_layers
 
 
+def test_refining_path_starts_at_zero_and_is_part_of_decode():
+    # The decoder's refinement starts at zero, so the PCA start is
+    # unchanged; it belongs to decode, so inverse_transform(transform(x))
+    # rebuilds what forward(x) does.
+    torch.manual_seed(0)
+    module = ConvAutoencoder(64, 4, (1, 8, 8), (8,), refine_layers=2)
+    x = torch.randn(5, 64)
+    with torch.no_grad():
+        code = module.encode(x)
+        assert torch.equal(module.decode(code), module.decoder(code))
+        nn.init.normal_(module.refine.layers[-2].weight)
+        refined = module.decode(code)
+        assert not torch.allclose(refined, module.decoder(code))
+        assert torch.equal(module(x)[0], refined)
+
+
+def test_refining_path_reads_the_decoded_pixels_within_refine_layers():
+    torch.manual_seed(0)
+    module = ConvAutoencoder(64, 4, (1, 8, 8), (8,), refine_layers=3)
+    nn.init.normal_(module.refine.layers[-2].weight)
+    image = torch.zeros(1, 64)
+    changed_pixel = image.clone()
+    changed_pixel[0, 0] = 1.0  # pixel (0, 0)
+    with torch.no_grad():
+        changed = module.refine(changed_pixel) != module.refine(image)
+    rows, cols = np.nonzero(changed.reshape(8, 8).numpy())
+    assert max(rows.max(), cols.max()) == 3
+
+
 def test_local_path_needs_a_layer():
     with pytest.raises(ValueError, match="n_layers must be at least 1, got 0"):
         LocalConv((2, 8, 8), 1, 8, 0, "relu")
@@ -294,6 +323,14 @@ def test_image_shape_needs_a_convolution(images):
 def test_image_shape_reaches_every_estimator(images, estimator):
     fitted = estimator(n_components=4, image_shape=(8, 8), **FEW_EPOCHS).fit(images)
     assert isinstance(fitted.net_.module_, ConvAutoencoder)
+
+
+def test_image_transformer_decodes_through_a_refining_path(images):
+    ae = AutoencoderTransformer(4, image_shape=(8, 8), **FEW_EPOCHS).fit(images)
+    refine = ae.net_.module_.refine
+    assert refine is not None
+    # Trained: its last convolution no longer holds its zero start.
+    assert refine.layers[-2].weight.abs().sum() > 0
 
 
 def test_imputer_fills_images_with_a_convolutional_network(images):
