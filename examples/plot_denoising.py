@@ -11,11 +11,11 @@ held-out digits with Gaussian noise of two strengths, and compares the
 reconstructions by their PSNR (peak signal-to-noise ratio, in dB: higher is
 closer to the clean digit).
 
-The autoencoder gains about 2 dB over PCA at both noise levels, although
-PCA gets the number of components that is best on the test set itself.
-The gain has conditions: the network is trained for the corruption it
-will see, and its training costs seconds where PCA's fits take
-milliseconds.
+The autoencoder, told that the rows are 8 x 8 images (``image_shape``),
+gains 2 to 3 dB over PCA at both noise levels, although PCA gets the
+number of components that is best on the test set itself. The gain has
+conditions: the network is trained for the corruption it will see, and
+its training takes most of a minute where PCA's fits take milliseconds.
 """
 
 from functools import partial
@@ -98,7 +98,7 @@ for block, sigma in enumerate(SIGMAS):
     noisy = add_noise(X_test, rng, sigma)
     k, pca_rebuilt = best_pca(X_train, noisy, X_test)
     ae = AutoencoderTransformer(
-        64, noise=partial(add_noise, sigma=sigma), random_state=0
+        64, image_shape=(8, 8), noise=partial(add_noise, sigma=sigma), random_state=0
     ).fit(X_train)
     denoised = np.clip(ae.inverse_transform(ae.transform(noisy)), 0, 1)
     print(
