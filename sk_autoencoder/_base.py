@@ -692,16 +692,12 @@ class BaseAutoencoder(BaseEstimator):
         if hasattr(self.net_.module_, "start_from_pca"):
             # From the training rows alone: the validation rows judge the
             # start too (early stopping may keep it), and the detector's
-            # threshold takes them for unseen rows. Unless the training
-            # rows give no axis where all the rows give one (they are all
-            # copies of one), or too few where all the rows give enough (n
-            # centred rows span at most n - 1 axes), which would leave a
-            # code value 0 in every row.
+            # threshold takes them for unseen rows.
             rows = None if valid is None else train.indices
             axes = leading_axes(X, scaler, n_components, missing, rows=rows)
-            if rows is not None and (
-                not axes.any() or len(rows) <= n_components < X.shape[0]
-            ):
+            if rows is not None and not axes.any():
+                # Training rows all copies of one: no direction to start
+                # from, where all the rows give one.
                 axes = leading_axes(X, scaler, n_components, missing)
             self.net_.module_.start_from_pca(axes)
         return train, valid

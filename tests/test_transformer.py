@@ -135,18 +135,6 @@ def test_the_pca_start_comes_from_the_training_rows_alone(digits):
     )
 
 
-@pytest.mark.parametrize(("n_rows", "n_components"), [(3, 2), (5, 4)])
-def test_as_few_rows_as_components_still_give_every_component(n_rows, n_components):
-    # One row held out leaves n_components or fewer training rows, whose
-    # axes stop short of n_components: the start takes all the rows' axes,
-    # and rebuilds them as PCA does (exactly: n_rows - 1 components).
-    X = np.random.default_rng(0).normal(size=(n_rows, 6))
-    ae = AutoencoderTransformer(n_components, random_state=0).fit(X)
-    codes = ae.transform(X)
-    assert np.all(np.abs(codes).max(axis=0) > 0.1)
-    assert_allclose(ae.inverse_transform(codes), X, atol=1e-3)
-
-
 def test_training_improves_on_pca(digits):
     X = digits[0]
     ae = AutoencoderTransformer(4, max_iter=200, random_state=0).fit(X)
