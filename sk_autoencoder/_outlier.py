@@ -219,8 +219,10 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         ``()`` gives a linear autoencoder. With ``image_shape``, the
         channels of the convolutions instead (at least one). ``"auto"``
         gives one layer of four units per feature, within [64, 1024], as
-        the transformer does. The default differs from the transformer's:
-        it is the network the detector's benchmarks were run with.
+        the transformer does (64 channels with ``image_shape``, where the
+        transformer takes 32 and refines its decoded images). The default
+        differs from the transformer's: it is the network the detector's
+        benchmarks were run with.
 
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
         Nonlinearity of the hidden layers of the built-in networks.

@@ -22,8 +22,9 @@ from ._utils import (
 DEFAULT_NOISE_LEVEL = 0.1
 
 # With image_shape: the full-resolution convolutions that refine the
-# decoded image (see ConvAutoencoder's refine_layers). Chosen on denoising
-# digits at sigma 0.2 and 0.4 in benchmarks/defaults.py.
+# decoded image (see ConvAutoencoder's refine_layers). Chosen among 3, 5
+# and 8 on denoising digits at the development noise levels of
+# benchmarks/defaults.py (sigma 0.2 and 0.4).
 IMAGE_REFINE_LAYERS = 5
 
 
