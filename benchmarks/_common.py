@@ -21,6 +21,36 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 MAX_ROWS = 20_000
 
 
+# Code for a benchmark's fresh process (see json_from_python) that makes
+# images of 28 x 28 from scikit-learn's digits: scaled to [0, 1], enlarged
+# to 24 x 24 (bilinear), placed at a random offset of 0-4 pixels in each
+# direction, with Gaussian noise of standard deviation 0.02; {n_train}
+# training rows ``train`` and {n_test} held-out rows ``test``, drawn from
+# {n_train_digits} of the digits and from the others if {held_out_digits}.
+ENLARGED_DIGITS = """
+import numpy as np
+from scipy.ndimage import zoom
+from sklearn.datasets import load_digits
+
+rng = np.random.default_rng(0)
+digits = load_digits().images / 16.0
+enlarged = np.stack([zoom(image, 3, order=1) for image in digits])
+n = {n_train} + {n_test}
+which = rng.integers(len(digits), size=n)
+if {held_out_digits}:
+    order = rng.permutation(len(digits))
+    which[: {n_train}] = rng.choice(order[:{n_train_digits}], size={n_train})
+    which[{n_train} :] = rng.choice(order[{n_train_digits}:], size={n_test})
+offsets = rng.integers(0, 5, size=(n, 2))
+X = np.zeros((n, 28, 28))
+for i, (j, (top, left)) in enumerate(zip(which, offsets)):
+    X[i, top : top + 24, left : left + 24] = enlarged[j]
+X = (X + 0.02 * rng.standard_normal(X.shape)).reshape(n, -1)
+train, test = X[: {n_train}], X[{n_train} :]
+
+"""
+
+
 def parser(description, data_dir=True, before=False):
     """The options every benchmark takes: ``--data-dir`` (ADBench's files)
     and, for one that runs another checkout beside this one, ``--before``."""

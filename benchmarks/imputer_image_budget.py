@@ -24,6 +24,7 @@ for the imputer with ``max_iter=N``.
 from pathlib import Path
 
 from _common import (
+    ENLARGED_DIGITS,
     before_label,
     environment,
     json_from_python,
@@ -36,29 +37,14 @@ N_TEST = 500
 N_TRAIN_DIGITS = 1257
 BLOCKS = (6, 10)
 
-CASE = """
+CASE = (
+    """
 import json, time
-import numpy as np, torch
-from scipy.ndimage import zoom
-from sklearn.datasets import load_digits
+import torch
 torch.set_num_threads(2)
-
-rng = np.random.default_rng(0)
-digits = load_digits().images / 16.0
-enlarged = np.stack([zoom(image, 3, order=1) for image in digits])
-n = {n_train} + {n_test}
-which = rng.integers(len(digits), size=n)
-if {held_out_digits}:
-    order = rng.permutation(len(digits))
-    which[: {n_train}] = rng.choice(order[:{n_train_digits}], size={n_train})
-    which[{n_train} :] = rng.choice(order[{n_train_digits}:], size={n_test})
-offsets = rng.integers(0, 5, size=(n, 2))
-X = np.zeros((n, 28, 28))
-for i, (j, (top, left)) in enumerate(zip(which, offsets)):
-    X[i, top : top + 24, left : left + 24] = enlarged[j]
-X = (X + 0.02 * rng.standard_normal(X.shape)).reshape(n, -1)
-train, test = X[: {n_train}], X[{n_train} :]
-
+"""
+    + ENLARGED_DIGITS
+    + """
 def with_holes(size, seed):
     rng = np.random.default_rng(seed)
     mask = np.zeros((len(test), 28, 28), dtype=bool)
@@ -94,6 +80,7 @@ for size in {blocks}:
     ]
 print(json.dumps(result))
 """
+)
 
 
 def main():
