@@ -638,18 +638,24 @@ class BaseAutoencoder(BaseEstimator):
                 f"n_features={n_features}: a code wider than the input learns "
                 f"nothing but a copy unless it is kept sparse. {fix}"
             )
+        # The start takes the PCA of the training rows, whose centred span
+        # has one axis fewer than they have rows: rows are held out only as
+        # far as those left still span the code, where all the rows do.
+        min_train = min(n_components, n_features) + 1
+        if n_samples < min_train:
+            min_train = MIN_TRAINING_ROWS
         n_valid = 0
-        if validation and n_samples > MIN_TRAINING_ROWS:
+        if validation and n_samples > min_train:
             n_valid = min(
                 max(1, round(self.validation_fraction * n_samples)),
-                n_samples - MIN_TRAINING_ROWS,
+                n_samples - min_train,
             )
         # Copies of a row are held out together (see split_rows).
         indices, n_valid = split_rows(
             X,
             n_valid,
             np.random.default_rng(seed),
-            max_valid=n_samples - MIN_TRAINING_ROWS,
+            max_valid=n_samples - min_train,
         )
 
         missing = self._takes_missing and bool(np.isnan(X).any())

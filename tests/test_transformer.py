@@ -135,6 +135,25 @@ def test_the_pca_start_comes_from_the_training_rows_alone(digits):
     )
 
 
+@pytest.mark.parametrize(("n_rows", "n_components"), [(3, 2), (5, 4), (6, 5)])
+def test_as_few_rows_as_components_still_give_every_component(n_rows, n_components):
+    # A validation row would leave n_components or fewer training rows,
+    # whose axes stop short of n_components: no row is held out, and the
+    # fit rebuilds the rows as PCA does (exactly: n_rows - 1 components),
+    # within what training moves it from the start.
+    X = np.random.default_rng(0).normal(size=(n_rows, 6))
+    ae = AutoencoderTransformer(n_components, random_state=0).fit(X)
+    codes = ae.transform(X)
+    assert np.all(np.abs(codes).max(axis=0) > 0.1)
+    assert_allclose(ae.inverse_transform(codes), X, atol=1e-2)
+
+
+def test_rows_are_held_out_where_the_rest_still_span_the_code():
+    X = np.random.default_rng(0).normal(size=(4, 6))
+    ae = AutoencoderTransformer(2, max_iter=5, random_state=0).fit(X)
+    assert ae.validation_scores_ is not None
+
+
 def test_training_improves_on_pca(digits):
     X = digits[0]
     ae = AutoencoderTransformer(4, max_iter=200, random_state=0).fit(X)
