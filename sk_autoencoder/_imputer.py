@@ -51,7 +51,7 @@ MASKED_FRACTION = 0.2
 MAX_PATTERNS = 2_000
 
 # Where no Gaussian fills the features those patterns never mask (wide
-# tables, images), only this share of the training rows copies a pattern;
+# tables, large images), only this share of the training rows copies a pattern;
 # the others are masked at random, as data without holes is, so that the
 # network learns to fill every feature.
 PATTERN_SHARE = 0.5
@@ -114,6 +114,20 @@ MAX_GAUSSIAN_ROWS = 2_000
 # cost a row about what the network's layers cost it.
 MAX_GAUSSIAN_FEATURES = 100
 
+# Images are filled with the Gaussian's help up to this many pixels (its
+# precision matrix holds pixels^2 numbers, 8 MB). Their holes are patches,
+# not a table row's worst case: an EM iteration costs about rows x
+# pixels^2 (the products with the precision matrix) plus each row's
+# missing block cubed (its solve), a sum held to as much. Smooth images
+# are filled by it far better than by the network (28 x 28 digits,
+# benchmarks/results/imputer_images_28.md).
+MAX_GAUSSIAN_PIXELS = 1024
+
+# The missing blocks of the precision matrix solved at once hold at most
+# this many numbers (32 MB in float64): rows missing many entries are
+# solved a few at a time.
+GAUSSIAN_BLOCK_VALUES = 2**22
+
 # The blend's weight is chosen on the held-out rows masked anew until about
 # this many rows are drawn (at most MAX_WEIGHT_DRAWS draws of each row):
 # on a small table a single draw masks too few entries to choose on.
@@ -158,12 +172,18 @@ def conditional_mean(x, mean, precision):
     for size in torch.unique(counts).tolist():
         if size == 0:
             continue
-        rows = torch.nonzero(counts == size).squeeze(1)
-        features = missing_features(missing[rows], size)
-        blocks = precision[features[:, :, None], features[:, None, :]]
-        shift = torch.linalg.solve(blocks, pull[rows[:, None], features])
-        filled[rows[:, None], features] = mean[features] + shift
+        for rows in _solved_together(torch.nonzero(counts == size).squeeze(1), size):
+            features = missing_features(missing[rows], size)
+            blocks = precision[features[:, :, None], features[:, None, :]]
+            shift = torch.linalg.solve(blocks, pull[rows[:, None], features])
+            filled[rows[:, None], features] = mean[features] + shift
     return filled
+
+
+def _solved_together(rows, size):
+    """``rows`` in groups whose missing blocks of ``size`` x ``size`` hold
+    at most ``GAUSSIAN_BLOCK_VALUES`` numbers in all (one row at least)."""
+    return torch.split(rows, max(1, GAUSSIAN_BLOCK_VALUES // size**2))
 
 
 def _network_fill(module, x, reads_missing):
@@ -266,16 +286,18 @@ def _missing_spread(precision, patterns, counts):
     spread = torch.zeros_like(precision)
     n_missing = patterns.sum(dim=1)
     for size in torch.unique(n_missing).tolist():
-        chosen = n_missing == size
-        features = missing_features(patterns[chosen], size)
-        rows, columns = features[:, :, None], features[:, None, :]
-        inverse = torch.linalg.inv(precision[rows, columns])
-        weighted = inverse * counts[chosen][:, None, None]
-        spread.index_put_(
-            (rows.expand_as(inverse), columns.expand_as(inverse)),
-            weighted,
-            accumulate=True,
-        )
+        for chosen in _solved_together(
+            torch.nonzero(n_missing == size).squeeze(1), size
+        ):
+            features = missing_features(patterns[chosen], size)
+            rows, columns = features[:, :, None], features[:, None, :]
+            inverse = torch.linalg.inv(precision[rows, columns])
+            weighted = inverse * counts[chosen][:, None, None]
+            spread.index_put_(
+                (rows.expand_as(inverse), columns.expand_as(inverse)),
+                weighted,
+                accumulate=True,
+            )
     return spread
 
 
@@ -300,20 +322,24 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
     For tables (no ``image_shape``) of at most 100 features, or wider ones
     of few rows (up to 271 features on 100 rows, 342 on 50, where fitting
-    the Gaussian costs as much), the fill is a blend: the network's
-    reconstruction and the conditional mean of each missing entry given
-    the row's observed ones under a multivariate normal distribution
-    fitted to the training rows by EM [5]_, weighted
-    by ``network_weight_``. The weight is the least-squares one on the
+    the Gaussian costs as much), and for images of at most 1,024 pixels
+    (32 x 32) whose training rows miss no more than patches (about 100
+    pixels a row, or fewer rows with larger holes), the fill is a blend:
+    the network's reconstruction and the conditional mean of each missing
+    entry given the row's observed ones under a multivariate normal
+    distribution fitted to the training rows by EM [5]_, weighted by
+    ``network_weight_``. The weight is the least-squares one on the
     validation rows, masked as in training: a small table may hold too
     few rows for the network to learn more than the linear relations
     between features, which the Gaussian captures with fewer parameters,
-    and a larger one lets the network's nonlinear fill take over. A
+    and a larger one lets the network's nonlinear fill take over; smooth
+    images are filled best from the pixels around a hole by the Gaussian,
+    which learns how neighbouring pixels vary together. A
     feature that the training masks never hide (one with no missing entry
     among the rows, at most 2,000, whose holes they copy, when other
     features have some) is one the network is not trained to fill: the
-    Gaussian fills it alone. Wider tables and images are filled by the
-    network alone; where such a feature is among theirs, half the
+    Gaussian fills it alone. Wider tables and larger images are filled by
+    the network alone; where such a feature is among theirs, half the
     training rows are masked at random instead, so that the network
     learns to fill every feature.
 
@@ -487,7 +513,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         of the image instead, from a line across it to a compact block:
         holes such as scratches and occlusions make, besides scattered ones
         [4]_. Where some feature has no missing value in the training data
-        and no Gaussian fills it (images, wide tables; see above), half the
+        and no Gaussian fills it (wide tables, large images; see above), half the
         rows copy a pattern and the others are masked as data without
         missing values is.
         A callable ``noise(X_batch, rng)`` masks holes shaped like the ones
@@ -607,8 +633,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         ``reconstruction_r2_`` is computed on (the training rows when none
         are held out, which favours the network), with the
         Gaussian fitted to the training rows (at most 2,000 of them,
-        evenly spread); 1.0, and no Gaussian, with ``image_shape`` or on
-        wide tables of many rows (see above).
+        evenly spread); 1.0, and no Gaussian, on wide tables of many rows
+        and on large images (see above).
 
     mean_ : ndarray of shape (n_features,)
         Per-feature mean of the observed training entries (0 for a feature
@@ -946,8 +972,14 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
                     "The validation loss, where rows are held out, is in "
                     "net_.history as 'valid_loss'."
                 )
-        # The rows the Gaussian would be fitted on (see _has_gaussian).
-        self._gaussian_rows_ = min(len(X), MAX_GAUSSIAN_ROWS)
+        # The rows the Gaussian would be fitted on and, for images, the
+        # cost of solving their missing blocks (see _has_gaussian).
+        gaussian_rows = evenly_spread(np.arange(len(X)), MAX_GAUSSIAN_ROWS)
+        self._gaussian_rows_ = len(gaussian_rows)
+        self._gaussian_solves_ = None
+        if self.image_shape is not None and X.shape[1] <= MAX_GAUSSIAN_PIXELS:
+            n_missing = np.isnan(X[gaussian_rows]).sum(axis=1)
+            self._gaussian_solves_ = float(np.sum(n_missing.astype(np.float64) ** 3))
         low = self._check_limit("min_value", X)
         high = self._check_limit("max_value", X)
         # An observed bound gives way to the user's other one.
@@ -1272,14 +1304,19 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         return PATTERN_SHARE
 
     def _has_gaussian(self):
-        """Whether the fills blend in a Gaussian (see _fit_blend and
-        MAX_GAUSSIAN_FEATURES)."""
+        """Whether the fills blend in a Gaussian (see _fit_blend,
+        MAX_GAUSSIAN_FEATURES and MAX_GAUSSIAN_PIXELS)."""
+        if self.image_shape is not None:
+            # None: too many pixels, or fitted before images had one.
+            solves = getattr(self, "_gaussian_solves_", None)
+            return (
+                solves is not None
+                and solves <= MAX_GAUSSIAN_ROWS * MAX_GAUSSIAN_PIXELS**2
+            )
         # An imputer fitted before the rows were counted: as on many rows.
         rows = getattr(self, "_gaussian_rows_", MAX_GAUSSIAN_ROWS)
         cost = rows * self.n_features_in_**3
-        return self.image_shape is None and (
-            cost <= MAX_GAUSSIAN_ROWS * MAX_GAUSSIAN_FEATURES**3
-        )
+        return cost <= MAX_GAUSSIAN_ROWS * MAX_GAUSSIAN_FEATURES**3
 
     def _fill_weights(self):
         """The network's share of the fill of each feature: ``network_weight_``,

@@ -28,6 +28,7 @@ from sk_autoencoder._base import WEIGHT_AVERAGE_DECAY
 from sk_autoencoder._imputer import (
     GAUSSIAN_RIDGE,
     MAX_GAUSSIAN_FEATURES,
+    MAX_GAUSSIAN_PIXELS,
     MAX_GAUSSIAN_ROWS,
     conditional_mean,
     fit_gaussian,
@@ -364,8 +365,12 @@ def test_a_row_far_outside_the_training_rows_is_filled_within_their_fills(
     assert low[3] <= far <= high[3]
 
 
-def test_fills_stay_within_the_observed_range_without_a_gaussian(hidden_tail):
-    # Images are filled by the network alone: no Gaussian to widen a bound.
+def test_fills_stay_within_the_observed_range_without_a_gaussian(
+    hidden_tail, monkeypatch
+):
+    # Images without a Gaussian are filled by the network alone: nothing
+    # widens a bound.
+    monkeypatch.setattr(_imputer, "MAX_GAUSSIAN_PIXELS", 0)
     params = {**IMPUTER, "image_shape": (1, 2, 2)}
     low, high = np.nanmin(hidden_tail, axis=0), np.nanmax(hidden_tail, axis=0)
     unbounded = AutoencoderImputer(min_value=None, max_value=None, **params)
@@ -376,13 +381,17 @@ def test_fills_stay_within_the_observed_range_without_a_gaussian(hidden_tail):
 
 
 @pytest.mark.parametrize("name", ["min_value", "max_value"])
-def test_an_observed_bound_gives_way_to_the_users_other_one(hidden_tail, name):
+def test_an_observed_bound_gives_way_to_the_users_other_one(
+    hidden_tail, name, monkeypatch
+):
     # A bound beyond every observed value on the other side.
     if name == "min_value":
         bound = np.nanmax(hidden_tail, axis=0) + 1.0
     else:
         bound = np.nanmin(hidden_tail, axis=0) - 1.0
-    # As images are: no Gaussian to widen the observed bound (see above).
+    # As images without a Gaussian are: nothing widens the observed bound
+    # (see above).
+    monkeypatch.setattr(_imputer, "MAX_GAUSSIAN_PIXELS", 0)
     params = {**IMPUTER, "image_shape": (1, 2, 2), "max_iter": 1, name: bound}
     imputer = AutoencoderImputer(**params)
     filled = imputer.fit_transform(hidden_tail)
@@ -448,7 +457,9 @@ def stripes(n_images, rng):
     return np.repeat(levels, 8, axis=2).reshape(n_images, 64)
 
 
-def test_local_layers_fill_a_pixel_from_its_neighbours():
+def test_local_layers_fill_a_pixel_from_its_neighbours(monkeypatch):
+    # The network's fills alone: a Gaussian fills these stripes exactly.
+    monkeypatch.setattr(_imputer, "MAX_GAUSSIAN_PIXELS", 0)
     rng = np.random.default_rng(0)
     X, X_test = stripes(500, rng), stripes(100, rng)
     holes = X_test.copy()
@@ -624,12 +635,13 @@ def test_mask_noise_copies_the_missingness_patterns_of_the_training_rows():
     ids=["wide", "image"],
 )
 def test_mask_noise_also_hides_features_the_patterns_never_miss_without_gaussian(
-    n_features, params
+    n_features, params, monkeypatch
 ):
     # No Gaussian fills a feature the data never misses: half the rows copy
     # a pattern, the others are masked at random, a table's in 0.2 of its
     # entries; an image's scattered pixels (half the rows) in 0.2, and its
     # rectangles (the other half) cover a central pixel in most rows.
+    monkeypatch.setattr(_imputer, "MAX_GAUSSIAN_PIXELS", 0)
     rng = np.random.default_rng(0)
     X = rng.normal(size=(2000, n_features))
     complete = n_features // 2 + 4  # for 8 x 8 images, pixel (4, 4)
@@ -807,17 +819,76 @@ def test_a_feature_never_missing_in_fit_is_filled_from_the_others(
 
 
 @pytest.mark.parametrize(
-    "n_features, params",
-    [(MAX_GAUSSIAN_FEATURES + 1, {}), (16, {"image_shape": (4, 4)})],
-    ids=["wide", "image"],
+    "n_samples, image_shape, share",
+    [
+        (MAX_GAUSSIAN_ROWS, None, 0.1),
+        (50, (33, 33), 0.1),
+        (MAX_GAUSSIAN_ROWS, (32, 32), 0.2),
+    ],
+    ids=["wide table", "large image", "large holes"],
 )
-def test_wide_tables_and_images_are_filled_by_the_network_alone(n_features, params):
+def test_wide_tables_and_costly_images_are_filled_by_the_network_alone(
+    n_samples, image_shape, share
+):
+    # Over MAX_GAUSSIAN_PIXELS pixels, or rows missing about 200 pixels
+    # each: solving their missing blocks would cost far more than the
+    # products with the precision matrix.
+    assert MAX_GAUSSIAN_PIXELS == 32 * 32
+    n_features = MAX_GAUSSIAN_FEATURES + 1 if image_shape is None else 0
+    n_features = n_features or image_shape[0] * image_shape[1]
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(MAX_GAUSSIAN_ROWS, n_features))
-    X[rng.random(X.shape) < 0.1] = np.nan
-    imputer = AutoencoderImputer(**QUICK, **params).fit(X)
+    X = rng.normal(size=(n_samples, n_features))
+    X[rng.random(X.shape) < share] = np.nan
+    params = {**QUICK, "max_iter": 1, "image_shape": image_shape}
+    imputer = AutoencoderImputer(**params).fit(X)
     assert imputer.network_weight_ == 1.0
     assert imputer._gaussian_mean_ is None
+
+
+def test_smooth_images_are_filled_as_their_gaussian_fills_them():
+    # Images of 10 x 10 drawn from a smooth Gaussian field, with noise of
+    # a tenth of its spread: the conditional mean under the field's own
+    # covariance is the best fill of a block; the imputer's fitted
+    # Gaussian comes close, where a briefly trained network alone does not.
+    rng = np.random.default_rng(0)
+    grid = np.stack(np.meshgrid(np.arange(10), np.arange(10)), -1).reshape(-1, 2)
+    distance = ((grid[:, None] - grid[None]) ** 2).sum(-1)
+    covariance = np.exp(-distance / (2 * 2.0**2)) + 1e-2 * np.eye(100)
+    X = rng.multivariate_normal(np.zeros(100), covariance, size=1200)
+    X_train, X_test = X[:1000], X[1000:]
+    holes = np.zeros((200, 10, 10), dtype=bool)
+    for image, (top, left) in zip(
+        holes, rng.integers(0, 7, size=(200, 2)), strict=True
+    ):
+        image[top : top + 4, left : left + 4] = True
+    holes = holes.reshape(200, -1)
+    X_holes = np.where(holes, np.nan, X_test)
+    imputer = AutoencoderImputer(image_shape=(10, 10), max_iter=2, random_state=0)
+    filled = imputer.fit(X_train).transform(X_holes)
+    best = conditional_mean(
+        torch.from_numpy(X_holes),
+        torch.zeros(100),
+        torch.linalg.inv(torch.from_numpy(covariance)),
+    ).numpy()
+    error = np.sqrt(np.mean((filled - X_test)[holes] ** 2))
+    best_error = np.sqrt(np.mean((best - X_test)[holes] ** 2))
+    assert imputer.network_weight_ < 0.5
+    assert error < 1.1 * best_error
+
+
+def test_rows_missing_many_entries_are_solved_a_few_at_a_time(monkeypatch):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3)) @ rng.normal(size=(3, 12))
+    X += 0.1 * rng.normal(size=X.shape)
+    X[rng.random(X.shape) < 0.3] = np.nan
+    x = torch.from_numpy(X)
+    mean, precision = fit_gaussian(x)
+    filled = conditional_mean(x, mean, precision)
+    monkeypatch.setattr(_imputer, "GAUSSIAN_BLOCK_VALUES", 1)
+    assert_array_equal(conditional_mean(x, mean, precision), filled)
+    mean_apart, precision_apart = fit_gaussian(x)
+    np.testing.assert_allclose(precision_apart, precision, rtol=1e-10)
+    np.testing.assert_allclose(mean_apart, mean, rtol=1e-10)
 
 
 @pytest.mark.parametrize(("n_samples", "n_features"), [(50, 300), (100, 250)])
