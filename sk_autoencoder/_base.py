@@ -640,10 +640,13 @@ class BaseAutoencoder(BaseEstimator):
             )
         # The start takes the PCA of the training rows, whose centred span
         # has one axis fewer than they have rows: rows are held out only as
-        # far as those left still span the code, where all the rows do.
-        min_train = min(n_components, n_features) + 1
-        if n_samples < min_train:
-            min_train = MIN_TRAINING_ROWS
+        # far as those left still span a code narrower than the input,
+        # where all the rows do. A code as wide as the input (the
+        # imputer's) is wider than that span on any table as wide as it is
+        # long, and keeps its validation rows.
+        min_train = MIN_TRAINING_ROWS
+        if n_features > n_components and n_samples > n_components:
+            min_train = max(min_train, n_components + 1)
         n_valid = 0
         if validation and n_samples > min_train:
             n_valid = min(

@@ -114,13 +114,13 @@ MAX_GAUSSIAN_ROWS = 2_000
 # cost a row about what the network's layers cost it.
 MAX_GAUSSIAN_FEATURES = 100
 
-# Images are filled with the Gaussian's help up to this many pixels (its
-# precision matrix holds pixels^2 numbers, 8 MB). Their holes are patches,
-# not a table row's worst case: an EM iteration costs about rows x
-# pixels^2 (the products with the precision matrix) plus each row's
-# missing block cubed (its solve), a sum held to as much. Smooth images
-# are filled by it far better than by the network (28 x 28 digits,
-# benchmarks/results/imputer_images_28.md).
+# Images are filled with the Gaussian's help up to this many values
+# (pixels times channels; its precision matrix holds their square, 8 MB).
+# Their holes are patches, not a table row's worst case: an EM iteration
+# costs about rows x values^2 (the products with the precision matrix)
+# plus each row's missing block cubed (its solve), a sum held to as much.
+# Smooth images are filled by it far better than by the network (28 x 28
+# digits, benchmarks/results/imputer_images_28.md).
 MAX_GAUSSIAN_PIXELS = 1024
 
 # The missing blocks of the precision matrix solved at once hold at most
@@ -322,9 +322,10 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
     For tables (no ``image_shape``) of at most 100 features, or wider ones
     of few rows (up to 271 features on 100 rows, 342 on 50, where fitting
-    the Gaussian costs as much), and for images of at most 1,024 pixels
-    (32 x 32) whose training rows miss no more than patches (about 100
-    pixels a row, or fewer rows with larger holes), the fill is a blend:
+    the Gaussian costs as much), and for images of at most 1,024 values
+    (32 x 32 pixels of one channel) whose training rows miss no more than
+    patches (about 100 values a row, or fewer rows with larger holes; rows
+    with nothing observed are left out), the fill is a blend:
     the network's reconstruction and the conditional mean of each missing
     entry given the row's observed ones under a multivariate normal
     distribution fitted to the training rows by EM [5]_, weighted by
@@ -380,7 +381,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         a network asked for a feature where it has seen none of its values
         (a feature missing wherever another one is high, say) can
         otherwise answer far outside them. Where the fill blends in a
-        Gaussian (tables of at most 100 features or of few rows), the range
+        Gaussian (tables of at most 100 features or of few rows, small
+        images; see above), the range
         reaches as far as the Gaussian's conditional means of the missing
         entries of the training rows: where the values that go missing lie
         beyond the observed ones (the tails of heavy-tailed features that go
@@ -467,9 +469,10 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         Fraction of the rows held out when ``early_stopping`` is True: at
         least one row, and enough left for training to span the code (the
         network starts from the PCA of its training rows, whose centred
-        span has one axis fewer than they have rows): ``min(n_components,
-        n_features) + 1`` rows, or two where all the rows are fewer. None is
-        held out where that leaves none to hold out. Copies of a row
+        span has one axis fewer than they have rows): ``n_components + 1``
+        rows where the code is narrower than the input and all the rows
+        reach that, otherwise two. None is held out where that leaves none
+        to hold out. Copies of a row
         (a table concatenated or oversampled) are held out together, so the
         fraction can differ a little: a held-out row with a copy among the
         training rows would be no new row.
@@ -979,7 +982,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         self._gaussian_solves_ = None
         if self.image_shape is not None and X.shape[1] <= MAX_GAUSSIAN_PIXELS:
             n_missing = np.isnan(X[gaussian_rows]).sum(axis=1)
-            self._gaussian_solves_ = float(np.sum(n_missing.astype(np.float64) ** 3))
+            # Rows with nothing observed are left out (see _fit_blend).
+            n_missing = n_missing[n_missing < X.shape[1]].astype(np.float64)
+            self._gaussian_solves_ = float(np.sum(n_missing**3))
         low = self._check_limit("min_value", X)
         high = self._check_limit("max_value", X)
         # An observed bound gives way to the user's other one.
@@ -1345,6 +1350,11 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             training = scaler.transform(
                 X[evenly_spread(rows, MAX_GAUSSIAN_ROWS)], torch.float64
             )
+            # A row with nothing observed tells the Gaussian nothing, and
+            # would cost a solve of the whole precision matrix.
+            observed = ~torch.isnan(training).all(dim=1)
+            if observed.any():
+                training = training[observed]
             mean, precision = fit_gaussian(training)
             self._gaussian_mean_ = mean.numpy()
             self._gaussian_precision_ = precision.numpy()

@@ -108,9 +108,10 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         Fraction of the rows held out when ``early_stopping`` is True: at
         least one row, and enough left for training to span the code (the
         network starts from the PCA of its training rows, whose centred
-        span has one axis fewer than they have rows): ``min(n_components,
-        n_features) + 1`` rows, or two where all the rows are fewer. None is
-        held out where that leaves none to hold out. Copies of a row
+        span has one axis fewer than they have rows): ``n_components + 1``
+        rows where the code is narrower than the input and all the rows
+        reach that, otherwise two. None is held out where that leaves none
+        to hold out. Copies of a row
         (a table concatenated or oversampled) are held out together, so the
         fraction can differ a little: a held-out row with a copy among the
         training rows would be no new row.

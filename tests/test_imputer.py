@@ -845,6 +845,19 @@ def test_wide_tables_and_costly_images_are_filled_by_the_network_alone(
     assert imputer._gaussian_mean_ is None
 
 
+def test_images_with_a_few_rows_of_nothing_keep_their_gaussian():
+    # Each row with every pixel missing would cost a solve of the whole
+    # precision matrix (1,024^3): two would pass the images' bound. They
+    # tell the Gaussian nothing and are left out.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3)) @ rng.normal(size=(3, 32 * 32))
+    X[:3] = np.nan
+    params = {"hidden_layer_sizes": (4,), "local_layers": 0, "max_iter": 1}
+    imputer = AutoencoderImputer(image_shape=(32, 32), random_state=0, **params)
+    assert imputer.fit(X)._gaussian_mean_ is not None
+    assert np.isfinite(imputer.transform(X)).all()
+
+
 def test_smooth_images_are_filled_as_their_gaussian_fills_them():
     # Images of 10 x 10 drawn from a smooth Gaussian field, with noise of
     # a tenth of its spread: the conditional mean under the field's own
@@ -884,11 +897,24 @@ def test_rows_missing_many_entries_are_solved_a_few_at_a_time(monkeypatch):
     x = torch.from_numpy(X)
     mean, precision = fit_gaussian(x)
     filled = conditional_mean(x, mean, precision)
-    monkeypatch.setattr(_imputer, "GAUSSIAN_BLOCK_VALUES", 1)
+    monkeypatch.setattr(_imputer, "GAUSSIAN_BLOCK_VALUES", 2 * 3**2)
+    rows = torch.arange(5)
+    assert [len(group) for group in _imputer._solved_together(rows, 3)] == [2, 2, 1]
+    assert [len(group) for group in _imputer._solved_together(rows, 9)] == [1] * 5
     assert_array_equal(conditional_mean(x, mean, precision), filled)
     mean_apart, precision_apart = fit_gaussian(x)
     np.testing.assert_allclose(precision_apart, precision, rtol=1e-10)
     np.testing.assert_allclose(mean_apart, mean, rtol=1e-10)
+
+
+def test_a_table_as_wide_as_long_keeps_its_validation_rows():
+    # The imputer's code is as wide as the table: more than its rows can
+    # span, whether or not rows are held out.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(31, 3)) @ rng.normal(size=(3, 30))
+    X[rng.random(X.shape) < 0.2] = np.nan
+    imputer = AutoencoderImputer(**QUICK).fit(X)
+    assert imputer.validation_scores_ is not None
 
 
 @pytest.mark.parametrize(("n_samples", "n_features"), [(50, 300), (100, 250)])
