@@ -409,9 +409,8 @@ class BaseAutoencoder(BaseEstimator):
                     if name not in ("early_stopping", "weight_average")
                 ]
                 _check_no_validation_monitors(callbacks)
-                self.net_.set_params(
-                    lr=self.learning_rate_init, optimizer__weight_decay=self.alpha
-                )
+                self.net_.set_learning_rate(self.learning_rate_init)
+                self.net_.set_params(optimizer__weight_decay=self.alpha)
                 self.net_.train_split = None
                 self.net_.callbacks_ = callbacks
                 set_verbose(self.net_, self.verbose)

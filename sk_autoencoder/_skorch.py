@@ -12,6 +12,7 @@ from skorch.helper import predefined_split
 from torch import nn
 
 from ._data import BatchIterator, Corruption
+from ._network import ResidualMLP
 
 # Names of the callbacks every net holds: those build_net adds, then
 # skorch's defaults. A user's callback of the same name would clash.
@@ -238,8 +239,31 @@ class WeightAverage(Callback):
 BATCH_EVENTS = ("on_batch_begin", "on_batch_end", "on_grad_computed")
 
 
+# Adam moves each weight by about the learning rate whatever the size of
+# its gradient, so a layer's output moves by about the rate times the
+# number of inputs each unit sums. A table network's layer summing more
+# than this many trains at the rate times this many over its inputs (as
+# the maximal-update parametrization scales Adam's rate), so that its
+# output moves no faster than such a layer's at the full rate: at the full
+# rate, the imputer of 40 rows of 2,000-3,000 features diverged, and with
+# 2,048 in place of this it still did, later; 512 and 256 filled 1,000
+# features worse. This many is also the widest hidden layer that
+# hidden_layer_sizes="auto" builds for tables. The image networks were
+# chosen at the full rate and keep it.
+MAX_FULL_RATE_INPUTS = 1024
+
+
+def _rate_scale(parameter):
+    """The factor on the learning rate of a table network's ``parameter``:
+    below 1 for a weight each of whose outputs sums more than
+    ``MAX_FULL_RATE_INPUTS`` inputs."""
+    n_inputs = parameter[0].numel() if parameter.dim() > 1 else 1
+    return min(1.0, MAX_FULL_RATE_INPUTS / n_inputs)
+
+
 class LeanNet(NeuralNet):
-    """skorch's ``NeuralNet`` with a lean epoch.
+    """skorch's ``NeuralNet`` with a lean epoch, and wide layers trained at
+    a lower learning rate.
 
     skorch's epoch sends every callback three events per batch and runs
     each update through a closure; for a small network these fixed costs
@@ -251,6 +275,41 @@ class LeanNet(NeuralNet):
     loss and size, and makes the same updates. Otherwise skorch's epoch
     runs.
     """
+
+    def get_params_for_optimizer(self, prefix, named_parameters):
+        """skorch's parameter groups, with each weight of a table network
+        (:class:`~sk_autoencoder._network.ResidualMLP`) that sums more than
+        ``MAX_FULL_RATE_INPUTS`` inputs in a group of its own at a rate
+        scaled down (see ``_rate_scale``). Every group records its factor
+        as ``"lr_scale"``, which :meth:`set_learning_rate` keeps."""
+        (groups,), kwargs = super().get_params_for_optimizer(prefix, named_parameters)
+        scales = {
+            id(parameter): _rate_scale(parameter)
+            for layer in self.module_.modules()
+            if isinstance(layer, ResidualMLP)
+            for parameter in layer.parameters()
+        }
+        split = []
+        for group in groups:
+            rate = group.get("lr", kwargs["lr"])
+            by_scale = {}
+            for parameter in group["params"]:
+                by_scale.setdefault(scales.get(id(parameter), 1.0), []).append(
+                    parameter
+                )
+            split += [
+                {**group, "params": params, "lr": rate * scale, "lr_scale": scale}
+                for scale, params in by_scale.items()
+            ]
+        return (split,), kwargs
+
+    def set_learning_rate(self, rate):
+        """Train at ``rate``, each parameter group at its ``"lr_scale"``
+        times it (skorch's ``set_params(lr=...)`` would set every group's
+        rate to ``rate``)."""
+        self.lr = rate
+        for group in self.optimizer_.param_groups:
+            group["lr"] = rate * group.get("lr_scale", 1.0)
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         if iterator is None or fit_params or self._batch_listeners():

@@ -24,6 +24,7 @@ from sk_autoencoder._network import (
     MLPAutoencoder,
     principal_axes,
 )
+from sk_autoencoder._skorch import MAX_FULL_RATE_INPUTS
 from sk_autoencoder._utils import INFERENCE_BATCH_SIZE, inference_batch_rows
 
 
@@ -490,3 +491,60 @@ def test_inference_batch_rows_walks_a_module_once(monkeypatch):
     assert walks == [module]
     inference_batch_rows(MLPAutoencoder(20, 2, (32,)), 20)
     assert len(walks) == 2
+
+
+def _rates(estimator):
+    """The learning rate of each of ``estimator``'s parameters, by name."""
+    group_of = {
+        id(p): group
+        for group in estimator.net_.optimizer_.param_groups
+        for p in group["params"]
+    }
+    return {
+        name: group_of[id(p)]["lr"]
+        for name, p in estimator.net_.module_.named_parameters()
+    }
+
+
+def test_table_layers_summing_many_inputs_train_at_a_lower_rate():
+    # 600 features and their missing indicators: the encoder's first layer
+    # sums 1,200 inputs, every other layer at most 1,024.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 600))
+    X[rng.random(X.shape) < 0.2] = np.nan
+    imputer = AutoencoderImputer(learning_rate_init=1e-3, max_iter=1, random_state=0)
+    rates = _rates(imputer.fit(X))
+    assert imputer.net_.module_.encoder.first.in_features == 1200
+    assert rates.pop("encoder.first.weight") == pytest.approx(
+        1e-3 * MAX_FULL_RATE_INPUTS / 1200
+    )
+    assert set(rates.values()) == {1e-3}
+
+
+def test_partial_fit_keeps_the_lower_rate_of_wide_layers():
+    X = np.random.default_rng(0).normal(size=(40, 1100))
+    ae = AutoencoderTransformer(2, learning_rate_init=1e-3, random_state=0)
+    ae.partial_fit(X)
+    ae.set_params(learning_rate_init=1e-4).partial_fit(X)
+    rates = _rates(ae)
+    assert rates.pop("encoder.first.weight") == pytest.approx(
+        1e-4 * MAX_FULL_RATE_INPUTS / 1100
+    )
+    assert set(rates.values()) == {1e-4}
+
+
+def test_layers_summing_few_inputs_train_at_the_full_rate(digits):
+    ae = AutoencoderTransformer(4, max_iter=1, random_state=0).fit(digits[0])
+    assert set(_rates(ae).values()) == {ae.learning_rate_init}
+
+
+def test_image_networks_train_at_the_full_rate():
+    # 48 x 48 images: the convolutions' flattened features number far more
+    # than MAX_FULL_RATE_INPUTS.
+    X = np.random.default_rng(0).random((20, 48 * 48))
+    ae = AutoencoderTransformer(2, image_shape=(48, 48), max_iter=1, random_state=0)
+    widest = max(
+        p[0].numel() for p in ae.fit(X).net_.module_.parameters() if p.dim() > 1
+    )
+    assert widest > MAX_FULL_RATE_INPUTS
+    assert set(_rates(ae).values()) == {ae.learning_rate_init}
