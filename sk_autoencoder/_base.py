@@ -409,7 +409,6 @@ class BaseAutoencoder(BaseEstimator):
                     if name not in ("early_stopping", "weight_average")
                 ]
                 _check_no_validation_monitors(callbacks)
-                self.net_.set_learning_rate(self.learning_rate_init)
                 self.net_.set_params(optimizer__weight_decay=self.alpha)
                 self.net_.train_split = None
                 self.net_.callbacks_ = callbacks
@@ -426,6 +425,9 @@ class BaseAutoencoder(BaseEstimator):
                 entropy = [self.net_.iterator_valid__seed, len(self.net_.history)]
                 seed = np.random.SeedSequence(entropy).generate_state(1)[0]
                 self.net_.iterator_train__seed = int(seed >> 1)
+            self.net_.set_learning_rate(
+                self.learning_rate_init * self._chunk_rate(len(train))
+            )
             self._train(train, epochs=1)
             self._fit_after_training(X)
         return self
@@ -559,12 +561,7 @@ class BaseAutoencoder(BaseEstimator):
         says otherwise).
         """
         n_train = max(n_train, 1)
-        batch_size = self.batch_size
-        if batch_size == "auto":
-            batch_size = int(
-                np.clip(n_train // AUTO_MIN_BATCHES, *self._auto_batch_range)
-            )
-        rows_per_batch = min(batch_size, n_train)
+        rows_per_batch = min(self._batch_size(n_train), n_train)
         batches = math.ceil(n_train / rows_per_batch)
         max_epochs = self.max_iter
         if max_epochs == "auto":
@@ -577,6 +574,29 @@ class BaseAutoencoder(BaseEstimator):
             epochs = math.ceil(self._auto_patience_updates / batches)
             patience = int(np.clip(epochs, *self._auto_patience_range))
         return rows_per_batch, max_epochs, patience
+
+    def _batch_size(self, n_train):
+        """The rows per batch that ``batch_size`` gives for ``n_train``
+        training rows, before the cap at ``n_train``."""
+        if self.batch_size != "auto":
+            return self.batch_size
+        return int(np.clip(n_train // AUTO_MIN_BATCHES, *self._auto_batch_range))
+
+    def _chunk_rate(self, n_rows):
+        """The factor on ``learning_rate_init`` for a ``partial_fit`` chunk
+        of ``n_rows``: the square root of their share of a full batch, where
+        they fill less.
+
+        Adam moves each weight by about the learning rate whatever the
+        batch, so a step on a chunk of a few rows, whose gradient is mostly
+        noise, would move the weights as far as one on a full batch: a
+        fitted network fed rows one at a time drifted far from what it had
+        learnt. The square-root scaling rule for Adam keeps training on
+        smaller batches close to training on full ones, row for row
+        (Malladi et al., "On the SDEs and Scaling Rules for Adaptive
+        Gradient Algorithms", NeurIPS 2022).
+        """
+        return math.sqrt(min(1.0, n_rows / self._batch_size(n_rows)))
 
     def _within_budget(self, train, seed):
         """The training rows ``train``; with ``max_iter="auto"``, where one

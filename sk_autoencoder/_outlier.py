@@ -570,22 +570,25 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         """Train one epoch on ``X``; the first call also initializes.
 
         The first call on an unfitted detector sets the scaling and the PCA
-        start from its rows (at least 2); they stay fixed afterwards, so
-        later chunks are scaled the same way. Later calls, also after
-        ``fit``, continue training the network as it is, one plain epoch
-        each, in batches sized for the chunk (see ``batch_size``): no rows
-        are held out and nothing stops early. Every call shuffles and
-        corrupts its rows anew, reproducibly for an int ``random_state``. A later
-        call whose training fails (diverges on extreme values) leaves the
-        fit as it was before it. ``n_components`` must give the same width
-        as at the first call; call ``fit`` to start over with another width.
-        Of the parameters changed by ``set_params`` since the network was
-        built, a later call applies ``learning_rate_init``, ``alpha``,
-        ``n_jobs``, ``verbose`` (the detector also ``contamination`` and
-        ``n_neighbors``), passes over those only ``fit`` reads
-        (``max_iter``, ``early_stopping``, ``validation_fraction``,
-        ``n_iter_no_change``, ``tol``), and refuses the others with a
-        ``ValueError`` naming them: they shaped the network or its training.
+        start from its rows (at least 2); they stay fixed afterwards, so later
+        chunks are scaled the same way. Later calls, also after ``fit``,
+        continue training the network as it is, one plain epoch each, in
+        batches sized for the chunk (see ``batch_size``): no rows are held out
+        and nothing stops early. A chunk smaller than a batch trains at
+        ``learning_rate_init`` times the square root of its share of a batch,
+        so that rows streamed a few at a time move the network about as far as
+        the same rows in full batches. Every call shuffles and corrupts its
+        rows anew, reproducibly for an int ``random_state``. A later call whose
+        training fails (diverges on extreme values) leaves the fit as it was
+        before it. ``n_components`` must give the same width as at the first
+        call; call ``fit`` to start over with another width. Of the parameters
+        changed by ``set_params`` since the network was built, a later call
+        applies ``learning_rate_init``, ``alpha``, ``n_jobs``, ``verbose`` (the
+        detector also ``contamination`` and ``n_neighbors``), passes over those
+        only ``fit`` reads (``max_iter``, ``early_stopping``,
+        ``validation_fraction``, ``n_iter_no_change``, ``tol``), and refuses
+        the others with a ``ValueError`` naming them: they shaped the network
+        or its training.
 
         The code bounds, the kept training rows of the neighbour distance
         and the threshold ``offset_`` are set anew on each call, from its

@@ -375,10 +375,38 @@ STREAMING = [AutoencoderTransformer, AutoencoderOutlierDetector]
 @pytest.mark.parametrize("Estimator", STREAMING)
 def test_a_later_partial_fit_applies_a_new_learning_rate_and_alpha(Estimator):
     X = np.random.default_rng(0).normal(size=(60, 4))
-    estimator = Estimator(2, **QUICK).fit(X)
+    estimator = Estimator(2, batch_size=30, **QUICK).fit(X)
     estimator.set_params(learning_rate_init=0.25, alpha=0.125).partial_fit(X)
     for group in estimator.net_.optimizer_.param_groups:
         assert (group["lr"], group["weight_decay"]) == (0.25, 0.125)
+
+
+@pytest.mark.parametrize("Estimator", STREAMING)
+def test_chunks_smaller_than_a_batch_train_at_a_lower_rate(Estimator):
+    X = np.random.default_rng(0).normal(size=(60, 4))
+    estimator = Estimator(2, batch_size=30, **QUICK).fit(X)
+    estimator.set_params(learning_rate_init=0.25).partial_fit(X[:3])
+    for group in estimator.net_.optimizer_.param_groups:
+        assert group["lr"] == pytest.approx(0.25 * np.sqrt(3 / 30))
+    estimator.partial_fit(X[:30])
+    for group in estimator.net_.optimizer_.param_groups:
+        assert group["lr"] == 0.25
+
+
+def test_rows_streamed_one_at_a_time_keep_a_fitted_network_close():
+    X = load_digits().data
+    X = X[np.random.default_rng(0).permutation(len(X))]
+    X_test = X[1400:]
+    ae = AutoencoderTransformer(4, random_state=0).fit(X[:1000])
+
+    def error():
+        return np.mean((ae.inverse_transform(ae.transform(X_test)) - X_test) ** 2)
+
+    fitted = error()
+    for row in X[1000:1020]:
+        ae.partial_fit(row[None])
+    # Every step at the full rate: 3.8 times the fitted network's error.
+    assert error() < 1.5 * fitted
 
 
 @pytest.mark.parametrize("Estimator", STREAMING)
