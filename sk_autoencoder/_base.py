@@ -426,7 +426,7 @@ class BaseAutoencoder(BaseEstimator):
                 seed = np.random.SeedSequence(entropy).generate_state(1)[0]
                 self.net_.iterator_train__seed = int(seed >> 1)
             self.net_.set_learning_rate(
-                self.learning_rate_init * self._chunk_rate(len(train))
+                self.learning_rate_init, self._chunk_rate(len(train))
             )
             self._train(train, epochs=1)
             self._fit_after_training(X)
@@ -591,10 +591,11 @@ class BaseAutoencoder(BaseEstimator):
         batch, so a step on a chunk of a few rows, whose gradient is mostly
         noise, would move the weights as far as one on a full batch: a
         fitted network fed rows one at a time drifted far from what it had
-        learnt. The square-root scaling rule for Adam keeps training on
-        smaller batches close to training on full ones, row for row
-        (Malladi et al., "On the SDEs and Scaling Rules for Adaptive
-        Gradient Algorithms", NeurIPS 2022).
+        learnt. This is the learning-rate part of the square-root scaling
+        rule for Adam, which keeps training on smaller batches close to
+        training on full ones, row for row (Malladi et al., "On the SDEs
+        and Scaling Rules for Adaptive Gradient Algorithms", NeurIPS 2022;
+        the rule also adjusts Adam's betas, which stay as they are here).
         """
         return math.sqrt(min(1.0, n_rows / self._batch_size(n_rows)))
 

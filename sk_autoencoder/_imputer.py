@@ -435,11 +435,12 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         costs less per image in larger batches.
 
     learning_rate_init : float, default=1e-3
-        Adam's learning rate, constant throughout training. Without
-        ``image_shape``, a layer that sums more than 1,024 inputs (a very
-        wide table's first) trains at this rate times 1,024 over its
-        inputs: Adam moves each weight by about the rate, so the layer's
-        output would otherwise move in proportion to its inputs.
+        Adam's learning rate, constant throughout training. In the
+        built-in network for tables (no ``image_shape``, no ``module``), a
+        layer that sums more than 1,024 inputs (a very wide table's first)
+        trains at this rate times 1,024 over its inputs: Adam moves each
+        weight by about the rate, so the layer's output would otherwise
+        move in proportion to its inputs.
 
     max_iter : int or "auto", default="auto"
         Maximum number of epochs (passes over the training rows) of

@@ -240,11 +240,13 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         would learn to rebuild the outliers too.
 
     learning_rate_init : float, default=1e-3
-        Adam's learning rate, constant throughout training. Without
-        ``image_shape``, a layer that sums more than 1,024 inputs (a very
-        wide table's first) trains at this rate times 1,024 over its
-        inputs: Adam moves each weight by about the rate, so the layer's
-        output would otherwise move in proportion to its inputs.
+        Adam's learning rate, constant throughout training. In the
+        built-in network for tables (no ``image_shape``, no ``module``), a
+        layer that sums more than 1,024 inputs (a very wide table's first)
+        trains at this rate times 1,024 over its inputs: Adam moves each
+        weight by about the rate, so the layer's output would otherwise
+        move in proportion to its inputs. ``partial_fit`` trains chunks
+        smaller than a batch at a lower rate (see there).
 
     max_iter : int or "auto", default="auto"
         Maximum number of epochs (passes over the training rows) of

@@ -277,11 +277,12 @@ class LeanNet(NeuralNet):
     """
 
     def get_params_for_optimizer(self, prefix, named_parameters):
-        """skorch's parameter groups, with each weight of a table network
+        """skorch's parameter groups, split by the factor on their rate:
+        each weight of a table network
         (:class:`~sk_autoencoder._network.ResidualMLP`) that sums more than
-        ``MAX_FULL_RATE_INPUTS`` inputs in a group of its own at a rate
-        scaled down (see ``_rate_scale``). Every group records its factor
-        as ``"lr_scale"``, which :meth:`set_learning_rate` keeps."""
+        ``MAX_FULL_RATE_INPUTS`` inputs trains at a rate scaled down (see
+        ``_rate_scale``). Every group records its factor as
+        ``"lr_scale"``, which :meth:`set_learning_rate` keeps."""
         (groups,), kwargs = super().get_params_for_optimizer(prefix, named_parameters)
         scales = {
             id(parameter): _rate_scale(parameter)
@@ -303,13 +304,14 @@ class LeanNet(NeuralNet):
             ]
         return (split,), kwargs
 
-    def set_learning_rate(self, rate):
-        """Train at ``rate``, each parameter group at its ``"lr_scale"``
-        times it (skorch's ``set_params(lr=...)`` would set every group's
-        rate to ``rate``)."""
+    def set_learning_rate(self, rate, factor=1.0):
+        """Train at ``rate`` times ``factor``, each parameter group at its
+        ``"lr_scale"`` times that (skorch's ``set_params(lr=...)`` would set
+        every group's rate to one value). ``lr``, which messages quote as
+        the user's ``learning_rate_init``, records ``rate``."""
         self.lr = rate
         for group in self.optimizer_.param_groups:
-            group["lr"] = rate * group.get("lr_scale", 1.0)
+            group["lr"] = rate * factor * group.get("lr_scale", 1.0)
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         if iterator is None or fit_params or self._batch_listeners():

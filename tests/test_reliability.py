@@ -289,6 +289,16 @@ def test_a_later_partial_fit_that_diverges_keeps_the_fit_as_it_was(est):
     np.testing.assert_array_equal(estimator.transform(X), twin.transform(X))
 
 
+def test_a_diverging_small_chunk_quotes_learning_rate_init():
+    X = make_X(300)
+    estimator = AutoencoderTransformer(2, learning_rate_init=0.25, **TINY).fit(X)
+    exploding = X[:2].copy()
+    exploding[:, 0] = 1e30
+    # The chunk trains at a lower rate than learning_rate_init.
+    with pytest.raises(ValueError, match=r"Lower learning_rate_init \(it is 0\.25\)"):
+        estimator.partial_fit(exploding)
+
+
 def test_diverging_candidate_gets_nan_score_in_grid_search():
     search = GridSearchCV(
         AutoencoderTransformer(2, **TINY),
