@@ -64,6 +64,11 @@ PATTERN_SHARE = 0.5
 # benchmarks/defaults.py, whose development rows alone pick the same.
 AUTO_TABLE_DEPTH = 2
 AUTO_TABLE_WIDTH_RANGE = (256, 1024)
+# n_components="auto" gives tables a code as wide as the input, up to the
+# widest of those layers: a code of every feature costs in proportion to
+# the features, and on three tables of 40 rows and 2,000-3,000 features
+# (benchmarks/results/imputer_wide.md) and one of 300 x 2,500, a code of
+# 1,024 filled better on three, worse on one, in about half the time.
 
 # With n_iter_no_change="auto": wait this many updates without
 # improvement, within this range of epochs. The imputer's validation loss
@@ -355,10 +360,10 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     ----------
     n_components : int or "auto", default="auto"
         Width of the code, at most the number of features. ``"auto"`` uses
-        as many as there are features for tables: the masking, not a narrow
-        code, keeps the network from copying its input, since it learns to
-        fill entries it does not see. With ``image_shape``, half the number
-        of pixels (at least 1).
+        as many as there are features for tables, at most 1,024 (the widest
+        hidden layer): the masking, not a narrow code, keeps the network
+        from copying its input, since it learns to fill entries it does not
+        see. With ``image_shape``, half the number of pixels (at least 1).
 
     missing_values : int, float, np.nan or pd.NA, default=np.nan
         The placeholder for missing values; every occurrence is imputed.
@@ -934,7 +939,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
 
     def _auto_n_components(self, n_features):
         if self.image_shape is None:
-            return n_features
+            return min(n_features, AUTO_TABLE_WIDTH_RANGE[1])
         return super()._auto_n_components(n_features)
 
     def _auto_updates(self, batch_size):

@@ -1097,3 +1097,12 @@ def test_verbose_2_shows_one_progress_bar_over_the_rows_transform_fills(
     bars = capsys.readouterr().err
     assert bars.count("rows:   0%") == 1
     assert "batches" not in bars
+
+
+@pytest.mark.parametrize("n_features, width", [(50, 50), (1100, 1024)])
+def test_a_table_code_is_as_wide_as_the_input_up_to_the_widest_layer(n_features, width):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, n_features))
+    X[rng.random(X.shape) < 0.2] = np.nan
+    imputer = AutoencoderImputer(max_iter=1, random_state=0).fit(X)
+    assert imputer.n_components_ == width
