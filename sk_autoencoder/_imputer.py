@@ -306,6 +306,42 @@ def _missing_spread(precision, patterns, counts):
     return spread
 
 
+def shrink_toward_even_blend(agreement, spread):
+    """The blend weight ``w``, in [0, 1], from each row's sums over its
+    masked entries of ``gap * error`` (``agreement``) and ``gap ** 2``
+    (``spread``), where ``gap`` is the network's fill minus the Gaussian's
+    and ``error`` the true value minus the Gaussian's fill.
+
+    The least-squares weight ``sum(agreement) / sum(spread)`` is shrunk
+    toward 1/2, the even blend, by the factor ``max(0, 1 - s**2 / d**2)``
+    on its distance ``d`` from 1/2, where ``s`` is its standard error with
+    the rows as independent units (the sandwich estimate with the
+    ``n / (n - 1)`` correction): the factor that minimises the squared
+    error of the shrunk weight when ``d ** 2 - s ** 2`` estimates the true
+    distance's square (Efron & Morris, 1973). A weight read off a few
+    entries (a small table, or a feature observed in few rows) is mostly
+    noise; one read off many stays about as it is. 1/2 and not 0 (the
+    Gaussian alone): on small tables the best weight lies anywhere in
+    [0, 1], near its middle more often than at either end
+    (``benchmarks/results/imputer_blend_weight.md``).
+    """
+    counted = spread > 0
+    n_rows = int(counted.sum())
+    total = spread.sum()
+    if total <= 0.0:
+        return 1.0
+    if n_rows < 2:
+        return 0.5
+    weight = agreement.sum() / total
+    distance = weight - 0.5
+    residual = (agreement[counted] - weight * spread[counted]) / total
+    error = np.sqrt(n_rows / (n_rows - 1)) * float(np.hypot.reduce(residual))
+    if error >= abs(distance):
+        return 0.5
+    shrunk = 0.5 + distance * (1.0 - (error / distance) ** 2)
+    return float(np.clip(shrunk, 0.0, 1.0))
+
+
 class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     """Imputation of missing values by an autoencoder's reconstruction.
 
@@ -335,7 +371,11 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     entry given the row's observed ones under a multivariate normal
     distribution fitted to the training rows by EM [5]_, weighted by
     ``network_weight_``. The weight is the least-squares one on the
-    validation rows, masked as in training: a small table may hold too
+    validation rows, masked as in training, shrunk toward an even blend
+    as far as its standard error across those rows says it is uncertain
+    [6]_ (so that a weight read off a few entries, on a small table or a
+    feature observed in few rows, does not swing to either end): a small
+    table may hold too
     few rows for the network to learn more than the linear relations
     between features, which the Gaussian captures with fewer parameters,
     and a larger one lets the network's nonlinear fill take over; smooth
@@ -721,6 +761,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     .. [5] Little, R. J. A. & Rubin, D. B. (2019). Statistical Analysis
        with Missing Data, 3rd ed., chapter 11: the multivariate normal
        model. Wiley.
+    .. [6] Efron, B. & Morris, C. (1973). Stein's estimation rule and its
+       competitors: an empirical Bayes approach. Journal of the American
+       Statistical Association, 68(341), 117-130.
 
     Examples
     --------
@@ -1396,7 +1439,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     def _blend_weight(self, X, mean, precision):
         """The share of the network's fill, in [0, 1], that rebuilds best
         the entries the noise masks in ``X`` (fresh masks in each of up to
-        ``MAX_WEIGHT_DRAWS`` passes): least squares, in scaled units."""
+        ``MAX_WEIGHT_DRAWS`` passes): least squares, in scaled units, shrunk
+        toward an even blend by its uncertainty (see
+        :func:`shrink_toward_even_blend`)."""
         corruption = dataclasses.replace(self._corruption(), fill_masked=False)
         rows = ScaledRows(X, np.arange(len(X)), Scaler(self.mean_, self.scale_), True)
         batches = BatchIterator(
@@ -1405,20 +1450,22 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         draws = int(np.clip(WEIGHT_ROWS // len(X), 1, MAX_WEIGHT_DRAWS))
         module, device = self.net_.module_, self.net_.device
         reads_missing = getattr(module, "missing_indicator", False)
-        agreement = spread = 0.0
+        # Per row of X, summed over the draws: the batches come in order.
+        agreement, spread = np.zeros(len(X)), np.zeros(len(X))
         with torch.no_grad():
             for _ in range(draws):
+                start = 0
                 for x, target in batches:
                     counted = torch.isnan(x) & ~torch.isnan(target)
                     network = _network_fill(module, x.to(device), reads_missing)
                     expected = conditional_mean(x.double(), mean, precision)
                     gap = torch.where(counted, network.double().cpu() - expected, 0.0)
                     error = torch.where(counted, target.double() - expected, 0.0)
-                    agreement += float((gap * error).sum())
-                    spread += float((gap * gap).sum())
-        if spread <= 0.0:
-            return 1.0
-        return float(np.clip(agreement / spread, 0.0, 1.0))
+                    stop = start + len(x)
+                    agreement[start:stop] += (gap * error).sum(dim=1).numpy()
+                    spread[start:stop] += (gap * gap).sum(dim=1).numpy()
+                    start = stop
+        return shrink_toward_even_blend(agreement, spread)
 
     def _check_limit(self, name, X):
         """``min_value`` or ``max_value`` as one float per feature of

@@ -13,6 +13,7 @@ from sk_autoencoder import (
     AutoencoderTransformer,
 )
 from sk_autoencoder._data import row_keys, split_rows
+from sk_autoencoder._imputer import shrink_toward_even_blend
 
 N_FEATURES = 5
 PARAMS = {"hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0}
@@ -183,3 +184,19 @@ def test_row_keys_tell_rows_apart_and_ignore_batches():
     np.testing.assert_array_equal(keys, row_keys(X))
     assert keys[0] == keys[1] and keys[2] == keys[3]
     assert len(np.unique(keys)) == len(X) - 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    arrays(np.float64, st.integers(1, 30), elements=st.floats(-10, 10)),
+    st.data(),
+)
+def test_the_blend_weight_lies_between_an_even_blend_and_least_squares(agreement, data):
+    spread = data.draw(arrays(np.float64, agreement.shape, elements=st.floats(0, 10)))
+    weight = shrink_toward_even_blend(agreement, spread)
+    assert 0.0 <= weight <= 1.0
+    if spread.sum() > 0 and (spread > 0).sum() >= 2:
+        least_squares = float(np.clip(agreement.sum() / spread.sum(), 0, 1))
+        slack = 1e-12  # rounding of 0.5 + (w - 0.5) * factor
+        assert min(0.5, least_squares) - slack <= weight
+        assert weight <= max(0.5, least_squares) + slack
