@@ -413,7 +413,7 @@ def impute(datasets, rates, seeds):
         "calibrated so that the rate is the missing share of all entries. "
         "MissForest-style: IterativeImputer(estimator=ExtraTreesRegressor("
         "n_estimators=50)). Ours' network_weight_: the network's share of "
-        "its fills (the rest is the Gaussian's), mean over seeds.\n\n"
+        "its fills (the rest is the Gaussian's), mean over features and seeds.\n\n"
         + markdown_table(
             [
                 *["dataset", "task", "features", "holes", "rate", *methods],

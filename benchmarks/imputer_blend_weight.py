@@ -1,29 +1,39 @@
-"""AutoencoderImputer's blend weight on small tables: read off few entries.
+"""AutoencoderImputer's blend weights on small tables and rare features.
 
-On a small table the imputer's ``network_weight_`` (the network's share of
-each fill, the Gaussian's conditional mean having the rest) is read off
-the few validation rows, and a new-user hunt found it swinging to either
-end where those rows observe a feature a handful of times (diabetes with
-its first feature missing in 80-95 % of the rows). Since this change the
-least-squares weight is shrunk toward an even blend by its standard error
-(``shrink_toward_even_blend``). This runs ``AutoencoderImputer(
-random_state=seed).fit_transform`` of this checkout and, with
-``--before``, of another, on:
+The imputer's ``network_weight_`` (the network's share of each fill, the
+Gaussian's conditional mean having the rest) is read off the validation
+rows. New-user hunts found it swinging to either end on small tables and
+where those rows observe a feature a handful of times, and one weight for
+all features where the two models fill one feature far apart. It is now
+the least-squares weight of all features pooled, shrunk toward an even
+blend by its standard error (``shrink_toward_even_blend``), and each
+feature's own, shrunk toward the pooled one (``feature_blend_weights``).
+This runs ``AutoencoderImputer(random_state=seed)`` of this checkout
+and, with ``--before``, of another, on:
 
 - small tables of the protocol of ``defaults.py --part impute``: each
   standardized, 20 % of the entries missing (MCAR and MAR), seeds 0-2,
-  RMSE on the missing entries; ADBench's odd-numbered tables were the
-  development tables of the rule (with iris and wine, looked at while
-  choosing it), its even-numbered ones, diabetes and breast cancer held
-  out;
+  ``fit_transform``, RMSE on the missing entries; ADBench's odd-numbered
+  tables were the development tables of both rules (with iris and wine,
+  looked at while choosing the first), its even-numbered ones, diabetes
+  and breast cancer held out;
 - diabetes with only its first feature missing, in 80, 90 and 95 % of the
-  rows (the hunt's case; RMSE of that feature, standardized), against
-  the feature's mean.
+  rows (the first hunt's case; RMSE of that feature, standardized),
+  against the feature's mean;
+- the second hunt's table: 3,000 rows of three factors mixed into 8
+  features plus noise 0.1, the first feature missing in 95 % of the rows
+  and the others in 5 %; fitted on 2,000 rows, RMSE on the missing
+  entries of the other 1,000, of the first feature and of the others
+  (seeds 0-2; development data of the per-feature weights).
 
 Each checkout runs in a fresh process per table on one thread.
 
     python benchmarks/imputer_blend_weight.py [--data-dir DIR]
-        [--before /path/to/checkout]
+        [--before /path/to/checkout] [--tables NAME ...] [--seeds 0 1 2]
+        [--output FILE]
+
+``--tables`` runs the small-table protocol alone, on the tables named
+(ADBench's subsampled to 2,000 rows), and counts them as held out.
 """
 
 import tempfile
@@ -64,7 +74,33 @@ for seed, missing in zip(cases["seeds"], cases["masks"]):
     imputer = AutoencoderImputer(random_state=int(seed))
     filled = imputer.fit_transform(np.where(missing, np.nan, X))
     error = float(np.sqrt(np.mean((filled[missing] - X[missing]) ** 2)))
-    results.append([error, imputer.network_weight_])
+    results.append([error, np.ravel(imputer.network_weight_).tolist()])
+print(json.dumps(results))
+"""
+
+
+RARE_FEATURE = """
+import json, warnings
+import numpy as np
+from sk_autoencoder import AutoencoderImputer
+
+warnings.filterwarnings("ignore")
+results = []
+for seed in {seeds}:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(3000, 3)) @ rng.normal(size=(3, 8))
+    X += 0.1 * rng.normal(size=X.shape)
+    missing = rng.random(X.shape) < 0.05
+    missing[:, 0] = rng.random(3000) < 0.95
+    holes = np.where(missing, np.nan, X)
+    imputer = AutoencoderImputer(random_state=seed).fit(holes[:2000])
+    filled, truth, hidden = imputer.transform(holes[2000:]), X[2000:], missing[2000:]
+    error = (filled - truth) ** 2
+    results.append([
+        float(np.sqrt(error[:, 0][hidden[:, 0]].mean())),
+        float(np.sqrt(error[:, 1:][hidden[:, 1:]].mean())),
+        np.round(np.ravel(imputer.network_weight_), 2).tolist(),
+    ])
 print(json.dumps(results))
 """
 
@@ -87,26 +123,39 @@ def run(code_dirs, X, masks, seeds):
 
 
 def cells(results):
-    return [
-        f"{np.mean([r[0] for r in rows]):.3f} ({np.mean([r[1] for r in rows]):.2f})"
-        for rows in results.values()
-    ]
+    """Mean RMSE and, in brackets, mean weight, per checkout."""
+    cells = []
+    for rows in results.values():
+        weight = np.mean([np.mean(weights) for _, weights in rows])
+        cells.append(f"{np.mean([error for error, _ in rows]):.3f} ({weight:.2f})")
+    return cells
 
 
 def main():
-    args = parser(__doc__.splitlines()[0], before=True).parse_args()
+    p = parser(__doc__.splitlines()[0], before=True)
+    p.add_argument(
+        "--tables",
+        nargs="+",
+        help="run the small-table protocol on these tables (held out) only",
+    )
+    p.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
+    p.add_argument("--output", default="imputer_blend_weight.md")
+    args = p.parse_args()
     code_dirs = checkouts(args.before)
     labels = list(code_dirs)
     rows, totals = [], {}
-    for task, names in ("development", DEVELOPMENT), ("held-out", HELD_OUT):
+    groups = [("development", DEVELOPMENT), ("held-out", HELD_OUT)]
+    if args.tables:
+        groups = [("held-out", args.tables)]
+    for task, names in groups:
         for name in names:
             X = load(args.data_dir, name)
             for mechanism in MECHANISMS:
                 masks = [
                     make_missing(mechanism, X, RATE, np.random.default_rng(seed))
-                    for seed in SEEDS
+                    for seed in args.seeds
                 ]
-                results = run(code_dirs, X, masks, list(SEEDS))
+                results = run(code_dirs, X, masks, args.seeds)
                 for label, values in results.items():
                     totals.setdefault((task, label), []).extend(r[0] for r in values)
                 rows.append([name, task, mechanism, *cells(results)])
@@ -115,6 +164,20 @@ def main():
         [task, label, f"{np.mean(errors):.4f}"]
         for (task, label), errors in totals.items()
     ]
+    small_tables = (
+        f"RMSE on the missing entries (standardized units), mean over seeds "
+        f"{args.seeds}, with the mean `network_weight_` in brackets.\n\n"
+        + markdown_table(["table", "task", "holes", *labels], rows)
+        + "\n\nMean RMSE over tables, mechanisms and seeds:\n\n"
+        + markdown_table(["task", "imputer", "mean RMSE"], summary)
+    )
+    if args.tables:
+        write_result(
+            args.output,
+            "# The imputer's blend weights on the tables given\n\n"
+            f"{environment()}\n\n{small_tables}\n",
+        )
+        return
     one_feature = []
     X = load(args.data_dir, "diabetes")
     for rate in ONE_FEATURE_RATES:
@@ -133,22 +196,29 @@ def main():
             one_feature.append(
                 [f"{rate:.0%}", seed]
                 + [f"{results[label][seed][0]:.3f}" for label in labels]
-                + [f"{results[label][seed][1]:.2f}" for label in labels]
+                + [f"{results[label][seed][1][0]:.2f}" for label in labels]
                 + [f"{mean_error:.3f}"]
             )
             print(one_feature[-1], flush=True)
+    rare = {
+        label: json_from_python(RARE_FEATURE.format(seeds=list(SEEDS)), code_dir)
+        for label, code_dir in code_dirs.items()
+    }
+    rare_rows = [
+        [seed, label, f"{first:.3f}", f"{others:.3f}", str(weights)]
+        for label, results in rare.items()
+        for seed, (first, others, weights) in zip(SEEDS, results, strict=True)
+    ]
+    for row in rare_rows:
+        print(row, flush=True)
     write_result(
-        "imputer_blend_weight.md",
-        "# The imputer's blend weight on small tables\n\n"
+        args.output,
+        "# The imputer's blend weights on small tables\n\n"
         f"{environment()}\n\n"
         "## Small tables, 20 % missing\n\n"
-        f"RMSE on the missing entries (standardized units), mean over seeds "
-        f"{list(SEEDS)}, with the mean `network_weight_` in brackets.\n\n"
-        + markdown_table(["table", "task", "holes", *labels], rows)
-        + "\n\nMean RMSE over tables, mechanisms and seeds:\n\n"
-        + markdown_table(["task", "imputer", "mean RMSE"], summary)
+        + small_tables
         + "\n\n## Diabetes, only its first feature missing\n\n"
-        "RMSE of that feature's fills (standardized units) and "
+        "RMSE of that feature's fills (standardized units) and its "
         "`network_weight_`; the last column fills it with the mean of its "
         "observed entries.\n\n"
         + markdown_table(
@@ -159,6 +229,14 @@ def main():
                 "feature mean",
             ],
             one_feature,
+        )
+        + "\n\n## A rare feature in a linear table of 3,000 rows\n\n"
+        "RMSE on the missing entries of 1,000 rows not fitted on, of the "
+        "feature missing in 95 % of the rows and of the others; "
+        "`network_weight_`.\n\n"
+        + markdown_table(
+            ["seed", "imputer", "rare feature", "others", "network_weight_"],
+            rare_rows,
         )
         + "\n",
     )

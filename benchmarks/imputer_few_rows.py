@@ -110,7 +110,7 @@ def main():
             row.append(f"{np.sqrt(np.mean(error**2)):.3f}")
             seconds.append(f"{fit_seconds:.0f}")
             if label == "default":
-                weight = f"{imputer.network_weight_:.2f}"
+                weight = f"{np.mean(imputer.network_weight_):.2f}"
         rows.append([*row, weight, " / ".join(seconds)])
         print(rows[-1], flush=True)
     header = [

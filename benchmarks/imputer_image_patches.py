@@ -69,7 +69,8 @@ else:
     from sk_autoencoder import AutoencoderImputer
     imputer = AutoencoderImputer(image_shape=(side, side), random_state=0).fit(train)
 result = {{"fit": time.perf_counter() - start}}
-result["weight"] = getattr(imputer, "network_weight_", None)
+weight = getattr(imputer, "network_weight_", None)
+result["weight"] = None if weight is None else float(np.mean(weight))
 for kind in {holes}:
     holes, mask = with_holes(kind)
     filled = imputer.transform(holes)

@@ -306,6 +306,22 @@ def _missing_spread(precision, patterns, counts):
     return spread
 
 
+def _least_squares_weight(agreement, spread):
+    """The least-squares blend weight ``sum(agreement) / sum(spread)`` from
+    per-row sums (see :func:`shrink_toward_even_blend`) and its standard
+    error with the rows as independent units (the sandwich estimate with
+    the ``n / (n - 1)`` correction); None from fewer than two rows."""
+    counted = spread > 0
+    n_rows = int(counted.sum())
+    if n_rows < 2:
+        return None
+    total = spread.sum()
+    weight = agreement.sum() / total
+    residual = (agreement[counted] - weight * spread[counted]) / total
+    error = np.sqrt(n_rows / (n_rows - 1)) * float(np.hypot.reduce(residual))
+    return weight, error
+
+
 def shrink_toward_even_blend(agreement, spread):
     """The blend weight ``w``, in [0, 1], from each row's sums over its
     masked entries of ``gap * error`` (``agreement``) and ``gap ** 2``
@@ -315,8 +331,7 @@ def shrink_toward_even_blend(agreement, spread):
     The least-squares weight ``sum(agreement) / sum(spread)`` is shrunk
     toward 1/2, the even blend, by the factor ``max(0, 1 - s**2 / d**2)``
     on its distance ``d`` from 1/2, where ``s`` is its standard error with
-    the rows as independent units (the sandwich estimate with the
-    ``n / (n - 1)`` correction): the factor that minimises the squared
+    the rows as independent units: the factor that minimises the squared
     error of the shrunk weight when ``d ** 2 - s ** 2`` estimates the true
     distance's square (Efron & Morris, 1973). A weight read off a few
     entries (a small table, or a feature observed in few rows) is mostly
@@ -325,21 +340,61 @@ def shrink_toward_even_blend(agreement, spread):
     [0, 1], near its middle more often than at either end
     (``benchmarks/results/imputer_blend_weight.md``).
     """
-    counted = spread > 0
-    n_rows = int(counted.sum())
-    total = spread.sum()
-    if total <= 0.0:
+    if spread.sum() <= 0.0:
         return 1.0
-    if n_rows < 2:
+    estimate = _least_squares_weight(agreement, spread)
+    if estimate is None:
         return 0.5
-    weight = agreement.sum() / total
+    weight, error = estimate
     distance = weight - 0.5
-    residual = (agreement[counted] - weight * spread[counted]) / total
-    error = np.sqrt(n_rows / (n_rows - 1)) * float(np.hypot.reduce(residual))
     if error >= abs(distance):
         return 0.5
     shrunk = 0.5 + distance * (1.0 - (error / distance) ** 2)
     return float(np.clip(shrunk, 0.0, 1.0))
+
+
+def feature_blend_weights(agreement, spread):
+    """One blend weight per feature, from the sums of
+    :func:`shrink_toward_even_blend` per row (axis 0) and feature (axis 1).
+
+    Each feature's least-squares weight is shrunk toward the weight of all
+    the features pooled by ``tau2 / (tau2 + s_j ** 2)``, ``s_j`` its
+    standard error and ``tau2`` the spread of the features' true weights
+    around the pooled one, estimated as the mean squared deviation of their
+    weights less the mean ``s_j ** 2`` (Efron & Morris, 1973): a feature
+    whose fills the network gets far better or worse than the Gaussian
+    does, on enough entries to show it, gets its own weight, and where
+    the features' weights differ by no more than their noise each keeps
+    the pooled one.
+    """
+    pooled = shrink_toward_even_blend(agreement.sum(axis=1), spread.sum(axis=1))
+    weights = np.full(agreement.shape[1], pooled)
+    estimates = {}
+    for feature in range(agreement.shape[1]):
+        estimate = _least_squares_weight(agreement[:, feature], spread[:, feature])
+        if estimate is not None:
+            estimates[feature] = estimate
+    # Two features' weights say too little of how far weights differ
+    # between features: they keep the pooled one.
+    if len(estimates) < 3:
+        return weights
+    own, error = np.array(list(estimates.values())).T
+    deviation = own - pooled
+    # In units of the largest deviation or error, so that no square
+    # overflows.
+    unit = max(np.abs(deviation).max(), error.max())
+    if not unit > 0:
+        return weights
+    deviation, error = deviation / unit, error / unit
+    between = max(float(np.mean(deviation**2) - np.mean(error**2)), 0.0)
+    kept = np.divide(
+        between,
+        between + error**2,
+        out=np.zeros_like(error),
+        where=between + error**2 > 0,
+    )
+    weights[list(estimates)] = np.clip(pooled + kept * deviation * unit, 0.0, 1.0)
+    return weights
 
 
 class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
@@ -370,12 +425,15 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     the network's reconstruction and the conditional mean of each missing
     entry given the row's observed ones under a multivariate normal
     distribution fitted to the training rows by EM [5]_, weighted by
-    ``network_weight_``. The weight is the least-squares one on the
-    validation rows, masked as in training, shrunk toward an even blend
-    as far as its standard error across those rows says it is uncertain
-    [6]_ (so that a weight read off a few entries, on a small table or a
-    feature observed in few rows, does not swing to either end): a small
-    table may hold too
+    ``network_weight_``, one per feature of a table. The weights are the
+    least-squares ones on the validation rows, masked as in training: the
+    weight of all features pooled, shrunk toward an even blend as far as
+    its standard error across those rows says it is uncertain, and each
+    feature's own, shrunk toward the pooled one as far as the features'
+    weights differ by more than their noise [6]_ (so that a weight read
+    off a few entries does not swing to either end, and a feature that
+    one model fills far better than the other, on entries enough to show
+    it, is filled mostly by that one): a small table may hold too
     few rows for the network to learn more than the linear relations
     between features, which the Gaussian captures with fewer parameters,
     and a larger one lets the network's nonlinear fill take over; smooth
@@ -679,15 +737,15 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         Fraction of code entries below 1e-3 in absolute value, on the rows
         that ``reconstruction_r2_`` is computed on.
 
-    network_weight_ : float
-        The network's share of each fill, in [0, 1]; the Gaussian's
-        conditional mean has the rest (all of it for a feature that the
-        training masks never hid, see above). Chosen on the rows that
-        ``reconstruction_r2_`` is computed on (the training rows when none
-        are held out, which favours the network), with the
-        Gaussian fitted to the training rows (at most 2,000 of them,
-        evenly spread); 1.0, and no Gaussian, on wide tables of many rows
-        and on large images (see above).
+    network_weight_ : ndarray of shape (n_features_in_,)
+        The network's share of each feature's fills, in [0, 1]; the
+        Gaussian's conditional mean has the rest (all of it for a feature
+        that the training masks never hid, see above). Chosen on the rows
+        that ``reconstruction_r2_`` is computed on (the training rows when
+        none are held out, which favours the network), with the Gaussian
+        fitted to the training rows (at most 2,000 of them, evenly spread);
+        one weight for all pixels of an image; 1.0, and no Gaussian, on
+        wide tables of many rows and on large images (see above).
 
     mean_ : ndarray of shape (n_features,)
         Per-feature mean of the observed training entries (0 for a feature
@@ -1377,22 +1435,26 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         return cost <= MAX_GAUSSIAN_ROWS * MAX_GAUSSIAN_FEATURES**3
 
     def _fill_weights(self):
-        """The network's share of the fill of each feature: ``network_weight_``,
+        """The network's share of the fill of each feature: ``network_weight_``
+        (one float in an imputer fitted before each feature had its own),
         but 0 for a feature the network was never trained to fill, when
         there is a Gaussian to fill it instead."""
         if self._gaussian_mean_ is None:
             return np.ones(self.n_features_in_)
+        weights = np.broadcast_to(
+            np.asarray(self.network_weight_, dtype=np.float64), self.n_features_in_
+        )
         # None in an imputer fitted before this was kept: the blend alone.
         unmasked = getattr(self, "_unmasked_features_", None)
         if unmasked is None:
-            return np.full(self.n_features_in_, self.network_weight_)
-        return np.where(unmasked, 0.0, self.network_weight_)
+            return weights.copy()
+        return np.where(unmasked, 0.0, weights)
 
     def _fit_blend(self, X, held_out):
         """Fit the Gaussian to the training rows of ``X`` and choose
         ``network_weight_`` on the ``held_out`` ones (indices)."""
         self._gaussian_mean_ = self._gaussian_precision_ = None
-        self.network_weight_ = 1.0
+        self.network_weight_ = np.ones(X.shape[1])
         if not self._has_gaussian():
             return
         rows = np.arange(len(X))
@@ -1412,6 +1474,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             self._gaussian_mean_ = mean.numpy()
             self._gaussian_precision_ = precision.numpy()
             self.network_weight_ = self._blend_weight(X[held_out], mean, precision)
+            # 0 for the features the Gaussian fills alone.
+            self.network_weight_ = self._fill_weights()
             self._widen_observed_limits(training, mean, precision, scaler)
 
     def _widen_observed_limits(self, rows, mean, precision, scaler):
@@ -1437,11 +1501,11 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         self._limits_ = (low, high)
 
     def _blend_weight(self, X, mean, precision):
-        """The share of the network's fill, in [0, 1], that rebuilds best
-        the entries the noise masks in ``X`` (fresh masks in each of up to
-        ``MAX_WEIGHT_DRAWS`` passes): least squares, in scaled units, shrunk
-        toward an even blend by its uncertainty (see
-        :func:`shrink_toward_even_blend`)."""
+        """The share of the network's fill of each feature, in [0, 1], that
+        rebuilds best the entries the noise masks in ``X`` (fresh masks in
+        each of up to ``MAX_WEIGHT_DRAWS`` passes): least squares, in scaled
+        units, shrunk by its uncertainty (see :func:`feature_blend_weights`;
+        one for all pixels of images)."""
         corruption = dataclasses.replace(self._corruption(), fill_masked=False)
         rows = ScaledRows(X, np.arange(len(X)), Scaler(self.mean_, self.scale_), True)
         batches = BatchIterator(
@@ -1450,8 +1514,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         draws = int(np.clip(WEIGHT_ROWS // len(X), 1, MAX_WEIGHT_DRAWS))
         module, device = self.net_.module_, self.net_.device
         reads_missing = getattr(module, "missing_indicator", False)
-        # Per row of X, summed over the draws: the batches come in order.
-        agreement, spread = np.zeros(len(X)), np.zeros(len(X))
+        # Per row of X and feature, summed over the draws: the batches come
+        # in order.
+        agreement, spread = np.zeros(X.shape), np.zeros(X.shape)
         with torch.no_grad():
             for _ in range(draws):
                 start = 0
@@ -1462,10 +1527,14 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
                     gap = torch.where(counted, network.double().cpu() - expected, 0.0)
                     error = torch.where(counted, target.double() - expected, 0.0)
                     stop = start + len(x)
-                    agreement[start:stop] += (gap * error).sum(dim=1).numpy()
-                    spread[start:stop] += (gap * gap).sum(dim=1).numpy()
+                    agreement[start:stop] += (gap * error).numpy()
+                    spread[start:stop] += (gap * gap).numpy()
                     start = stop
-        return shrink_toward_even_blend(agreement, spread)
+        if self.image_shape is not None:
+            # Pixels are alike: one weight for all of them.
+            pooled = shrink_toward_even_blend(agreement.sum(axis=1), spread.sum(axis=1))
+            return np.full(X.shape[1], pooled)
+        return feature_blend_weights(agreement, spread)
 
     def _check_limit(self, name, X):
         """``min_value`` or ``max_value`` as one float per feature of

@@ -31,6 +31,7 @@ from sk_autoencoder._imputer import (
     MAX_GAUSSIAN_PIXELS,
     MAX_GAUSSIAN_ROWS,
     conditional_mean,
+    feature_blend_weights,
     fit_gaussian,
     shrink_toward_even_blend,
 )
@@ -751,7 +752,7 @@ def test_the_blend_fills_better_than_the_network_alone(unbounded_imputer, low_ra
     def rmse(imputer):
         return np.sqrt(np.mean((imputer.transform(X_missing) - X)[missing] ** 2))
 
-    assert unbounded_imputer.network_weight_ < 0.5
+    assert unbounded_imputer.network_weight_.mean() < 0.5
     assert rmse(unbounded_imputer) < 0.5 * rmse(with_weight(unbounded_imputer, 1.0))
 
 
@@ -764,7 +765,7 @@ def test_network_weight_favours_the_network_where_relations_are_nonlinear():
     X += 0.01 * rng.normal(size=X.shape)
     X_missing = np.where(rng.random(X.shape) < 0.2, np.nan, X)
     imputer = AutoencoderImputer(random_state=0).fit(X_missing)
-    assert imputer.network_weight_ > 0.5
+    assert imputer.network_weight_.mean() > 0.5
 
 
 def test_a_blend_weight_read_off_few_rows_is_shrunk_toward_an_even_blend():
@@ -785,6 +786,42 @@ def test_a_blend_weight_with_nothing_to_read_is_the_network_alone():
     assert shrink_toward_even_blend(np.zeros(4), np.zeros(4)) == 1.0
 
 
+def test_network_weight_holds_one_weight_per_feature(unbounded_imputer):
+    assert unbounded_imputer.network_weight_.shape == (
+        unbounded_imputer.n_features_in_,
+    )
+
+
+def test_a_feature_one_model_fills_far_better_gets_its_own_weight():
+    # Per validation row and feature: on features 1-4 the network's fills
+    # are worth 0.8 of the blend, give or take; on feature 0 the Gaussian's
+    # are right on every row.
+    rng = np.random.default_rng(0)
+    spread = rng.uniform(0.5, 1.5, size=(50, 5))
+    agreement = spread * (0.8 + 0.1 * rng.normal(size=(50, 5)))
+    agreement[:, 0] = 0.0
+    weights = feature_blend_weights(agreement, spread)
+    assert weights[0] < 0.05
+    assert np.all(np.abs(weights[1:] - 0.8) < 0.1)
+
+
+def test_features_whose_weights_differ_by_their_noise_keep_the_pooled_one():
+    # Each row says the network alone (1) or the Gaussian alone (0) at
+    # random: the features' least-squares weights, 0.50 to 0.63, differ
+    # by their noise only.
+    agreement = np.random.default_rng(0).integers(0, 2, size=(40, 6)).astype(float)
+    spread = np.ones_like(agreement)
+    pooled = shrink_toward_even_blend(agreement.sum(axis=1), spread.sum(axis=1))
+    assert np.ptp(agreement.mean(axis=0)) > 0.1
+    assert_array_equal(feature_blend_weights(agreement, spread), pooled)
+
+
+def test_two_features_keep_the_pooled_weight():
+    agreement = np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0]])
+    spread = np.ones_like(agreement)
+    assert_array_equal(feature_blend_weights(agreement, spread), 0.5)
+
+
 def test_a_feature_observed_in_few_rows_does_not_swing_the_blend_weight():
     # Found by a new-user hunt: diabetes with its first feature missing in
     # 95 % of the rows, the others complete. The weight is read off the two
@@ -795,7 +832,7 @@ def test_a_feature_observed_in_few_rows_does_not_swing_the_blend_weight():
     X_missing = X.copy()
     X_missing[rng.random(len(X)) < 0.95, 0] = np.nan
     imputer = AutoencoderImputer(random_state=0).fit(X_missing)
-    assert 0.4 <= imputer.network_weight_ <= 0.6
+    assert 0.4 <= imputer.network_weight_[0] <= 0.6
 
 
 @pytest.fixture(scope="module")
@@ -823,7 +860,8 @@ def test_a_feature_never_missing_in_fit_is_filled_by_the_gaussian(
 ):
     imputer, _, X_holes = first_feature_complete
     holes = np.isnan(X_holes[:, 0])
-    assert 0.0 < imputer.network_weight_
+    assert imputer.network_weight_[0] == 0.0
+    assert imputer.network_weight_[1:].max() > 0.0
     gaussian = with_weight(imputer, 0.0).transform(X_holes)
     np.testing.assert_array_equal(
         imputer.transform(X_holes)[holes, 0], gaussian[holes, 0]
@@ -833,9 +871,10 @@ def test_a_feature_never_missing_in_fit_is_filled_by_the_gaussian(
 def test_an_imputer_fitted_before_unmasked_features_were_kept_still_blends(
     first_feature_complete,
 ):
-    # As every feature was then: blended by network_weight_.
+    # As every feature was then: blended by network_weight_, one float.
     imputer, _, X_holes = first_feature_complete
     older, blended = (pickle.loads(pickle.dumps(imputer)) for _ in range(2))
+    older.network_weight_ = blended.network_weight_ = 0.3
     del older._unmasked_features_
     blended._unmasked_features_ = np.zeros(imputer.n_features_in_, dtype=bool)
     assert_array_equal(older.transform(X_holes), blended.transform(X_holes))
@@ -873,7 +912,7 @@ def test_wide_tables_and_costly_images_are_filled_by_the_network_alone(
     X[rng.random(X.shape) < share] = np.nan
     params = {**QUICK, "max_iter": 1, "image_shape": image_shape}
     imputer = AutoencoderImputer(**params).fit(X)
-    assert imputer.network_weight_ == 1.0
+    assert np.all(imputer.network_weight_ == 1.0)
     assert imputer._gaussian_mean_ is None
 
 
@@ -917,7 +956,9 @@ def test_smooth_images_are_filled_as_their_gaussian_fills_them():
     ).numpy()
     error = np.sqrt(np.mean((filled - X_test)[holes] ** 2))
     best_error = np.sqrt(np.mean((best - X_test)[holes] ** 2))
-    assert imputer.network_weight_ < 0.5
+    assert imputer.network_weight_.max() < 0.5
+    # Pixels are alike: one weight for all of them.
+    assert np.ptp(imputer.network_weight_) == 0.0
     assert error < 1.1 * best_error
 
 
@@ -958,7 +999,7 @@ def test_a_wide_table_of_few_rows_blends_in_the_gaussian(n_samples, n_features):
     X[rng.random(X.shape) < 0.1] = np.nan
     imputer = AutoencoderImputer(**QUICK).fit(X)
     assert imputer._gaussian_mean_.shape == (n_features,)
-    assert imputer.network_weight_ < 1.0
+    assert imputer.network_weight_.min() < 1.0
 
 
 def test_a_table_held_twice_is_filled_as_well_as_once():

@@ -13,7 +13,7 @@ from sk_autoencoder import (
     AutoencoderTransformer,
 )
 from sk_autoencoder._data import row_keys, split_rows
-from sk_autoencoder._imputer import shrink_toward_even_blend
+from sk_autoencoder._imputer import feature_blend_weights, shrink_toward_even_blend
 
 N_FEATURES = 5
 PARAMS = {"hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0}
@@ -200,3 +200,19 @@ def test_the_blend_weight_lies_between_an_even_blend_and_least_squares(agreement
         slack = 1e-12  # rounding of 0.5 + (w - 0.5) * factor
         assert min(0.5, least_squares) - slack <= weight
         assert weight <= max(0.5, least_squares) + slack
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(1, 20), st.integers(1, 6)),
+        elements=st.floats(-10, 10),
+    ),
+    st.data(),
+)
+def test_each_feature_weight_lies_in_the_unit_interval(agreement, data):
+    spread = data.draw(arrays(np.float64, agreement.shape, elements=st.floats(0, 10)))
+    weights = feature_blend_weights(agreement, spread)
+    assert weights.shape == (agreement.shape[1],)
+    assert np.all((weights >= 0.0) & (weights <= 1.0))
