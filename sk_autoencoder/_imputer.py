@@ -744,8 +744,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         that ``reconstruction_r2_`` is computed on (the training rows when
         none are held out, which favours the network), with the Gaussian
         fitted to the training rows (at most 2,000 of them, evenly spread);
-        one weight for all pixels of an image; 1.0, and no Gaussian, on
-        wide tables of many rows and on large images (see above).
+        one weight for all the pixels of an image that the masks hide; all
+        ones, and no Gaussian, on wide tables of many rows and on large
+        images (see above).
 
     mean_ : ndarray of shape (n_features,)
         Per-feature mean of the observed training entries (0 for a feature
