@@ -310,7 +310,8 @@ def _least_squares_weight(agreement, spread):
     """The least-squares blend weight ``sum(agreement) / sum(spread)`` from
     per-row sums (see :func:`shrink_toward_even_blend`) and its standard
     error with the rows as independent units (the sandwich estimate with
-    the ``n / (n - 1)`` correction); None from fewer than two rows."""
+    the ``n / (n - 1)`` correction); None from fewer than two rows, or
+    where a spread too small to divide by leaves them infinite."""
     counted = spread > 0
     n_rows = int(counted.sum())
     if n_rows < 2:
@@ -319,6 +320,8 @@ def _least_squares_weight(agreement, spread):
     weight = agreement.sum() / total
     residual = (agreement[counted] - weight * spread[counted]) / total
     error = np.sqrt(n_rows / (n_rows - 1)) * float(np.hypot.reduce(residual))
+    if not (np.isfinite(weight) and np.isfinite(error)):
+        return None
     return weight, error
 
 

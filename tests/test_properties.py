@@ -216,3 +216,9 @@ def test_each_feature_weight_lies_in_the_unit_interval(agreement, data):
     weights = feature_blend_weights(agreement, spread)
     assert weights.shape == (agreement.shape[1],)
     assert np.all((weights >= 0.0) & (weights <= 1.0))
+
+
+def test_a_spread_too_small_to_divide_by_gives_an_even_blend():
+    # Found by hypothesis: the least-squares weight of 2 / 1e-323 is inf.
+    weights = feature_blend_weights(np.ones((2, 3)), np.full((2, 3), 5e-324))
+    assert_allclose(weights, 0.5)
