@@ -740,7 +740,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         Fraction of code entries below 1e-3 in absolute value, on the rows
         that ``reconstruction_r2_`` is computed on.
 
-    network_weight_ : ndarray of shape (n_features_in_,)
+    network_weight_ : ndarray of shape (n_features,)
         The network's share of each feature's fills, in [0, 1]; the
         Gaussian's conditional mean has the rest (all of it for a feature
         that the training masks never hid, see above). Chosen on the rows
