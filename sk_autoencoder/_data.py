@@ -338,8 +338,12 @@ def split_rows(X, n_valid, rng, max_valid=None):
     (each held about ``1 / validation_fraction`` times or fewer): a value
     more rows share (a category, a zero row, the few rows discrete data
     can take) is a value of the data, which both sides should see, and
-    holding it out whole would leave training without it. Otherwise (also
-    where a few rows repeat), the order is ``rng.permutation``. With copies,
+    holding it out whole would leave training without it. So are the
+    copies where every feature takes fewer distinct values than half the
+    distinct rows (see _tells_rows_apart): rows built of a few values per
+    feature (binary or graded features, pixel levels) repeat because the
+    data does, and new rows repeat them too. Otherwise (also where a few
+    rows repeat), the order is ``rng.permutation``. With copies,
     they are adjacent and ``n_valid`` moves to the nearer end of the
     copies it falls among, or to their start where their end is beyond
     ``max_valid`` (by default, all rows but one).
@@ -359,6 +363,8 @@ def split_rows(X, n_valid, rng, max_valid=None):
     if len(sizes) < n_valid or sizes[copied].sum() <= n_samples / 2:
         return rng.permutation(n_samples), n_valid
     del keys
+    if not _tells_rows_apart(X, len(sizes)):
+        return rng.permutation(n_samples), n_valid
     _, group, sizes = np.unique(row_keys(X), return_inverse=True, return_counts=True)
     copied = (sizes[group] > 1) & (sizes[group] <= n_valid)
     # Rows shared more widely are groups of their own.
@@ -371,6 +377,23 @@ def split_rows(X, n_valid, rng, max_valid=None):
     if end > max_valid or n_valid - start <= end - n_valid:
         return order, int(start)
     return order, int(end)
+
+
+def _tells_rows_apart(X, n_distinct):
+    """Whether some feature of ``X`` takes at least half as many distinct
+    values as ``X`` has distinct rows (``n_distinct``).
+
+    A feature measured on a continuous scale takes about as many values
+    as there are rows: its values repeat only where whole rows do, which
+    copying a table makes happen and sampling the data does not. Where
+    every feature takes far fewer values, rows are combinations of a few
+    values each, and the same combination turns up again in new rows.
+    """
+    for column in range(X.shape[1]):
+        values = np.asarray(X[:, column], dtype=np.float64)
+        if 2 * len(np.unique(values)) >= n_distinct:
+            return True
+    return False
 
 
 class ScaledRows(torch.utils.data.Dataset):

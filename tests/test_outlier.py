@@ -131,6 +131,23 @@ def test_auto_flags_outliers_when_half_the_rows_are_duplicates():
     assert (detector.predict(rng.normal(size=(2000, 10))) == -1).mean() < 0.15
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_auto_flags_anomalies_in_binary_data_whose_rows_repeat(seed):
+    # Ten binary features and a copy of each: 2,000 rows of a few hundred
+    # distinct combinations, which new normal rows repeat. Anomalies break
+    # the copy. Held out whole, validation rows would all be combinations
+    # the network never saw, and the fence raised by them above the
+    # anomalies (at seed 2, none flagged).
+    rng = np.random.default_rng(seed)
+    rows = (rng.random((3050, 20)) < 0.2).astype(float)
+    rows[:, 10:] = rows[:, :10]
+    anomalies = rows[3000:].copy()
+    anomalies[:, 10:] = 1.0 - anomalies[:, 10:]
+    detector = AutoencoderOutlierDetector(random_state=seed).fit(rows[:2000])
+    assert (detector.predict(anomalies) == -1).mean() > 0.9
+    assert (detector.predict(rows[2000:3000]) == -1).mean() < 0.05
+
+
 def test_auto_flags_few_new_rows_of_small_wide_clean_data():
     # 300 rows of 50 independent features: the network rebuilds the rows
     # it trained on better than new ones, and a fence set from those alone

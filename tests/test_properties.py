@@ -165,6 +165,23 @@ def test_the_few_rows_of_discrete_data_fall_on_both_sides(n_valid):
     np.testing.assert_array_equal(order, np.random.default_rng(1).permutation(400))
 
 
+@pytest.mark.parametrize(
+    "levels, n_features", [(2, 10), (3, 8)], ids=["binary", "graded"]
+)
+def test_rows_of_few_values_per_feature_are_split_as_a_permutation(levels, n_features):
+    # 1,000 rows of features of a few levels each: most rows have
+    # copies, each held fewer times than n_valid, in more distinct rows than
+    # n_valid; but no feature takes as many values as half the distinct
+    # rows, so new rows repeat them as much.
+    rng = np.random.default_rng(0)
+    X = np.floor(levels * rng.random((1000, n_features)) ** 3)
+    _, sizes = np.unique(X, axis=0, return_counts=True)
+    assert 100 <= len(sizes) and ((sizes > 1) & (sizes <= 100)) @ sizes > 500
+    order, n_valid = split_rows(X, 100, np.random.default_rng(1))
+    assert n_valid == 100
+    np.testing.assert_array_equal(order, np.random.default_rng(1).permutation(1000))
+
+
 @pytest.mark.parametrize("n_pairs", [0, 10], ids=["none", "under half"])
 def test_rows_mostly_without_copies_are_split_as_a_permutation(n_pairs):
     # Twins among under half of the rows, as discrete data has.
