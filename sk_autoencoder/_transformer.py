@@ -52,7 +52,10 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         R^2 (``1 - SSE / SST`` in scaled units, on the rows that
         ``reconstruction_r2_`` is computed on) reaches it: a bisection over
         code sizes fits about ``log2(n_features)`` candidates with the same
-        seed and keeps the chosen one. An interrupt during that search
+        seed and keeps the chosen one; on fewer rows than features, sizes
+        up to ``n_samples - 2`` (one row held out, the rest spanning the
+        code), with a warning where none reaches the target. An interrupt
+        during that search
         leaves the estimator unfitted (see Notes). ``partial_fit`` needs an
         int: a searched size needs all the data at once.
 
@@ -567,9 +570,13 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         A bisection over code sizes 1 ... n_features, so about
         log2(n_features) fits, each with the same seed: a code as wide as
         the input starts at (and never ends below) PCA's exact
-        reconstruction, so the search always ends.
+        reconstruction, so the target is reached. On fewer rows than
+        features, the sizes stop at ``n_samples - 2``: the training rows
+        left beside one held-out row span no more directions, and a wider
+        code would hold out none to judge it by. There the target may be
+        out of reach, and a warning says so.
         """
-        low, high = 1, X.shape[1]
+        low, high = 1, max(1, min(X.shape[1], X.shape[0] - 2))
         candidate_r2, held_out = {}, None
         while low < high:
             size = (low + high) // 2
@@ -588,4 +595,15 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
             held_out = self._fit_size(X, high, seed)
             candidate_r2[high] = self._reconstruction_r2(X[held_out])
         self.candidate_r2_ = dict(sorted(candidate_r2.items()))
+        if not candidate_r2[high] >= target:
+            warnings.warn(
+                f"No code reached a held-out reconstruction R^2 of "
+                f"n_components={target}: the widest searched, {high} "
+                f"(n_samples - 2 for n_samples={X.shape[0]} rows of "
+                f"n_features={X.shape[1]}), reached {candidate_r2[high]:.3g}. "
+                "Fewer rows than features span fewer directions than the "
+                "data has: pass an int n_components, or more rows.",
+                UserWarning,
+                stacklevel=caller_stacklevel(),
+            )
         return held_out

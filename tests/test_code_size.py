@@ -1,6 +1,7 @@
 """n_components as a fraction: the code size searched from the data."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -56,3 +57,23 @@ def test_integer_n_components_keeps_its_meaning_and_reports_r2(X):
 def test_partial_fit_refuses_a_searched_size(X):
     with pytest.raises(ValueError, match="partial_fit needs an int n_components"):
         AutoencoderTransformer(0.8, **PARAMS).partial_fit(X)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_target_out_of_reach_of_few_wide_rows_warns_at_their_span(seed):
+    # 15 rows of 40 features of noise: 14 training rows beside one held-out
+    # row span 13 directions, and no code rebuilds the held-out row to an
+    # R^2 of 0.9. The search used to go on to all 40 features and end on a
+    # code judged on its training rows, without a word.
+    X = np.random.default_rng(seed).normal(size=(15, 40))
+    message = r"No code reached .* R\^2 of n_components=0.9"
+    with pytest.warns(UserWarning, match=message):
+        ae = AutoencoderTransformer(0.9, **PARAMS).fit(X)
+    assert ae.n_components_ == 13
+    assert max(ae.candidate_r2_) == 13 and ae.reconstruction_r2_ < 0.9
+
+
+def test_a_target_in_reach_gives_no_warning(X):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        AutoencoderTransformer(0.8, **PARAMS).fit(X)
