@@ -28,12 +28,26 @@ RESERVED_CALLBACK_NAMES = (
 )
 
 
+# With support_fraction < 1, a row is left out of the loss only where its
+# error lies more than this many times the batch's lower-half spread above
+# the batch's median (the spread being how far below the median the errors
+# below it lie on average, as the detector's "auto" fence measures it):
+# rows rebuilt a little worse than the rest are learnt, however many. A
+# fixed share left out of every batch locked out whole values of discrete
+# data: two of the 24 combinations of three one-hot features, rebuilt worst
+# early on, were never learnt and ranked with the anomalies (ROC-AUC
+# 0.98, 0.98, 1.00 against 1.00 with the fence). On ADBench the fence cost
+# 0.0004 of mean ROC-AUC and of mean AP (factors 3, 5 and 8 cost more).
+TRIM_FENCE = 2.0
+
+
 class ReconstructionLoss(nn.Module):
     """Mean squared error of the reconstruction; the module returns (x_hat, z).
 
-    With ``support_fraction < 1`` only that share of each batch, the rows
-    rebuilt best, counts: rows that look like outliers are left out, so the
-    network does not learn to rebuild them (a trimmed loss). With
+    With ``support_fraction < 1`` at least that share of each batch, the
+    rows rebuilt best, counts: rows that look like outliers, rebuilt worse
+    than the rest by more than a fence (see ``TRIM_FENCE``), are left out,
+    so the network does not learn to rebuild them (a trimmed loss). With
     ``sparsity > 0``, ``sparsity`` times the L1 norm of each row's code,
     averaged over the rows, is added. With ``missing``, NaN entries of the
     target (missing values) count for nothing: each row's error is the mean
@@ -71,9 +85,14 @@ class ReconstructionLoss(nn.Module):
             row_errors = torch.mean((reconstruction - y_true) ** 2, dim=1)
         if self.support_fraction < 1.0:
             n_kept = max(1, math.ceil(self.support_fraction * len(row_errors)))
-            row_errors = torch.topk(
-                row_errors, n_kept, largest=False, sorted=False
-            ).values
+            errors = row_errors.detach()
+            ordered = torch.sort(errors).values
+            # The lower median, as torch.median takes it.
+            median = ordered[(len(ordered) - 1) // 2]
+            below = ordered[ordered < median]
+            spread = (median - below).mean() if len(below) else 0.0
+            fence = torch.maximum(ordered[n_kept - 1], median + TRIM_FENCE * spread)
+            row_errors = row_errors[errors <= fence]
         return row_errors
 
 

@@ -12,7 +12,7 @@ from sklearn.ensemble import IsolationForest
 from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_info
 
-from sk_autoencoder import AutoencoderOutlierDetector, _outlier
+from sk_autoencoder import AutoencoderOutlierDetector, _outlier, _skorch
 from sk_autoencoder._skorch import ReconstructionLoss
 from sk_autoencoder._utils import evenly_spread
 
@@ -348,13 +348,62 @@ def test_codes_are_clipped_when_scoring(planted):
     assert detector.predict(far)[0] == -1
 
 
-def test_support_fraction_trims_the_worst_rebuilt_rows_from_the_loss():
+def test_support_fraction_trims_the_rows_beyond_a_fence_from_the_loss():
     loss = ReconstructionLoss(support_fraction=0.5)
     target = torch.zeros(4, 2)
     rebuilt = torch.tensor([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0], [10.0, 10.0]])
-    # Row errors 1, 4, 9, 100: the best half counts.
-    assert loss((rebuilt, None), target).item() == pytest.approx(2.5)
+    # Row errors 1, 4, 9, 100: median 4 (the lower one), the lower half 3
+    # below it, so the fence is 4 + 2 * 3 = 10 and 100 alone is left out.
+    assert _skorch.TRIM_FENCE == 2.0
+    assert loss((rebuilt, None), target).item() == pytest.approx(14 / 3)
     assert ReconstructionLoss()((rebuilt, None), target).item() == pytest.approx(28.5)
+
+
+def test_support_fraction_leaves_out_no_more_than_its_share():
+    # Errors 0 but for two rows of 1: the fence is the median, 0, so the
+    # best three quarters count, the six rows rebuilt exactly.
+    loss = ReconstructionLoss(support_fraction=0.75)
+    target = torch.zeros(8, 1)
+    rebuilt = torch.tensor([[0.0]] * 6 + [[1.0], [1.0]])
+    assert loss((rebuilt, None), target).item() == pytest.approx(0.0)
+    # Three rows of 1, one of them among the best three quarters: rows tied
+    # with it count too.
+    rebuilt = torch.tensor([[0.0]] * 5 + [[1.0]] * 3)
+    assert loss((rebuilt, None), target).item() == pytest.approx(3 / 8)
+
+
+def test_rows_rebuilt_a_little_worse_than_the_rest_are_all_learnt():
+    # A quarter of the rows, a value of discrete data rebuilt a little worse
+    # early in training: within the fence, they count.
+    loss = ReconstructionLoss(support_fraction=0.75)
+    target = torch.zeros(100, 1)
+    rebuilt = torch.cat([torch.linspace(0.9, 1.1, 70), torch.full((30,), 1.2)])
+    errors = rebuilt**2
+    assert loss((rebuilt[:, None], None), target).item() == pytest.approx(
+        errors.mean().item()
+    )
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_every_value_of_one_hot_categories_is_learnt(seed):
+    # Three categorical features one-hot encoded, 24 combinations held
+    # about 90 times each: a fixed quarter of each batch left out of the
+    # loss left the two combinations rebuilt worst early on unlearnt, and
+    # they ranked among the anomalies, combinations never seen (average
+    # precision 0.78, 0.64, 0.98 at these seeds; a new-user hunt's table).
+    rng = np.random.default_rng(seed)
+
+    def one_hot(a, b, c):
+        return np.hstack([np.eye(4)[a], np.eye(4)[b], np.eye(3)[c]])
+
+    a = rng.integers(0, 4, 3000)
+    b = (a + rng.integers(0, 2, 3000)) % 4
+    X = one_hot(a, b, rng.integers(0, 3, 3000))
+    a = rng.integers(0, 4, 30)
+    unseen = one_hot(a, (a + 2 + rng.integers(0, 2, 30)) % 4, rng.integers(0, 3, 30))
+    detector = AutoencoderOutlierDetector(random_state=seed).fit(X[:2100])
+    scores = detector.score_samples(np.vstack([X[2100:], unseen]))
+    assert scores[:900].min() > scores[900:].max()
 
 
 def test_partial_fit_keeps_threshold_and_bounds_matched_to_the_network(planted):
