@@ -93,8 +93,9 @@ MIN_UNSEEN_ROWS = 3
 # minus it) when scoring: wide enough that normal rows keep their codes.
 CODE_QUANTILE = 0.1
 
-# Share of each training batch the loss counts, the rows rebuilt best: the
-# rest, the likeliest outliers, are not learnt.
+# Share of each training batch the loss counts at least, the rows rebuilt
+# best: of the rest, the likeliest outliers, those beyond a fence are not
+# learnt (see TRIM_FENCE in _skorch).
 SUPPORT_FRACTION = 0.75
 
 # Standard deviation of the training noise, in the scaled units the
@@ -177,9 +178,10 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     deviation of each feature added (in the scaled units of
     ``standardize``). It then learns to pull rows back onto the data rather
     than to copy them, so rows off the data are rebuilt worse. Its loss is
-    trimmed: only the three quarters of each batch that are rebuilt best
-    count, so that the network does not learn to rebuild the outliers mixed
-    into the training data.
+    trimmed: the rows of each batch rebuilt worse than the rest by more
+    than a fence (twice the lower half's spread above the median), at most
+    a quarter of the batch, do not count, so that the network does not
+    learn to rebuild the outliers mixed into the training data.
 
     Parameters
     ----------
