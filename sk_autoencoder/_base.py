@@ -366,6 +366,11 @@ class BaseAutoencoder(BaseEstimator):
             codes = self._encode(held_out)
             self.code_sparsity_ = float(np.mean(np.abs(codes) < 1e-3))
             self._fit_after_training(X)
+            # The starting weights early stopping kept for that hook are
+            # not kept past it.
+            stopping = dict(self.net_.callbacks_).get("early_stopping")
+            if stopping is not None:
+                vars(stopping).pop("start_weights_", None)
         return self
 
     @trains

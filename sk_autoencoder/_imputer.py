@@ -586,8 +586,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         to hold out. Copies of a row
         (a table concatenated or oversampled) are held out together, so the
         fraction can differ a little: a held-out row with a copy among the
-        training rows would be no new row. The rows of discrete data (no
-        feature taking half as many values as there are distinct rows)
+        training rows would be no new row. Rows of discrete data, which
+        repeat as unevenly as their combinations of values are common,
         repeat in new data too, and are held out as any others.
 
     n_iter_no_change : int or "auto", default="auto"

@@ -149,14 +149,9 @@ class EarlyStoppingFromStart(EarlyStopping):
         self.dynamic_threshold_ = self.start_loss_ - self.threshold
         self.best_model_weights_ = deepcopy(net.module_.state_dict())
         # Kept apart (skorch replaces best_model_weights_ on a better epoch,
-        # never changes it in place) for an estimator to start again from,
-        # and, as skorch does with best_model_weights_, not pickled.
+        # never changes it in place) for an estimator to start again from;
+        # it drops them after fit.
         self.start_weights_ = self.best_model_weights_
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        state["start_weights_"] = None
-        return state
 
 
 # WeightAverage keeps the last moving average of the weights unless its

@@ -22,10 +22,10 @@ from ._utils import (
 DEFAULT_NOISE_LEVEL = 0.1
 
 # Held-out rows needed to judge a trained network against its PCA start,
-# at least: on fewer (tables of about 30 rows or fewer hold out one or
-# two), the epoch that rebuilds them best is chance, and networks trained
-# on 21 rows rebuilt new rows up to 1.9 times worse than PCA (see
-# _fit_after_training).
+# at least: on fewer (tables of 25 rows or fewer hold out one or two at
+# the default validation_fraction), the epoch that rebuilds them best is
+# chance, and networks trained on 21 rows rebuilt new rows up to 1.9 times
+# worse than PCA (see _fit_after_training).
 MIN_JUDGING_ROWS = 3
 
 # With image_shape: the full-resolution convolutions that refine the
@@ -59,9 +59,9 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         R^2 (``1 - SSE / SST`` in scaled units, on the rows that
         ``reconstruction_r2_`` is computed on) reaches it: a bisection over
         code sizes fits about ``log2(n_features)`` candidates with the same
-        seed and keeps the chosen one; on fewer rows than features, sizes
-        up to ``n_samples - 2`` (one row held out, the rest spanning the
-        code), with a warning where none reaches the target. An interrupt
+        seed and keeps the chosen one; on fewer than ``n_features + 2``
+        rows, sizes up to ``n_samples - 2`` (one row held out, the rest
+        spanning the code), with a warning where none reaches the target. An interrupt
         during that search
         leaves the estimator unfitted (see Notes). ``partial_fit`` needs an
         int: a searched size needs all the data at once.
@@ -120,7 +120,8 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         is the PCA of the training rows, so that the held-out rows judge it
         as they judge the epochs; where what is kept does not beat it on
         them by ``tol``, or fewer than three rows are held out (tables of
-        about 30 rows or fewer), too few to judge training by, the model
+        25 rows or fewer, at the default fraction), too few to judge
+        training by, the model
         is PCA of all the rows. If False,
         train on every row, stop when the training loss stalls in the same
         way, and keep the last weights.
@@ -135,8 +136,8 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         to hold out. Copies of a row
         (a table concatenated or oversampled) are held out together, so the
         fraction can differ a little: a held-out row with a copy among the
-        training rows would be no new row. The rows of discrete data (no
-        feature taking half as many values as there are distinct rows)
+        training rows would be no new row. Rows of discrete data, which
+        repeat as unevenly as their combinations of values are common,
         repeat in new data too, and are held out as any others.
 
     n_iter_no_change : int or "auto", default="auto"
@@ -220,7 +221,9 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         batched and scored like the built-in networks. If it has a
         ``start_from_pca(components)`` method, it is called before training
         with the principal axes of the scaled training rows, an array of
-        shape (n_components, n_features).
+        shape (n_components, n_features), and again after training, with
+        those of all the rows, where the model becomes PCA (see
+        ``early_stopping``).
 
     module_params : dict or None, default=None
         Keyword arguments for ``module``, as skorch's ``module__``
@@ -272,7 +275,9 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         Held-out reconstruction R^2 of the fitted model, ``1 - SSE / SST``
         in scaled units, on the validation rows (the training rows when
         none are held out: ``early_stopping`` is False, or ``X`` has fewer
-        than three rows), at most 10,000 of them, evenly spread.
+        than three rows), at most 10,000 of them, evenly spread. Where the
+        model then becomes PCA of all the rows (see ``early_stopping``),
+        the R^2 of the model those rows judged, which had not seen them.
         Set by ``fit``, not by ``partial_fit``.
 
     candidate_r2_ : dict of int to float
@@ -540,7 +545,7 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         of all of them.
         """
         stopping = dict(self.net_.callbacks_).get("early_stopping")
-        start = vars(stopping).pop("start_weights_", None) if stopping else None
+        start = getattr(stopping, "start_weights_", None)
         module = self.net_.module_
         if start is None or not hasattr(module, "start_from_pca"):
             return
@@ -610,11 +615,12 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         A bisection over code sizes 1 ... n_features, so about
         log2(n_features) fits, each with the same seed: a code as wide as
         the input starts at (and never ends below) PCA's exact
-        reconstruction, so the target is reached. On fewer rows than
-        features, the sizes stop at ``n_samples - 2``: the training rows
-        left beside one held-out row span no more directions, and a wider
-        code would hold out none to judge it by. There the target may be
-        out of reach, and a warning says so.
+        reconstruction, so the target is reached where the training rows
+        span every feature. On fewer than ``n_features + 2`` rows, the
+        sizes stop at ``n_samples - 2``: the training rows left beside one
+        held-out row span no more directions, and a wider code would hold
+        out none to judge it by. There the target may be out of reach, and
+        a warning says so.
         """
         low, high = 1, max(1, min(X.shape[1], X.shape[0] - 2))
         candidate_r2, held_out = {}, None
@@ -638,11 +644,11 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         if not candidate_r2[high] >= target:
             warnings.warn(
                 f"No code reached a held-out reconstruction R^2 of "
-                f"n_components={target}: the widest searched, {high} "
-                f"(n_samples - 2 for n_samples={X.shape[0]} rows of "
-                f"n_features={X.shape[1]}), reached {candidate_r2[high]:.3g}. "
-                "Fewer rows than features span fewer directions than the "
-                "data has: pass an int n_components, or more rows.",
+                f"n_components={target}: the widest searched, {high} (at "
+                f"most n_samples - 2 = {X.shape[0] - 2}, which holds out a "
+                "row beside training rows that span the code), reached "
+                f"{candidate_r2[high]:.3g}. Pass an int n_components, or "
+                "more rows.",
                 UserWarning,
                 stacklevel=caller_stacklevel(),
             )
