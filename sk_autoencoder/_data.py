@@ -306,10 +306,15 @@ def row_keys(X, batch_size=INFERENCE_BATCH_SIZE):
     get equal keys, and different rows different ones but for chance
     collisions (about 2^-64 a pair).
 
-    The sum over features of each value's bits times a random odd
-    multiplier, in unsigned 64-bit arithmetic, which wraps around and is
-    exact, so a row's key does not depend on the batch it is in. Computed
-    a batch at a time in float64, where -0.0 becomes 0.0.
+    Each value's bits are mixed by splitmix64's finalizer (Steele, Lea &
+    Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014),
+    then multiplied by a random odd multiplier per feature and summed, in
+    unsigned 64-bit arithmetic, which wraps around and is exact, so a
+    row's key does not depend on the batch it is in. Mixing first matters:
+    the bits of small integers and of 0.5, 0.25, ... end in 52 zeros,
+    which a product keeps, and rows of 0s and 1s summed unmixed fell into
+    4,096 keys. Computed a batch at a time in float64, where -0.0 becomes
+    0.0.
     """
     multipliers = np.random.default_rng(0).integers(
         1, 2**63, size=X.shape[1], dtype=np.uint64
@@ -318,10 +323,21 @@ def row_keys(X, batch_size=INFERENCE_BATCH_SIZE):
     keys = np.empty(X.shape[0], dtype=np.uint64)
     for start in range(0, X.shape[0], batch_size):
         batch = np.asarray(X[start : start + batch_size], dtype=np.float64) + 0.0
-        keys[start : start + len(batch)] = (batch.view(np.uint64) * multipliers).sum(
+        mixed = _mix(batch.view(np.uint64))
+        keys[start : start + len(batch)] = (mixed * multipliers).sum(
             axis=1, dtype=np.uint64
         )
     return keys
+
+
+def _mix(bits):
+    """splitmix64's finalizer on each of the 64-bit words ``bits``: every
+    output bit depends on every input bit."""
+    bits = bits ^ (bits >> np.uint64(30))
+    bits *= np.uint64(0xBF58476D1CE4E5B9)
+    bits ^= bits >> np.uint64(27)
+    bits *= np.uint64(0x94D049BB133111EB)
+    return bits ^ (bits >> np.uint64(31))
 
 
 def split_rows(X, n_valid, rng, max_valid=None):
@@ -391,15 +407,14 @@ def _evenly_copied(sizes):
     the group size, over the rows in them, at most ``EVEN_COPIES`` times
     its median.
 
-    Copying a table holds each row the same number of times (twice, five
-    times), and drawing rows from it at random holds them a Poisson number
-    of times, whose 90th percentile stays within twice its median
-    (iris or digits held twice, three or five times, or drawn three times
-    over: 1 to 1.75). Rows that repeat because their values do (binary or
-    graded features) repeat as often as their combination of values is
-    common, and those combinations' frequencies, products of the
-    features', differ by orders of magnitude (ten binary features and a
-    copy of each: 4.1; ADBench's skin colours and donors: 6.6 and 7.3).
+    Copying a table holds each row the same number of times, and drawing
+    rows from it at random holds them a Poisson number of times, whose
+    90th percentile stays within twice its median. Rows that repeat
+    because their values do (binary or graded features) repeat as often
+    as their combination of values is common, and those combinations'
+    frequencies, products of the features', differ by orders of magnitude
+    (the ratios of both kinds of table are in
+    ``benchmarks/results/copies.md``).
     """
     held = np.repeat(sizes, sizes)
     median, high = np.percentile(held, [50, 90])

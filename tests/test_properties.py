@@ -218,6 +218,20 @@ def test_rows_mostly_without_copies_are_split_as_a_permutation(n_pairs):
     np.testing.assert_array_equal(order, np.random.default_rng(1).permutation(50))
 
 
+@pytest.mark.parametrize("kind", ["binary", "one-hot", "small integers", "halves"])
+def test_row_keys_tell_apart_rows_of_few_distinct_values(kind):
+    # The bits of 0, 1, 2, 0.5 end in 52 zeros; summed unmixed, rows of 0s
+    # and 1s fell into 4,096 keys, and different rows were taken for copies.
+    rng = np.random.default_rng(0)
+    X = {
+        "binary": (rng.random((3000, 40)) < 0.3).astype(float),
+        "one-hot": np.eye(200)[rng.integers(0, 200, 3000)],
+        "small integers": rng.integers(0, 4, (3000, 12)).astype(float),
+        "halves": rng.integers(-8, 8, (3000, 6)) / 2.0,
+    }[kind]
+    assert len(np.unique(row_keys(X))) == len(np.unique(X, axis=0))
+
+
 def test_row_keys_tell_rows_apart_and_ignore_batches():
     X = np.random.default_rng(0).normal(size=(1000, 4))
     X[1] = X[0]
