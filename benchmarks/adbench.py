@@ -22,8 +22,11 @@ threshold (ours and IsolationForest
 ``contamination="auto"``, PyOD's contamination 0.1).
 
 ``--constants`` overrides module constants of the detector
-(``sk_autoencoder._outlier``), for ablations of choices that are not
-parameters: ``'{"NOISE_LEVEL": 0}'`` trains without noise.
+(``sk_autoencoder._outlier``, or of its training,
+``sk_autoencoder._skorch``), for ablations of choices that are not
+parameters: ``'{"NOISE_LEVEL": 0}'`` trains without noise,
+``'{"TRIM_FENCE": 0}'`` leaves the worst-rebuilt quarter of each batch
+out of the loss, as before the fence.
 
 ``pca_error`` (PCA's reconstruction error with a code of half the
 features), ``knn_mean`` (mean distance to the 10 nearest training rows),
@@ -68,6 +71,7 @@ from sklearn.preprocessing import QuantileTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
 import sk_autoencoder._outlier as outlier_module
+import sk_autoencoder._skorch as skorch_module
 from sk_autoencoder import AutoencoderOutlierDetector
 
 
@@ -331,10 +335,13 @@ def main():
     p.add_argument("--output", default="adbench.md")
     args = p.parse_args()
     for constant, value in args.constants.items():
-        if not hasattr(outlier_module, constant):
-            p.error(f"sk_autoencoder._outlier has no constant {constant}")
+        module = next(
+            (m for m in (outlier_module, skorch_module) if hasattr(m, constant)), None
+        )
+        if module is None:
+            p.error(f"sk_autoencoder._outlier and _skorch have no constant {constant}")
         # The pool forks after this: every worker sees the new value.
-        setattr(outlier_module, constant, value)
+        setattr(module, constant, value)
         if constant in CLASS_BOUND:
             setattr(AutoencoderOutlierDetector, CLASS_BOUND[constant], value)
     names = args.datasets or adbench_names(args.data_dir)
