@@ -61,10 +61,10 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         code sizes fits about ``log2(n_features)`` candidates with the same
         seed and keeps the chosen one; on fewer than ``n_features + 2``
         rows, sizes up to ``n_samples - 2`` (one row held out, the rest
-        spanning the code), with a warning where none reaches the target. An interrupt
-        during that search
-        leaves the estimator unfitted (see Notes). ``partial_fit`` needs an
-        int: a searched size needs all the data at once.
+        spanning the code), with a warning where none reaches the target.
+        An interrupt during that search leaves the estimator unfitted (see
+        Notes). ``partial_fit`` needs an int: a searched size needs all the
+        data at once.
 
     hidden_layer_sizes : array-like of int or "auto", default="auto"
         Widths of the encoder's hidden layers; the decoder mirrors them.
@@ -121,10 +121,9 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         as they judge the epochs; where what is kept does not beat it on
         them by ``tol``, or fewer than three rows are held out (tables of
         25 rows or fewer, at the default fraction), too few to judge
-        training by, the model
-        is PCA of all the rows. If False,
-        train on every row, stop when the training loss stalls in the same
-        way, and keep the last weights.
+        training by, the model is PCA of all the rows. If False, train on
+        every row, stop when the training loss stalls in the same way, and
+        keep the last weights.
 
     validation_fraction : float, default=0.1
         Fraction of the rows held out when ``early_stopping`` is True: at
