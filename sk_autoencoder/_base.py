@@ -236,6 +236,11 @@ class BaseAutoencoder(BaseEstimator):
     _auto_max_epochs = AUTO_MAX_EPOCHS
     _auto_max_components = None
 
+    # Whether the scaling resists gross errors in the training rows (see
+    # fit_scaler): where they are expected, a wrong entry should not set a
+    # feature's scale.
+    _resists_gross_errors = False
+
     # Whether rows are scored by a float64 copy of the network (see
     # _reconstruction_error), which a module of the user's own must then run.
     _scores_in_float64 = False
@@ -687,7 +692,7 @@ class BaseAutoencoder(BaseEstimator):
         )
 
         missing = self._takes_missing and bool(np.isnan(X).any())
-        scaler = fit_scaler(X, self._standardize(), missing)
+        scaler = fit_scaler(X, self._standardize(), missing, self._resists_gross_errors)
         self.mean_, self.scale_ = scaler.mean, scaler.scale
         self.n_components_ = n_components
 

@@ -119,17 +119,37 @@ class Scaler:
         return X.astype(dtype, copy=False)
 
 
-def fit_scaler(X, standardize, missing=False):
+# A scaling that resists gross errors (see resistant_variances) leaves out of
+# a feature's variance its values, among its TRIMMED_SHARE lowest or highest
+# (one at least), that lie more than GROSS_ERROR_REACH standard deviations
+# of the values inside them from their mean. Ten is far beyond where a
+# Gaussian's or a Laplace's extremes reach among a million rows (about 5
+# and 10 standard deviations), and a tail of more than TRIMMED_SHARE of the
+# values always has company inside it: what is left out is a few values
+# alone far out, the wrong entries a table may hold.
+GROSS_ERROR_REACH = 10.0
+TRIMMED_SHARE = 0.01
+
+# Values copied at a time to find those extremes: a few columns of X.
+RESISTANT_BLOCK_VALUES = 2**22
+
+
+def fit_scaler(X, standardize, missing=False, resist_gross_errors=False):
     """The :class:`Scaler` of ``X``.
 
     Each feature is centred; ``standardize`` divides it by its own standard
     deviation, otherwise all share one scale (the root mean variance), so
-    that the errors weigh features as PCA does. A scale that float64 cannot
-    tell from 0 next to the feature's mean (a constant feature) becomes 1;
-    any other, however small its units, is kept. With ``missing``, NaN
-    entries are left out.
+    that the errors weigh features as PCA does. With
+    ``resist_gross_errors``, those variances are of the values pulled in to
+    a reach of the feature's middle values (see
+    :func:`resistant_variances`; not with ``missing``). A scale that
+    float64 cannot tell from 0 next to the feature's mean (a constant
+    feature) becomes 1; any other, however small its units, is kept. With
+    ``missing``, NaN entries are left out.
     """
     mean, variances, units = _moments_in_units(X, missing)
+    if resist_gross_errors and not missing:
+        variances = np.fmin(variances, resistant_variances(X, units))
     if standardize:
         scale = np.sqrt(variances) * units
     else:
@@ -145,6 +165,79 @@ def fit_scaler(X, standardize, missing=False):
     scaler = Scaler(mean, scale)
     scaler.check_float32(X)
     return scaler
+
+
+def resistant_variances(X, units):
+    """Each feature's variance, in ``units``, without its gross errors.
+
+    A gross error is one of the ``TRIMMED_SHARE`` lowest or highest values
+    (one at least) that lies more than ``GROSS_ERROR_REACH`` standard
+    deviations of the other values from their mean, as does every value
+    beyond it: one wrong entry (a typo, a unit slip) would otherwise set
+    the variance alone, where a heavy tail, whose extremes have others
+    near them, is kept. The two sides are tested in turn, each with the
+    other's gross errors left out.
+    """
+    n_samples, n_features = X.shape
+    cut = min(max(1, int(TRIMMED_SHARE * n_samples)), (n_samples - 2) // 2)
+    variances = np.full(n_features, np.nan)
+    if cut < 1:
+        return variances
+    step = max(1, RESISTANT_BLOCK_VALUES // n_samples)
+    for start in range(0, n_features, step):
+        block = slice(start, start + step)
+        values = np.asarray(X[:, block], dtype=np.float64) / units[block]
+        values = np.partition(values, [cut - 1, n_samples - cut], axis=0)
+        middle = values[cut : n_samples - cut]
+        center = middle.mean(axis=0)
+        # Each side's candidates, from the innermost out.
+        low = np.sort(values[:cut], axis=0)[::-1] - center
+        high = np.sort(values[n_samples - cut :], axis=0) - center
+        middle = middle - center
+        sums = (len(middle), middle.sum(axis=0), (middle**2).sum(axis=0))
+        kept_low = np.full(values.shape[1], cut)
+        for _ in range(2):
+            with_low = _add(sums, _tail_sums(low, kept_low))
+            kept_high = _kept_tail(with_low, high, 1.0)
+            with_high = _add(sums, _tail_sums(high, kept_high))
+            kept_low = _kept_tail(with_high, low, -1.0)
+        n, total, squares = _add(with_high, _tail_sums(low, kept_low))
+        mean = total / n
+        variances[block] = np.maximum(squares / n - mean**2, 0.0)
+    return variances
+
+
+def _add(sums, more):
+    return tuple(a + b for a, b in zip(sums, more, strict=True))
+
+
+def _tail_sums(tail, kept):
+    """Count, sum and sum of squares of the first ``kept`` values (per
+    feature) of ``tail``, a side's values ordered from the innermost out."""
+    inside = np.arange(len(tail))[:, None] < kept
+    values = np.where(inside, tail, 0.0)
+    return kept, values.sum(axis=0), (values**2).sum(axis=0)
+
+
+def _kept_tail(sums, tail, direction):
+    """How many of a side's values (``tail``, ordered from the innermost
+    out, lying that ``direction`` from the others) are not gross errors:
+    each is tested against ``sums`` (count, sum and sum of squares of the
+    values inside the side) and this side's values inside it; the first
+    beyond the reach ends the kept ones."""
+    # Sums of the values inside each one only, so that a gross error never
+    # enters a sum it would drown.
+    inner = np.cumsum(tail, axis=0)[:-1]
+    inner_squares = np.cumsum(tail**2, axis=0)[:-1]
+    inner, inner_squares = (
+        np.vstack([np.zeros((1, tail.shape[1])), cumulative])
+        for cumulative in (inner, inner_squares)
+    )
+    n = sums[0] + np.arange(len(tail))[:, None]
+    mean = (sums[1] + inner) / n
+    spread = np.sqrt(np.maximum((sums[2] + inner_squares) / n - mean**2, 0.0))
+    gross = direction * (tail - mean) > GROSS_ERROR_REACH * spread
+    return np.where(gross.any(axis=0), gross.argmax(axis=0), len(tail))
 
 
 def scaled_covariance(X, scaler, missing=False, rows=None):

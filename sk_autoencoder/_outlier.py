@@ -305,6 +305,13 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         others in the scores; and False with ``image_shape``, whose pixels
         share one unit, as in the imputer (standardized, a pixel that is
         nearly always blank blows its rare strokes up into large errors).
+        Either way the variances leave out gross errors, which training
+        rows mixed with outliers may hold: values among a feature's lowest
+        or highest 1 % that lie more than 10 standard deviations of the
+        values inside them from their mean. One wrong entry (a value of
+        1,000 among values of about 1) then does not set its feature's
+        scale and shrink the feature out of the scores; a heavy tail, whose
+        extremes have others near them, counts as it is.
 
     image_shape : tuple of int or None, default=None
         ``(height, width)`` or ``(channels, height, width)`` when each row
@@ -628,6 +635,9 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     _auto_max_updates = AUTO_MAX_UPDATES
     _auto_max_epochs = AUTO_MAX_EPOCHS
     _auto_max_components = MAX_AUTO_COMPONENTS
+    # The training rows hold outliers: one wrong entry should not shrink its
+    # feature out of the scores (see standardize).
+    _resists_gross_errors = True
 
     def _auto_updates(self, batch_size):
         by_entries = AUTO_MAX_ENTRIES // (batch_size * self.n_features_in_)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from numpy.testing import assert_allclose
 from sklearn.base import clone
 from sklearn.decomposition import PCA
 
@@ -13,7 +14,11 @@ from sk_autoencoder import (
     AutoencoderOutlierDetector,
     AutoencoderTransformer,
 )
-from sk_autoencoder._data import column_moments, fit_scaler
+from sk_autoencoder._data import (
+    column_moments,
+    fit_scaler,
+    resistant_variances,
+)
 
 PARAMS = {"hidden_layer_sizes": (16,), "max_iter": 30, "random_state": 0}
 # The imputer without its default bounds (the observed range), so that the
@@ -517,3 +522,41 @@ def test_column_variances_are_the_covariance_diagonal(missing):
     np.testing.assert_array_equal(mean, same_mean)
     np.testing.assert_allclose(variances, np.diag(cov), rtol=1e-12)
     np.testing.assert_allclose(variances, np.nanvar(X[rows], axis=0), rtol=1e-12)
+
+
+def test_resistant_variances_are_the_plain_ones_without_gross_errors():
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(size=1000), rng.laplace(size=1000)])
+    units = np.ones(2)
+    assert_allclose(resistant_variances(X, units), X.var(axis=0), rtol=1e-12)
+
+
+@pytest.mark.parametrize("offset, unit", [(0.0, 1.0), (1e8, 0.1), (0.0, 1e-200)])
+@pytest.mark.parametrize("error", [1e3, -1e6, 1e12])
+def test_a_gross_error_is_left_out_of_the_scale(offset, unit, error):
+    rng = np.random.default_rng(0)
+    clean = rng.normal(size=1000)
+    wrong = clean.copy()
+    wrong[0] = error
+    X = (offset + unit * wrong)[:, None]
+    resisted = fit_scaler(X, True, resist_gross_errors=True)
+    assert_allclose(resisted.scale, unit * clean[1:].std(), rtol=1e-6)
+    assert fit_scaler(X, True).scale[0] > 30 * unit
+
+
+def test_gross_errors_on_both_sides_are_left_out_of_the_scale():
+    rng = np.random.default_rng(0)
+    clean = rng.normal(size=2000)
+    wrong = clean.copy()
+    wrong[:3] = [1e4, -1e5, 3e4]
+    resisted = fit_scaler(wrong[:, None], True, resist_gross_errors=True)
+    assert_allclose(resisted.scale, clean[3:].std(), rtol=1e-9)
+
+
+def test_a_tail_of_many_values_is_no_gross_error():
+    # Two in a hundred values far out: each has others near it.
+    rng = np.random.default_rng(0)
+    X = rng.normal(scale=1e-3, size=(1000, 1))
+    X[:20] += 50.0
+    resisted = fit_scaler(X, True, resist_gross_errors=True)
+    assert_allclose(resisted.scale, fit_scaler(X, True).scale)
