@@ -1179,3 +1179,40 @@ def test_a_table_code_is_as_wide_as_the_input_up_to_the_widest_layer(n_features,
     X[rng.random(X.shape) < 0.2] = np.nan
     imputer = AutoencoderImputer(max_iter=1, random_state=0).fit(X)
     assert imputer.n_components_ == width
+
+
+def positive_and_indicator_features(seed=0, n_samples=600):
+    """Rows of three factors: four log-normal features (all positive) and
+    three 0/1 indicators, a fifth of the entries missing at random."""
+    rng = np.random.default_rng(seed)
+    factors = rng.normal(size=(n_samples, 3))
+    positive = np.exp(0.7 * factors @ rng.normal(size=(3, 4)))
+    positive *= np.exp(0.3 * rng.normal(size=positive.shape))
+    indicators = factors @ rng.normal(size=(3, 3)) + 0.5 * rng.normal(
+        size=(n_samples, 3)
+    )
+    X = np.hstack([positive, (indicators > 0).astype(float)])
+    return X, rng.random(X.shape) < 0.2
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_entries_missing_at_random_are_filled_within_the_observed_values(seed):
+    # A linear Gaussian places some fills of skewed or 0/1 features beyond
+    # any value the data shows; entries missing at random lie within them.
+    # The bounds reached those fills before: indicators filled at -0.4 or
+    # 2.5, positive features at -11 (bounds down to -31).
+    X, missing = positive_and_indicator_features(seed)
+    holes = np.where(missing, np.nan, X)
+    filled = AutoencoderImputer(**IMPUTER).fit_transform(holes)
+    assert filled[:, :4].min() >= 0.0
+    assert np.all((filled[:, 4:] >= 0.0) & (filled[:, 4:] <= 1.0))
+
+
+def test_bounds_reach_beyond_the_observed_values_where_the_largest_go_missing(
+    hidden_tail,
+):
+    imputer = AutoencoderImputer(**IMPUTER).fit(hidden_tail)
+    high = imputer._limits_[1][3]
+    observed = np.nanmax(hidden_tail[:, 3])
+    observed_span = observed - np.nanmin(hidden_tail[:, 3])
+    assert high > observed + 0.5 * observed_span
