@@ -183,16 +183,10 @@ def conditional_mean(x, mean, precision):
     """
     missing = torch.isnan(x)
     filled = x.clone()
-    counts = missing.sum(dim=1)
     pull = -(torch.where(missing, 0.0, x - mean) @ precision)
-    for size in torch.unique(counts).tolist():
-        if size == 0:
-            continue
-        for rows in _solved_together(torch.nonzero(counts == size).squeeze(1), size):
-            features = missing_features(missing[rows], size)
-            blocks = precision[features[:, :, None], features[:, None, :]]
-            shift = torch.linalg.solve(blocks, pull[rows[:, None], features])
-            filled[rows[:, None], features] = mean[features] + shift
+    for rows, features, blocks in _missing_blocks(missing, precision):
+        shift = torch.linalg.solve(blocks, pull[rows[:, None], features])
+        filled[rows[:, None], features] = mean[features] + shift
     return filled
 
 
@@ -210,16 +204,10 @@ def left_out_means(x, mean, precision):
     missing = torch.isnan(x)
     residual = (conditional_mean(x, mean, precision) - mean) @ precision
     diagonal = torch.diagonal(precision).expand_as(x).clone()
-    counts = missing.sum(dim=1)
-    for size in torch.unique(counts).tolist():
-        if size == 0:
-            continue
-        for rows in _solved_together(torch.nonzero(counts == size).squeeze(1), size):
-            features = missing_features(missing[rows], size)
-            blocks = precision[features[:, :, None], features[:, None, :]]
-            across = precision[features]
-            solved = torch.linalg.solve(blocks, across)
-            diagonal[rows] -= (across * solved).sum(dim=1)
+    for rows, features, blocks in _missing_blocks(missing, precision):
+        across = precision[features]
+        solved = torch.linalg.solve(blocks, across)
+        diagonal[rows] -= (across * solved).sum(dim=1)
     return torch.where(missing, math.nan, x - residual / diagonal)
 
 
@@ -231,6 +219,19 @@ def _reaches(beyond):
         return False
     error = beyond.std(ddof=1) / math.sqrt(len(beyond))
     return beyond.mean() >= -SHIFT_ERRORS * error
+
+
+def _missing_blocks(missing, precision):
+    """For rows grouped by how many entries they miss (see
+    _solved_together): the rows, their missing features, and the blocks of
+    ``precision`` at those features, one per row."""
+    counts = missing.sum(dim=1)
+    for size in torch.unique(counts).tolist():
+        if size == 0:
+            continue
+        for rows in _solved_together(torch.nonzero(counts == size).squeeze(1), size):
+            features = missing_features(missing[rows], size)
+            yield rows, features, precision[features[:, :, None], features[:, None, :]]
 
 
 def _solved_together(rows, size):
