@@ -140,12 +140,11 @@ def fit_scaler(X, standardize, missing=False, resist_gross_errors=False):
     Each feature is centred; ``standardize`` divides it by its own standard
     deviation, otherwise all share one scale (the root mean variance), so
     that the errors weigh features as PCA does. With
-    ``resist_gross_errors``, those variances are of the values pulled in to
-    a reach of the feature's middle values (see
-    :func:`resistant_variances`; not with ``missing``). A scale that
-    float64 cannot tell from 0 next to the feature's mean (a constant
-    feature) becomes 1; any other, however small its units, is kept. With
-    ``missing``, NaN entries are left out.
+    ``resist_gross_errors``, those variances leave out each feature's gross
+    errors (see :func:`resistant_variances`; not with ``missing``). A
+    scale that float64 cannot tell from 0 next to the feature's mean (a
+    constant feature) becomes 1; any other, however small its units, is
+    kept. With ``missing``, NaN entries are left out.
     """
     mean, variances, units = _moments_in_units(X, missing)
     if resist_gross_errors and not missing:
@@ -172,8 +171,8 @@ def resistant_variances(X, units):
 
     A gross error is one of the ``TRIMMED_SHARE`` lowest or highest values
     (one at least) that lies more than ``GROSS_ERROR_REACH`` standard
-    deviations of the other values from their mean, as does every value
-    beyond it: one wrong entry (a typo, a unit slip) would otherwise set
+    deviations of the values inside it from their mean, and every value
+    beyond such a one: one wrong entry (a typo, a unit slip) would otherwise set
     the variance alone, where a heavy tail, whose extremes have others
     near them, is kept. The two sides are tested in turn, each with the
     other's gross errors left out.
