@@ -33,6 +33,7 @@ from sk_autoencoder._imputer import (
     conditional_mean,
     feature_blend_weights,
     fit_gaussian,
+    left_out_means,
     shrink_toward_even_blend,
 )
 from sk_autoencoder._network import ConvAutoencoder, MLPAutoencoder
@@ -1193,6 +1194,22 @@ def positive_and_indicator_features(seed=0, n_samples=600):
     )
     X = np.hstack([positive, (indicators > 0).astype(float)])
     return X, rng.random(X.shape) < 0.2
+
+
+def test_left_out_means_are_the_conditional_means_of_each_entry_hidden():
+    rng = np.random.default_rng(0)
+    spread = rng.normal(size=(6, 6))
+    precision = torch.from_numpy(np.linalg.inv(spread @ spread.T + np.eye(6)))
+    mean = torch.from_numpy(rng.normal(size=6))
+    x = torch.from_numpy(rng.normal(size=(40, 6)))
+    x[torch.from_numpy(rng.random((40, 6)) < 0.3)] = np.nan
+    left_out = left_out_means(x, mean, precision)
+    for row, feature in torch.nonzero(~torch.isnan(x)).tolist():
+        hidden = x[row : row + 1].clone()
+        hidden[0, feature] = np.nan
+        expected = conditional_mean(hidden, mean, precision)[0, feature]
+        assert torch.isclose(left_out[row, feature], expected, rtol=0, atol=1e-12)
+    assert torch.equal(torch.isnan(left_out), torch.isnan(x))
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
