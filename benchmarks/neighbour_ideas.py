@@ -58,7 +58,7 @@ from sk_autoencoder._outlier import (
     _center_and_spread,
     _n_kept_rows,
 )
-from sk_autoencoder._utils import evenly_spread
+from sk_autoencoder._utils import spread_sample
 
 VARIANTS = {
     "V0": "the detector's score",
@@ -114,8 +114,8 @@ def on_error_scale(errors, calibration, values):
 
 def variant_scores(X_train, X_test, seed):
     detector = AutoencoderOutlierDetector(random_state=seed).fit(X_train)
-    kept_rows = evenly_spread(np.arange(len(X_train)), _n_kept_rows(*X_train.shape))
-    calibration = evenly_spread(np.arange(len(kept_rows)), MAX_THRESHOLD_ROWS)
+    kept_rows = spread_sample(np.arange(len(X_train)), _n_kept_rows(*X_train.shape))
+    calibration = spread_sample(np.arange(len(kept_rows)), MAX_THRESHOLD_ROWS)
     scaler = detector._scaler()
     kept = scaler.transform_array(X_train[kept_rows])
     test = scaler.transform_array(X_test)

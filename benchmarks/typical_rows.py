@@ -49,7 +49,7 @@ from outside_adbench import tasks as outside_tasks
 
 from sk_autoencoder import AutoencoderOutlierDetector
 from sk_autoencoder._outlier import CODE_QUANTILE, MAX_THRESHOLD_ROWS, _n_kept_rows
-from sk_autoencoder._utils import evenly_spread
+from sk_autoencoder._utils import spread_sample
 
 TYPICAL = {"0.75": 0.75, "0.9": 0.9, "0.95": 0.95, "fence": None}
 VARIANTS = ["V0", "none"]
@@ -59,10 +59,10 @@ VARIANTS += [f"{p}@{t}" for t in ("0.9", "0.95", "fence") for p in ("B", "RC", "
 
 def variant_scores(X_train, X_test, seed):
     detector = AutoencoderOutlierDetector(random_state=seed).fit(X_train)
-    kept_rows = evenly_spread(np.arange(len(X_train)), _n_kept_rows(*X_train.shape))
+    kept_rows = spread_sample(np.arange(len(X_train)), _n_kept_rows(*X_train.shape))
     X_kept = X_train[kept_rows]
     calibration = np.zeros(len(kept_rows), dtype=bool)
-    calibration[evenly_spread(np.arange(len(kept_rows)), MAX_THRESHOLD_ROWS)] = True
+    calibration[spread_sample(np.arange(len(kept_rows)), MAX_THRESHOLD_ROWS)] = True
     scaler = detector._scaler()
     kept, test = scaler.transform_array(X_kept), scaler.transform_array(X_test)
     codes = detector._encode(X_kept)

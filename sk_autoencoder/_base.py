@@ -33,10 +33,10 @@ from ._utils import (
     Interval,
     StrOptions,
     draw_seed,
-    evenly_spread,
     inference_batch_rows,
     map_batches,
     seeded_torch,
+    spread_sample,
     torch_compute,
     trains,
 )
@@ -545,14 +545,14 @@ class BaseAutoencoder(BaseEstimator):
         rows to report on.
 
         Those are the validation rows, or without them the training rows,
-        at most ``MAX_REPORTED_ROWS`` of either, evenly spread: the fitted
-        attributes measured on them cost little next to training, and X is
-        never copied as a whole.
+        at most ``MAX_REPORTED_ROWS`` of either, spread over them (see
+        spread_sample): the fitted attributes measured on them cost little
+        next to training, and X is never copied as a whole.
         """
         train, valid = self._initialize(X, self.early_stopping, n_components, seed)
         self._train(self._within_budget(train, seed), epochs=self.net_.max_epochs)
         rows = (valid if valid is not None else train).indices
-        return evenly_spread(rows, MAX_REPORTED_ROWS)
+        return spread_sample(rows, MAX_REPORTED_ROWS)
 
     def _budget(self, n_train):
         """Rows per batch, most epochs and patience (in epochs) for

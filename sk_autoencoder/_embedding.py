@@ -17,9 +17,9 @@ from ._umap import cross_entropy, curve_params, fuzzy_graph, nearest_neighbors
 from ._utils import (
     Interval,
     _fit_context,
-    evenly_spread,
     n_threads,
     seeded_torch,
+    spread_sample,
     torch_compute,
 )
 
@@ -360,7 +360,7 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
         # sizes, and a row's place in the map should not depend on the rows
         # mapped with it.
         self._encoder_float64 = copy.deepcopy(self.net_.module_.encoder).double()
-        return evenly_spread(np.arange(n_samples), MAX_REPORTED_ROWS)
+        return spread_sample(np.arange(n_samples), MAX_REPORTED_ROWS)
 
     def _encode(self, X):
         encoder, scaler = self._encoder_float64, self._scaler()

@@ -36,9 +36,9 @@ from ._utils import (
     _check_feature_names_in,
     _fit_context,
     caller_stacklevel,
-    evenly_spread,
     is_pandas_na,
     is_scalar_nan,
+    spread_sample,
     torch_compute,
 )
 
@@ -790,7 +790,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         Held-out R^2, in scaled units, of the entries the network fills, on
         the validation rows (the training rows when none are held out:
         ``early_stopping`` is False, or ``X`` has fewer than three rows), at
-        most 10,000 of them, evenly spread: of the observed
+        most 10,000 of them, one from each of as many equal stretches:
+        of the observed
         entries that one fixed draw of the noise masks.
 
     code_sparsity_ : float
@@ -803,7 +804,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         that the training masks never hid, see above). Chosen on the rows
         that ``reconstruction_r2_`` is computed on (the training rows when
         none are held out, which favours the network), with the Gaussian
-        fitted to the training rows (at most 2,000 of them, evenly spread);
+        fitted to the training rows (at most 2,000 of them, one
+        from each of as many equal stretches);
         one weight for all the pixels of an image that the masks hide; all
         ones, and no Gaussian, on wide tables of many rows and on large
         images (see above).
@@ -1149,7 +1151,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
                 )
         # The rows the Gaussian would be fitted on and, for images, the
         # cost of solving their missing blocks (see _has_gaussian).
-        gaussian_rows = evenly_spread(np.arange(len(X)), MAX_GAUSSIAN_ROWS)
+        gaussian_rows = spread_sample(np.arange(len(X)), MAX_GAUSSIAN_ROWS)
         self._gaussian_rows_ = len(gaussian_rows)
         self._gaussian_solves_ = None
         if self.image_shape is not None and X.shape[1] <= MAX_GAUSSIAN_PIXELS:
@@ -1198,7 +1200,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
                 )
         # noise="mask" masks each row as a random training row is missing:
         # holes like the ones to fill, in where and how many they are.
-        patterns = np.isnan(X[evenly_spread(np.arange(len(X)), MAX_PATTERNS)])
+        patterns = np.isnan(X[spread_sample(np.arange(len(X)), MAX_PATTERNS)])
         self._missing_patterns_ = torch.from_numpy(patterns) if patterns.any() else None
         # Features that these patterns never mask: the Gaussian fills them
         # alone (see _fill_weights), or, without one, random masks teach the
@@ -1297,8 +1299,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         training and the same for every row, are chosen when averaging the
         fills of the row masked by each rebuilds entries hidden in the
         held-out rows better than the network alone does. One observed
-        entry of each held-out row (of an inference batch of them, evenly
-        spread, where there are more) is hidden at a time, so that the rows
+        entry of each held-out row (of an inference batch of them, spread
+        over them where there are more) is hidden at a time, so that the rows
         miss about as many entries as the rows to fill, in passes until
         ``CHECK_ENTRIES`` are hidden (at most ``MAX_CHECK_DRAWS``). Only
         for tables masked by ``noise="mask"``, with validation rows, and
@@ -1334,7 +1336,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         # far faster on many rows than on the few held-out rows of a small
         # table; a large one gives a batch's worth.
         batch_rows = self._inference_batch_rows()
-        checked = evenly_spread(np.asarray(held_out), batch_rows)
+        checked = spread_sample(np.asarray(held_out), batch_rows)
         x = Scaler(self.mean_, self.scale_).transform(X[checked], torch.float32)
         x = x[~torch.isnan(x).all(dim=1)]
         if len(x) == 0:
@@ -1524,7 +1526,7 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         scaler = Scaler(self.mean_, self.scale_)
         with torch_compute(self.n_jobs):
             training = scaler.transform(
-                X[evenly_spread(rows, MAX_GAUSSIAN_ROWS)], torch.float64
+                X[spread_sample(rows, MAX_GAUSSIAN_ROWS)], torch.float64
             )
             # A row with nothing observed tells the Gaussian nothing, and
             # would cost a solve of the whole precision matrix.

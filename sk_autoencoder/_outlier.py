@@ -9,7 +9,7 @@ from threadpoolctl import ThreadpoolController
 
 from ._base import BaseAutoencoder, EncoderMixin
 from ._data import Corruption
-from ._utils import Interval, StrOptions, _fit_context, evenly_spread, n_threads
+from ._utils import Interval, StrOptions, _fit_context, n_threads, spread_sample
 
 # Training rows kept for the neighbour distance. Scoring searches them for
 # every row, so their number trades the cost of scoring against how finely
@@ -22,7 +22,7 @@ MAX_REFERENCE_ROWS = 4096
 MIN_REFERENCE_ROWS = 1024
 MAX_REFERENCE_VALUES = 2**22
 
-# Training rows, evenly spread among the kept ones, from which the code
+# Training rows, spread over the kept ones (see spread_sample), from which the code
 # bounds, the scales of the errors and distances, and the threshold are
 # set. Their neighbour search is most of the time that fit spends after
 # training; on ADBench, setting these from all kept rows scored no better.
@@ -194,11 +194,12 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
     contamination : "auto" or float, default="auto"
         The share of outliers expected in the training data; it sets the
         threshold ``offset_``. With a float, ``predict`` flags that fraction
-        of the training rows (on larger data, of 2,048 of them, evenly
-        spread). With ``"auto"``, a row is flagged when its
-        outlyingness (``-score_samples``) lies beyond a fence of those
-        rows', ``median + 3 * spread``, the spread being how far below the
-        median the rows below it lie on average: a robust rule in the
+        of the training rows (on larger data, of 2,048 of them, one
+        from each of as many equal stretches of the rows). With
+        ``"auto"``, a row is flagged when its outlyingness
+        (``-score_samples``) lies beyond a fence of those rows',
+        ``median + 3 * spread``, the spread being how far below the median
+        the rows below it lie on average: a robust rule in the
         manner of the median absolute deviation's [3]_ that needs no guess
         of the outlier rate, and holds until half the training rows are
         outliers. The network rebuilds the rows it trained on better
@@ -386,7 +387,8 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         The bounds that codes are clipped to when scoring.
 
     neighbors_ : NearestNeighbors or None
-        Fitted on the kept training rows, evenly spread and scaled as for
+        Fitted on the kept training rows, one from each of as many equal
+        stretches of the rows, and scaled as for
         the errors (``(X - mean_) / scale_``, float64): at most 4,096 of
         them, fewer for data of over 1,024 features so that they hold at
         most 2^22 numbers, but never fewer than 1,024. Finds each scored
@@ -406,7 +408,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         Held-out reconstruction R^2 of the fitted model, ``1 - SSE / SST``
         in scaled units, on the validation rows (the training rows when
         none are held out: ``early_stopping`` is False, or ``X`` has fewer
-        than three rows), at most 10,000 of them, evenly spread, with codes
+        than three rows), at most 10,000 of them, spread over them, with codes
         unclipped. Set by ``fit``, not by ``partial_fit``.
 
     code_sparsity_ : float
@@ -605,8 +607,8 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
 
         The code bounds, the kept training rows of the neighbour distance
         and the threshold ``offset_`` are set anew on each call, from its
-        rows together with the rows kept from the earlier calls (evenly
-        spread over both, so that older chunks thin out as newer ones
+        rows together with the rows kept from the earlier calls (spread
+        over both, so that older chunks thin out as newer ones
         come), scored by the network as it is after that call, so that
         they always match the current network and a small last chunk does
         not set them alone. No rows are held out, so the ``"auto"`` fence
@@ -671,8 +673,8 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
             # the bounds, the neighbour rows and the threshold alone.
             earlier = earlier * self.scale_ + self.mean_
             X = np.vstack([earlier.astype(X.dtype, copy=False), X])
-        kept_rows = evenly_spread(np.arange(len(X)), _n_kept_rows(*X.shape))
-        rows = kept_rows[evenly_spread(np.arange(len(kept_rows)), MAX_THRESHOLD_ROWS)]
+        kept_rows = spread_sample(np.arange(len(X)), _n_kept_rows(*X.shape))
+        rows = kept_rows[spread_sample(np.arange(len(kept_rows)), MAX_THRESHOLD_ROWS)]
         kept, scored = X[kept_rows], X[rows]
         codes = self._encode(scored)
         self.code_lower_, self.code_upper_ = np.quantile(
@@ -795,7 +797,7 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         (see _copies), itself included. 1 unless the training data holds
         most rows several times: a value that many rows share (under three
         quarters of them) leaves it at 1."""
-        X = X[evenly_spread(np.arange(len(X)), COPY_COUNT_ROWS)]
+        X = X[spread_sample(np.arange(len(X)), COPY_COUNT_ROWS)]
         n_kept = self.neighbors_.n_samples_fit_
         n_found = min(max(self.neighbors_.n_neighbors, COPY_SEARCH), n_kept)
         while True:

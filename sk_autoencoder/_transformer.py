@@ -274,7 +274,7 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         Held-out reconstruction R^2 of the fitted model, ``1 - SSE / SST``
         in scaled units, on the validation rows (the training rows when
         none are held out: ``early_stopping`` is False, or ``X`` has fewer
-        than three rows), at most 10,000 of them, evenly spread. Where the
+        than three rows), at most 10,000 of them, spread over them. Where the
         model then becomes PCA of all the rows (see ``early_stopping``),
         the R^2 of the model those rows judged, which had not seen them.
         Set by ``fit``, not by ``partial_fit``.

@@ -39,7 +39,6 @@ __all__ = [
     "_fit_context",
     "caller_stacklevel",
     "draw_seed",
-    "evenly_spread",
     "flushes_denormals",
     "inference_batch_rows",
     "is_pandas_na",
@@ -48,6 +47,7 @@ __all__ = [
     "n_threads",
     "output_config",
     "seeded_torch",
+    "spread_sample",
     "torch_compute",
     "trains",
 ]
@@ -225,11 +225,24 @@ def draw_seed(random_state):
     return int(check_random_state(random_state).randint(2**31 - 1))
 
 
-def evenly_spread(rows, limit):
-    """At most ``limit`` of ``rows``, evenly spread over them."""
-    if len(rows) <= limit:
+def spread_sample(rows, limit):
+    """At most ``limit`` of ``rows``, in order: one drawn at random from each
+    of ``limit`` stretches of them, as long as each other within one row.
+
+    Rows evenly spaced alias with data whose rows cycle through a few
+    sources (two sensors logging in turn: every other row is one sensor's,
+    and rows two apart all the same sensor's); a draw from each stretch
+    covers the rows as evenly and takes each source in its share. The
+    generator is seeded by the two sizes: the same rows give the same
+    sample.
+    """
+    n_rows = len(rows)
+    if n_rows <= limit:
         return rows
-    return rows[np.linspace(0, len(rows) - 1, limit).astype(int)]
+    starts = np.arange(limit) * n_rows // limit
+    lengths = np.arange(1, limit + 1) * n_rows // limit - starts
+    offsets = np.random.default_rng([n_rows, limit]).random(limit) * lengths
+    return rows[starts + offsets.astype(np.int64)]
 
 
 # inference_batch_rows of each module, by row width: a network's layers do

@@ -15,7 +15,7 @@ from threadpoolctl import threadpool_info
 
 from sk_autoencoder import AutoencoderOutlierDetector, _outlier, _skorch
 from sk_autoencoder._skorch import ReconstructionLoss
-from sk_autoencoder._utils import evenly_spread
+from sk_autoencoder._utils import spread_sample
 
 
 def planted_rows(n_features, seed=0):
@@ -499,13 +499,39 @@ def test_wide_data_keeps_fewer_rows_but_at_least_1024(n_features, n_kept):
     assert _outlier._n_kept_rows(10_000, n_features) == n_kept
 
 
+@pytest.mark.parametrize(("n_rows", "n_sources"), [(8192, 2), (8190, 2), (12286, 3)])
+def test_a_spread_sample_takes_rows_that_cycle_through_sources_in_their_shares(
+    n_rows, n_sources
+):
+    """Rows evenly spaced, every other one, would be one source's alone."""
+    for limit in 4096, 2048:
+        rows = spread_sample(np.arange(n_rows), limit)
+        assert len(rows) == limit
+        assert np.all(np.diff(rows) > 0)
+        shares = np.bincount(rows % n_sources, minlength=n_sources) / limit
+        np.testing.assert_allclose(shares, 1 / n_sources, atol=0.03)
+        assert_array_equal(rows, spread_sample(np.arange(n_rows), limit))
+
+
+def test_contamination_flags_its_share_of_rows_that_cycle_through_sources():
+    # Two sources logging in turn, apart along the first feature.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(8192, 8))
+    X[1::2, 0] += 3.0
+    detector = AutoencoderOutlierDetector(contamination=0.05, **DETECTOR).fit(X)
+    flagged = detector.predict(X) == -1
+    for source in X[0::2], X[1::2]:
+        assert np.mean(detector.predict(source) == -1) < 0.08
+    assert flagged.mean() == pytest.approx(0.05, abs=0.01)
+
+
 def test_float_contamination_flags_that_fraction_of_2048_training_rows():
     X = np.random.default_rng(0).normal(size=(5000, 4))
     detector = AutoencoderOutlierDetector(
         2, contamination=0.1, **{**DETECTOR, "max_iter": 1}
     ).fit(X)
-    kept = X[evenly_spread(np.arange(len(X)), 4096)]
-    rows = kept[evenly_spread(np.arange(len(kept)), 2048)]
+    kept = X[spread_sample(np.arange(len(X)), 4096)]
+    rows = kept[spread_sample(np.arange(len(kept)), 2048)]
     assert abs(np.sum(detector.predict(rows) == -1) - 0.1 * 2048) < 1
 
 
