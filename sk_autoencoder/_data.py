@@ -22,14 +22,11 @@ class Scaler:
 
     The one place the scaling lives: training batches, inference batches,
     the inverse and the neighbour search all go through it. Rows are scaled
-    in their own precision, a batch at a time, before any conversion to the
-    network's float32, so that a feature with a large offset and a small
-    spread keeps its detail: float64 rows in float64; float32 rows in
-    float32 (in float64 where a scale is too large for float32 to hold its
-    inverse), the mean subtracted in two parts (its float32 rounding, then
-    the remainder), which leaves them as exact as float64 would, up to the
-    float32 rounding of the result, with less memory traffic. The
-    mean is added back in float64. With ``fill_missing``, NaN entries
+    in float64, a batch at a time, before any conversion to the network's
+    float32, so that a feature with a large offset and a small spread keeps
+    its detail, and the same values give the same scaled rows whether they
+    come in float32 or float64 (a network trained on either is the same).
+    The mean is added back in float64. With ``fill_missing``, NaN entries
     (missing values) become 0, their feature's mean, in scaled units.
     Float32 rows of features whose ``scale`` is below
     ``FLOAT32_FINEST_SCALE`` are refused: float32 cannot carry their detail.
@@ -42,18 +39,6 @@ class Scaler:
         self.fill_missing = fill_missing
         self._mean = torch.tensor(mean, dtype=torch.float64)
         self._scale = torch.tensor(scale, dtype=torch.float64)
-        mean = np.asarray(mean, dtype=np.float64)
-        self._mean_float32 = mean.astype(np.float32)
-        # What is left of the mean after its float32 rounding, scaled: the
-        # float32 path adds it while it scales, in one op.
-        rest = (self._mean_float32 - mean) / np.asarray(scale, dtype=np.float64)
-        self._rest_scaled = torch.as_tensor(rest, dtype=torch.float32)
-        inverse = 1.0 / np.asarray(scale, dtype=np.float64)
-        self._inverse_scale = torch.as_tensor(inverse, dtype=torch.float32)
-        # Scales beyond 1 / float32's smallest normal number have an inverse
-        # that float32 arithmetic flushes to 0 (see torch_compute): rows of
-        # such features are scaled in float64 instead.
-        self._float32_path = bool((inverse >= np.finfo(np.float32).tiny).all())
         self._finer_than_float32 = np.flatnonzero(
             np.asarray(scale) < FLOAT32_FINEST_SCALE
         )
@@ -86,29 +71,19 @@ class Scaler:
         return scaled
 
     def transform(self, X, dtype=torch.float32):
-        """Rows in the input's units (an array), scaled, as a tensor.
+        """Rows in the input's units (an array), scaled in float64, as a
+        tensor of ``dtype``.
 
-        One copy of the rows is scaled in place, then converted: in float32
-        when both the rows and ``dtype`` are float32 (and no scale is too
-        large for float32 to hold its inverse, and no row's difference from
-        the mean overflows float32), in float64 otherwise.
+        A float64 copy is scaled in place and converted: on one thread,
+        faster than scaling float32 rows in float32 (with their mean
+        subtracted in two parts to keep its detail), which this replaced,
+        and the same whatever the input's precision.
         """
         self.check_float32(X)
-        x = None
-        if X.dtype == np.float32 and dtype == torch.float32 and self._float32_path:
-            with np.errstate(over="ignore"):
-                x = torch.from_numpy(np.subtract(X, self._mean_float32))
-            x = torch.addcmul(self._rest_scaled, x, self._inverse_scale, out=x)
-            if torch.isinf(x).any():
-                # A value near float32's largest on the other side of the
-                # mean overflows the difference, not the scaled row.
-                x = None
-        if x is None:
-            # A copy in C order: torch takes no array with negative strides
-            # (rows or columns reversed, as X[::-1] gives).
-            x = torch.from_numpy(np.array(X, dtype=np.float64, order="C"))
-            x = x.sub_(self._mean).div_(self._scale).to(dtype)
-        x = x.to(self.device)
+        # A copy in C order: torch takes no array with negative strides
+        # (rows or columns reversed, as X[::-1] gives).
+        x = torch.from_numpy(np.array(X, dtype=np.float64, order="C"))
+        x = x.sub_(self._mean).div_(self._scale).to(dtype).to(self.device)
         return x.nan_to_num(nan=0.0) if self.fill_missing else x
 
     def inverse_transform(self, x, dtype):
