@@ -102,7 +102,10 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
     variance), which keeps their Euclidean distances, and so their
     neighbours, as they are in the input; standardize the features first
     (for example with :class:`~sklearn.preprocessing.StandardScaler` in a
-    pipeline) when their units differ.
+    pipeline) when their units differ. A feature that the decoder rebuilds
+    no better than its mean on the training rows (one in units small
+    against the others', which weighs next to nothing in the loss) is
+    decoded as its mean, as PCA decodes it nearly.
 
     Parameters
     ----------
@@ -355,12 +358,33 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
         with torch_compute(self.n_jobs):
             self._train_on_graph(scaled, noise, heads, tails, weights, n_updates, seed)
         self.net_.module_.eval()
+        self._decode_as_means_where_no_better(scaled)
         # transform maps rows in float64, with this copy of the encoder:
         # float32 matrix products round differently for different batch
         # sizes, and a row's place in the map should not depend on the rows
         # mapped with it.
         self._encoder_float64 = copy.deepcopy(self.net_.module_.encoder).double()
         return spread_sample(np.arange(n_samples), MAX_REPORTED_ROWS)
+
+    def _decode_as_means_where_no_better(self, scaled):
+        """Decode as its mean (0 in scaled units) each feature the decoder
+        rebuilds no better than its mean on the ``scaled`` training rows (at
+        most ``MAX_REPORTED_ROWS`` of them): one whose units are small
+        against the common scale weighs next to nothing in the loss, while
+        Adam moves its weights by steps as large as any other's, and its
+        decoded values drift far beyond its training values."""
+        module = self.net_.module_
+        rows = torch.from_numpy(
+            scaled[spread_sample(np.arange(len(scaled)), MAX_REPORTED_ROWS)]
+        )
+        with torch.no_grad(), torch_compute(self.n_jobs):
+            rows = rows.to(self.net_.device)
+            rebuilt = module.decode(module.encode(rows))
+            errors = ((rebuilt - rows).double() ** 2).sum(dim=0)
+            spread = (rows.double() ** 2).sum(dim=0)
+        worse = torch.nonzero(errors >= spread).squeeze(1)
+        if len(worse):
+            module.decoder.silence(worse.to(self.net_.device))
 
     def _encode(self, X):
         encoder, scaler = self._encoder_float64, self._scaler()

@@ -76,6 +76,14 @@ class ResidualMLP(_Residual):
         linear, hidden = out.split([self.n_out, out.shape[1] - self.n_out], dim=1)
         return torch.addmm(linear, self.hidden(hidden), self.last.T)
 
+    @torch.no_grad()
+    def silence(self, outputs):
+        """Make the ``outputs`` (indices) 0 for every input."""
+        self.first.weight[outputs] = 0.0
+        self.first.bias[outputs] = 0.0
+        if self.last is not None:
+            self.last[outputs] = 0.0
+
 
 class ResidualConv(_Residual):
     """A linear map plus a :class:`ConvCorrection` of the same input."""

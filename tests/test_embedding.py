@@ -188,3 +188,26 @@ def test_bad_input_is_refused_before_training(monkeypatch, params, X, message):
     with pytest.raises(ValueError, match=message):
         embedding.fit(X)
     assert not hasattr(embedding, "net_")
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_features_in_small_units_are_decoded_within_their_training_values(seed):
+    # Three features in units of a million, two of about one: with one
+    # common scale, the small ones weigh next to nothing in the loss, and
+    # were decoded thousands of times beyond their training values.
+    rng = np.random.default_rng(seed)
+    factors = rng.normal(size=(300, 2))
+    X = np.c_[factors @ rng.normal(size=(2, 3)) * 1e6, rng.normal(size=(300, 2))]
+    train, test = X[:200], X[200:]
+    embedding = AutoencoderEmbedding(**{**FAST, "random_state": seed}).fit(train)
+    decoded = embedding.inverse_transform(embedding.transform(test))
+    small = np.abs(train[:, 3:]).max()
+    assert np.abs(decoded[:, 3:]).max() < small
+
+
+def test_a_feature_rebuilt_no_better_than_its_mean_is_decoded_as_its_mean():
+    rng = np.random.default_rng(0)
+    X = np.c_[rng.normal(size=(300, 3)) * 1e3, rng.normal(size=(300, 1))]
+    embedding = AutoencoderEmbedding(**FAST).fit(X)
+    grid = rng.normal(size=(50, 2)) * 5.0
+    np.testing.assert_allclose(embedding.inverse_transform(grid)[:, 3], embedding.mean_[3])
