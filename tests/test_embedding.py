@@ -210,4 +210,6 @@ def test_a_feature_rebuilt_no_better_than_its_mean_is_decoded_as_its_mean():
     X = np.c_[rng.normal(size=(300, 3)) * 1e3, rng.normal(size=(300, 1))]
     embedding = AutoencoderEmbedding(**FAST).fit(X)
     grid = rng.normal(size=(50, 2)) * 5.0
-    np.testing.assert_allclose(embedding.inverse_transform(grid)[:, 3], embedding.mean_[3])
+    np.testing.assert_allclose(
+        embedding.inverse_transform(grid)[:, 3], embedding.mean_[3]
+    )
