@@ -74,10 +74,8 @@ class Scaler:
         """Rows in the input's units (an array), scaled in float64, as a
         tensor of ``dtype``.
 
-        A float64 copy is scaled in place and converted: on one thread,
-        faster than scaling float32 rows in float32 (with their mean
-        subtracted in two parts to keep its detail), which this replaced,
-        and the same whatever the input's precision.
+        A float64 copy is scaled in place and converted, whatever the
+        input's precision.
         """
         self.check_float32(X)
         # A copy in C order: torch takes no array with negative strides

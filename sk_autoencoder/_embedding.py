@@ -105,7 +105,7 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
     pipeline) when their units differ. A feature that the decoder rebuilds
     no better than its mean on the training rows (one in units small
     against the others', which weighs next to nothing in the loss) is
-    decoded as its mean, as PCA decodes it nearly.
+    decoded as its mean, near where PCA decodes it.
 
     Parameters
     ----------

@@ -790,9 +790,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         Held-out R^2, in scaled units, of the entries the network fills, on
         the validation rows (the training rows when none are held out:
         ``early_stopping`` is False, or ``X`` has fewer than three rows), at
-        most 10,000 of them, one from each of as many equal stretches:
-        of the observed
-        entries that one fixed draw of the noise masks.
+        most 10,000 of them, one from each of as many equal stretches: of
+        the observed entries that one fixed draw of the noise masks.
 
     code_sparsity_ : float
         Fraction of code entries below 1e-3 in absolute value, on the rows
@@ -804,11 +803,10 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         that the training masks never hid, see above). Chosen on the rows
         that ``reconstruction_r2_`` is computed on (the training rows when
         none are held out, which favours the network), with the Gaussian
-        fitted to the training rows (at most 2,000 of them, one
-        from each of as many equal stretches);
-        one weight for all the pixels of an image that the masks hide; all
-        ones, and no Gaussian, on wide tables of many rows and on large
-        images (see above).
+        fitted to the training rows (at most 2,000 of them, one from each
+        of as many equal stretches); one weight for all the pixels of an
+        image that the masks hide; all ones, and no Gaussian, on wide
+        tables of many rows and on large images (see above).
 
     mean_ : ndarray of shape (n_features,)
         Per-feature mean of the observed training entries (0 for a feature
