@@ -11,7 +11,10 @@ discrete data: scikit-learn's tables held several times or drawn again,
 binary and graded tables, and the ADBench datasets a quarter of whose
 training rows (the benchmark's split, seed 0) have copies; ``split_rows``
 looks at the ratio only where most rows have copies, in at least as many
-distinct rows as it holds out.
+distinct rows as it holds out, and where the rows held out would hold at
+least ``MIN_DISTINCT_VALID`` distinct rows (their share of them): not the
+few rows that one-hot categories or fair binary features take, each about
+as common.
 
     python benchmarks/copies.py [--data-dir DIR]
 """
@@ -28,7 +31,12 @@ from _common import (
 from sklearn.datasets import load_diabetes, load_digits, load_iris, load_wine
 from sklearn.model_selection import train_test_split
 
-from sk_autoencoder._data import EVEN_COPIES, row_keys, split_rows
+from sk_autoencoder._data import (
+    EVEN_COPIES,
+    MIN_DISTINCT_VALID,
+    row_keys,
+    split_rows,
+)
 
 VALIDATION_FRACTION = 0.1
 
@@ -61,6 +69,10 @@ def tables(data_dir):
     for levels, n_features in [(2, 10), (3, 8)]:
         X = np.floor(levels * np.random.default_rng(0).random((1000, n_features)) ** 3)
         yield "discrete", f"{n_features} features of {levels} skewed levels", X
+    levels = (4, 3, 2)
+    X = np.hstack([np.eye(k)[rng.integers(0, k, 210)] for k in levels])
+    yield "discrete", "categories of 4, 3 and 2 levels, one-hot", X
+    yield "discrete", "five fair binary features", (rng.random((280, 5)) < 0.5) * 1.0
     for name in adbench_names(data_dir):
         X, y = load_adbench(data_dir, name)
         X = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)[0]
@@ -79,7 +91,11 @@ def main():
         order, n_held_out = split_rows(X, n_valid, np.random.default_rng(0))
         keys = row_keys(X)[order]
         leaked = int(np.isin(keys[:n_held_out], keys[n_held_out:]).sum())
-        looked = n_distinct >= n_valid and len(held) > len(X) / 2
+        looked = (
+            n_distinct >= n_valid
+            and len(held) > len(X) / 2
+            and n_distinct * n_valid >= MIN_DISTINCT_VALID * len(X)
+        )
         rows.append(
             [
                 kind,

@@ -423,6 +423,12 @@ def split_rows(X, n_valid, rng, max_valid=None):
     held unevenly often (see _evenly_copied): rows built of a few values
     per feature (binary or graded features) repeat because the data does,
     as often as their values are common, and new rows repeat them too.
+    And so are the copies of a table whose validation rows would hold
+    fewer than ``MIN_DISTINCT_VALID`` distinct rows (their share of the
+    distinct rows): the few combinations that a few categories, one-hot
+    encoded, can take (all of them in the data, each about as common) are
+    not a table's copies, and a validation loss on a handful of them,
+    none seen in training, would stop training where it starts.
     Otherwise (also where a few rows repeat), the order is
     ``rng.permutation``. With copies,
     they are adjacent and ``n_valid`` moves to the nearer end of the
@@ -443,6 +449,8 @@ def split_rows(X, n_valid, rng, max_valid=None):
     copied = (sizes > 1) & (sizes <= n_valid)
     if len(sizes) < n_valid or sizes[copied].sum() <= n_samples / 2:
         return rng.permutation(n_samples), n_valid
+    if len(sizes) * n_valid < MIN_DISTINCT_VALID * n_samples:
+        return rng.permutation(n_samples), n_valid
     del keys
     if not _evenly_copied(sizes[copied]):
         return rng.permutation(n_samples), n_valid
@@ -459,6 +467,13 @@ def split_rows(X, n_valid, rng, max_valid=None):
         return order, int(start)
     return order, int(end)
 
+
+# Copies are held out together only where the validation rows would
+# hold at least this many distinct rows (their share of the distinct
+# rows): fewer cannot judge a network, and where a table has only a few
+# dozen distinct rows they are most likely all the rows the data can take,
+# as a few categories one-hot encoded (see split_rows).
+MIN_DISTINCT_VALID = 10
 
 # Copies count as a table's copies where the 90th percentile of how many
 # times a copied row is held is at most this many times its median: see

@@ -282,8 +282,10 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         (a table concatenated or oversampled) are held out together, so the
         fraction can differ a little: a held-out row with a copy among the
         training rows would be no new row. Rows of discrete data, which
-        repeat as unevenly as their combinations of values are common,
-        repeat in new data too, and are held out as any others.
+        repeat as unevenly as their combinations of values are common, or
+        take so few distinct rows that fewer than 10 of them would be held
+        out (a few categories, one-hot encoded), repeat in new data too,
+        and are held out as any others.
 
     n_iter_no_change : int or "auto", default=10
         Number of epochs without an improvement of at least ``tol`` before

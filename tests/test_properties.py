@@ -13,7 +13,7 @@ from sk_autoencoder import (
     AutoencoderOutlierDetector,
     AutoencoderTransformer,
 )
-from sk_autoencoder._data import row_keys, split_rows
+from sk_autoencoder._data import MIN_DISTINCT_VALID, row_keys, split_rows
 from sk_autoencoder._imputer import feature_blend_weights, shrink_toward_even_blend
 
 N_FEATURES = 5
@@ -117,7 +117,7 @@ def test_imputer_fills_every_hole_within_its_bounds(imputer, X, missing):
 
 @settings(max_examples=50, deadline=None)
 @given(
-    n_rows=st.integers(2, 30),
+    n_rows=st.integers(2, 60),
     times=st.integers(2, 5),
     fraction=st.floats(0.05, 0.5),
     seed=st.integers(0, 2**32 - 1),
@@ -136,24 +136,39 @@ def test_copies_of_a_row_are_held_out_together(n_rows, times, fraction, seed):
     order, held_out = split_rows(X, n_valid, np.random.default_rng(seed))
     assert sorted(order) == list(range(len(X)))
     keys = row_keys(X)[order]
-    if times <= n_valid <= n_rows:
+    if times <= n_valid <= n_rows and n_rows * n_valid >= MIN_DISTINCT_VALID * len(X):
         assert 0 < held_out < 2 * n_valid
         assert not set(keys[:held_out]) & set(keys[held_out:])
     else:
         # Rows held more often than n_valid times, or fewer distinct rows
-        # than n_valid, are values of the data.
+        # than n_valid, are values of the data; too few distinct rows to
+        # hold out cannot judge a network.
         assert held_out == n_valid
 
 
 @pytest.mark.parametrize("seed", range(20))
 def test_copies_straddling_the_split_leave_the_training_rows_it_asks_for(seed):
-    # Three copies of a row among five rows: moved to the copies' end, four
-    # rows were held out of five, leaving one to train on.
-    X = np.array([[0.0], [0.0], [0.0], [1.0], [3.0]])
-    order, held_out = split_rows(X, 3, np.random.default_rng(seed), max_valid=3)
-    assert 0 < held_out <= 3
+    # 30 distinct rows held twice, 29 to hold out and at most 29: where the
+    # split falls between two copies, it moves to the copies' start, not
+    # their end, which would hold out 30 rows.
+    X = np.repeat(np.arange(30.0), 2)[:, None]
+    order, held_out = split_rows(X, 29, np.random.default_rng(seed), max_valid=29)
+    assert 0 < held_out <= 29
     keys = row_keys(X)[order]
     assert not set(keys[:held_out]) & set(keys[held_out:])
+
+
+def test_a_few_distinct_rows_copied_are_split_as_a_permutation():
+    # Three categories of 4, 3 and 2 levels one-hot encoded, all 24 rows
+    # they can take about equally common, 210 rows: held out together, the
+    # 21 validation rows would be two or three of them, none seen in
+    # training.
+    rng = np.random.default_rng(0)
+    X = np.hstack([np.eye(k)[rng.integers(0, k, 210)] for k in (4, 3, 2)])
+    assert len(np.unique(X, axis=0)) == 24
+    order, n_valid = split_rows(X, 21, np.random.default_rng(1))
+    assert n_valid == 21
+    np.testing.assert_array_equal(order, np.random.default_rng(1).permutation(210))
 
 
 @pytest.mark.parametrize("n_valid", [4, 150], ids=["groups above", "groups below"])
