@@ -565,7 +565,9 @@ class Corruption:
     entries; with ``image_shape`` (rows that are images), half the rows
     lose a rectangle of about that share of the image instead (see
     :func:`rectangle_masks`); with ``patterns``, each row is masked where
-    a random one of these boolean rows is True. Masked entries (and
+    a random one of these boolean rows is True, or as without patterns
+    where that one is all False (a complete row of the data, whose
+    pattern would mask nothing). Masked entries (and
     missing ones) enter the network as 0, their feature's mean, or as NaN
     with ``fill_masked=False``, for a network that reads which entries are
     masked. With ``masked_targets``, the target keeps only the entries the
@@ -632,9 +634,12 @@ def corrupt(x, corruption, generator):
         else:
             drawn = torch.randint(len(patterns), (len(x),), generator=generator)
             masked = patterns[drawn]
+            # A complete row's pattern masks nothing: such rows are masked
+            # at random, as rows of data without holes are.
+            copied = masked.any(dim=1)
             if corruption.pattern_share < 1.0:
-                copied = _uniform(len(x), generator)
-                copied = copied < corruption.pattern_share
+                copied &= _uniform(len(x), generator) < corruption.pattern_share
+            if not copied.all():
                 masked = torch.where(
                     copied[:, None], masked, _random_masks(x, corruption, generator)
                 )

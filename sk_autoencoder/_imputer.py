@@ -50,6 +50,16 @@ MASKED_FRACTION = 0.2
 # from, few enough to keep with the fitted network.
 MAX_PATTERNS = 2_000
 
+# A training row that draws the pattern of a complete row is masked at
+# random, in MASKED_FRACTION of its entries, as rows of a table without
+# holes are. Where at least this share of the rows is complete, those
+# masks hide every feature in enough rows (a fiftieth of them, each epoch)
+# for the network to learn to fill it; where fewer are, a feature that no
+# row misses is left to the Gaussian (see _unmasked_features_). A few
+# holes among many complete rows had all but those rows' masks copy an
+# empty pattern: the network hardly trained to fill (a new-user hunt).
+MIN_COMPLETE_SHARE = 0.1
+
 # Where no Gaussian fills the features those patterns never mask (wide
 # tables, large images), only this share of the training rows copies a pattern;
 # the others are masked at random, as data without holes is, so that the
@@ -681,7 +691,9 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         at most 2,000 rows spread over the data), so that the network
         trains on holes like the ones it will fill, in where they fall and
         how many there are; with no missing values in the training data, a
-        random fifth of the entries. With ``image_shape`` and no missing
+        random fifth of the entries, as also where the drawn row is
+        complete (a table with a few holes trains as a complete one does).
+        With ``image_shape`` and no missing
         values, half the training images lose a rectangle of about a fifth
         of the image instead, from a line across it to a compact block:
         holes such as scratches and occlusions make, besides scattered ones
@@ -1204,10 +1216,13 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         self._missing_patterns_ = torch.from_numpy(patterns) if patterns.any() else None
         # Features that these patterns never mask: the Gaussian fills them
         # alone (see _fill_weights), or, without one, random masks teach the
-        # network to fill them too (see _pattern_share).
+        # network to fill them too (see _pattern_share). Rows that draw a
+        # complete row's pattern are masked at random (see corrupt), which
+        # teaches every feature where such rows are common enough.
+        complete = (~patterns.any(axis=1)).mean() if len(patterns) else 1.0
         self._unmasked_features_ = (
             ~patterns.any(axis=0)
-            if self.noise == "mask" and patterns.any()
+            if self.noise == "mask" and complete < MIN_COMPLETE_SHARE
             else np.zeros(X.shape[1], dtype=bool)
         )
 
@@ -1591,13 +1606,16 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         module, device = self.net_.module_, self.net_.device
         reads_missing = getattr(module, "missing_indicator", False)
         # Per row of X and feature, summed over the draws: the batches come
-        # in order.
+        # in order. Features the Gaussian fills alone (see _fill_weights),
+        # which complete rows' random masks hide in a few rows, are left
+        # out: the network hardly learnt to fill them.
         agreement, spread = np.zeros(X.shape), np.zeros(X.shape)
+        learnt = ~torch.from_numpy(self._unmasked_features_)
         with torch.no_grad():
             for _ in range(draws):
                 start = 0
                 for x, target in batches:
-                    counted = torch.isnan(x) & ~torch.isnan(target)
+                    counted = torch.isnan(x) & ~torch.isnan(target) & learnt
                     network = _network_fill(module, x.to(device), reads_missing)
                     expected = conditional_mean(x.double(), mean, precision)
                     gap = torch.where(counted, network.double().cpu() - expected, 0.0)
