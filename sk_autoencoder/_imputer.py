@@ -120,6 +120,23 @@ GAUSSIAN_ITERATIONS = 20
 GAUSSIAN_RIDGE = 1e-2
 MAX_GAUSSIAN_ROWS = 2_000
 
+# With held-out rows, EM stops at the iteration whose conditional means
+# rebuild their masked entries best, once this many more have not done
+# better. EM converges slowly where much is missing (half the entries,
+# missing at random: hundreds of iterations), and on few rows its later
+# iterations fit their noise: the held-out entries tell the two apart
+# (benchmarks/results/imputer_em_iterations.md). A table may run as many
+# iterations as GAUSSIAN_ITERATIONS cost on the widest table with a
+# Gaussian (see MAX_GAUSSIAN_FEATURES), up to MAX_GAUSSIAN_ITERATIONS.
+GAUSSIAN_PATIENCE = 10
+MAX_GAUSSIAN_ITERATIONS = 200
+# An iteration counts as better where it lowers the held-out error by more
+# than this share: the error keeps falling by traces for a hundred
+# iterations where EM has all but converged (on the development tables of
+# a study of the Gaussian alone, the iterations run fell by a third, the
+# errors by none).
+GAUSSIAN_TOLERANCE = 1e-4
+
 # Tables are filled with the Gaussian's help where fitting it costs at
 # most what it costs on MAX_GAUSSIAN_ROWS rows of this many features: each
 # EM iteration costs about rows x features^3 (a row's missing block is
@@ -154,9 +171,10 @@ GAUSSIAN_BLOCK_VALUES = 2**22
 TAIL_SHARE = 0.05
 SHIFT_ERRORS = 2.0
 
-# The blend's weight is chosen on the held-out rows masked anew until about
-# this many rows are drawn (at most MAX_WEIGHT_DRAWS draws of each row):
-# on a small table a single draw masks too few entries to choose on.
+# The blend's weight, and the Gaussian's number of EM iterations, are
+# chosen on the held-out rows (this many of them at most) masked anew until
+# about this many rows are drawn (at most MAX_WEIGHT_DRAWS draws of each
+# row): on a small table a single draw masks too few entries to choose on.
 WEIGHT_ROWS = 2_000
 MAX_WEIGHT_DRAWS = 50
 
@@ -308,7 +326,7 @@ def missing_features(patterns, size):
     return order[:, :size]
 
 
-def fit_gaussian(x):
+def fit_gaussian(x, check=None, max_iterations=GAUSSIAN_ITERATIONS):
     """Mean and precision matrix of a Gaussian fitted to the rows ``x``
     (a float64 tensor, NaN missing) by EM (Little & Rubin, Statistical
     Analysis with Missing Data, chapter 11).
@@ -318,6 +336,15 @@ def fit_gaussian(x):
     precision matrix's missing block) to the scatter; a ridge of
     ``GAUSSIAN_RIDGE`` keeps the covariance well conditioned when features
     are few against rows or nearly collinear.
+
+    Without ``check``, EM runs ``max_iterations`` iterations. ``check`` is
+    a pair of float64 tensors, held-out rows with some observed entries
+    hidden (NaN) and the hidden entries' values (NaN elsewhere): EM then
+    returns the iteration, of at most ``max_iterations``, whose
+    conditional means rebuild the hidden entries with the least squared
+    error (an iteration counts as better by more than
+    ``GAUSSIAN_TOLERANCE`` of the error), and stops ``GAUSSIAN_PATIENCE``
+    iterations after it.
     """
     n_rows, n_features = x.shape
     missing = torch.isnan(x)
@@ -325,20 +352,42 @@ def fit_gaussian(x):
     mean = torch.nanmean(x, dim=0).nan_to_num(0.0)
     filled = torch.where(missing, mean, x)
     covariance = torch.cov(filled.T, correction=0).reshape(n_features, n_features)
-    covariance = covariance + ridge
+    precision = _inverse(covariance + ridge)
     patterns, counts = torch.unique(missing, dim=0, return_counts=True)
     incomplete = patterns.any(dim=1)
     patterns, counts = patterns[incomplete], counts[incomplete].to(x.dtype)
-    for _ in range(GAUSSIAN_ITERATIONS):
-        precision = torch.cholesky_inverse(torch.linalg.cholesky(covariance))
+    best_error, best, best_iteration = math.inf, (mean, precision), 0
+    for iteration in range(1, max_iterations + 1):
         filled = conditional_mean(x, mean, precision)
         mean = filled.mean(dim=0)
         centred = filled - mean
         scatter = centred.T @ centred + _missing_spread(precision, patterns, counts)
-        covariance = scatter / n_rows + ridge
-    # In C order, as saved and loaded: the same layout gives the same sums.
-    precision = torch.cholesky_inverse(torch.linalg.cholesky(covariance))
-    return mean, precision.contiguous()
+        precision = _inverse(scatter / n_rows + ridge)
+        if check is None:
+            continue
+        error = _hidden_error(check, mean, precision)
+        if error < (1.0 - GAUSSIAN_TOLERANCE) * best_error:
+            best_error, best, best_iteration = error, (mean, precision), iteration
+        elif iteration - best_iteration >= GAUSSIAN_PATIENCE:
+            break
+    if check is not None:
+        mean, precision = best
+    return mean, precision
+
+
+def _inverse(covariance):
+    """The inverse of a covariance matrix, by its Cholesky factor; in C
+    order, as saved and loaded: the same layout gives the same sums."""
+    return torch.cholesky_inverse(torch.linalg.cholesky(covariance)).contiguous()
+
+
+def _hidden_error(check, mean, precision):
+    """Squared error of the Gaussian's conditional means of the hidden
+    entries of ``check`` (see fit_gaussian), summed."""
+    rows, hidden = check
+    counted = ~torch.isnan(hidden)
+    filled = conditional_mean(rows, mean, precision)
+    return float(((filled - hidden)[counted] ** 2).sum())
 
 
 def _missing_spread(precision, patterns, counts):
@@ -487,7 +536,13 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
     the network's reconstruction and the conditional mean of each missing
     entry given the row's observed ones under a multivariate normal
     distribution fitted to the training rows by EM [5]_, weighted by
-    ``network_weight_``, one per feature of a table. The weights are the
+    ``network_weight_``, one per feature of a table. EM runs until its
+    conditional means stop rebuilding the masked entries of the
+    validation rows better (10 iterations after the best, which it
+    keeps; at most 200 iterations, fewer on wide tables), or 20
+    iterations without validation rows: where much is missing it
+    converges slowly, and on few rows its later iterations fit noise.
+    The weights are the
     least-squares ones on the validation rows, masked as in training: the
     weight of all features pooled, shrunk toward an even blend as far as
     its standard error across those rows says it is uncertain, and each
@@ -1536,7 +1591,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         if not self._has_gaussian():
             return
         rows = np.arange(len(X))
-        if self.net_.train_split is not None:  # held_out are validation rows
+        validated = self.net_.train_split is not None  # held_out are apart
+        if validated:
             rows = np.setdiff1d(rows, held_out)
         scaler = Scaler(self.mean_, self.scale_)
         with torch_compute(self.n_jobs):
@@ -1548,10 +1604,19 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
             observed = ~torch.isnan(training).all(dim=1)
             if observed.any():
                 training = training[observed]
-            mean, precision = fit_gaussian(training)
+            checked = spread_sample(np.asarray(held_out), WEIGHT_ROWS)
+            masked, hidden = self._masked_rows(X[checked])
+            if validated:
+                mean, precision = fit_gaussian(
+                    training, (masked, hidden), self._gaussian_iterations(training)
+                )
+            else:
+                mean, precision = fit_gaussian(training)
             self._gaussian_mean_ = mean.numpy()
             self._gaussian_precision_ = precision.numpy()
-            self.network_weight_ = self._blend_weight(X[held_out], mean, precision)
+            self.network_weight_ = self._blend_weight(
+                masked, hidden, len(checked), mean, precision
+            )
             # 0 for the features the Gaussian fills alone.
             self.network_weight_ = self._fill_weights()
             self._widen_observed_limits(training, mean, precision, scaler)
@@ -1591,43 +1656,74 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         if isinstance(self.max_value, str):
             self._limits_ = (self._limits_[0], high)
 
-    def _blend_weight(self, X, mean, precision):
-        """The share of the network's fill of each feature, in [0, 1], that
-        rebuilds best the entries the noise masks in ``X`` (fresh masks in
-        each of up to ``MAX_WEIGHT_DRAWS`` passes): least squares, in scaled
-        units, shrunk by its uncertainty (see :func:`feature_blend_weights`;
-        one for all pixels of images)."""
+    def _gaussian_iterations(self, rows):
+        """At most how many EM iterations to fit the Gaussian to the scaled
+        training ``rows`` with (see GAUSSIAN_PATIENCE): as many as cost what
+        GAUSSIAN_ITERATIONS cost on the widest table with a Gaussian, about
+        rows x features^3 each; GAUSSIAN_ITERATIONS for images, whose cost
+        is held to that of their holes (see MAX_GAUSSIAN_PIXELS)."""
+        if self.image_shape is not None:
+            return GAUSSIAN_ITERATIONS
+        widest = MAX_GAUSSIAN_ROWS * MAX_GAUSSIAN_FEATURES**3
+        share = widest / (len(rows) * rows.shape[1] ** 3)
+        return int(
+            np.clip(
+                GAUSSIAN_ITERATIONS * share,
+                GAUSSIAN_ITERATIONS,
+                MAX_GAUSSIAN_ITERATIONS,
+            )
+        )
+
+    def _masked_rows(self, X):
+        """The rows ``X``, scaled and masked by the noise with fresh masks in
+        each of up to ``MAX_WEIGHT_DRAWS`` passes (about ``WEIGHT_ROWS``
+        rows in all), stacked pass after pass: the masked rows (NaN where
+        missing or masked) and the values of their masked entries (NaN
+        elsewhere), in float64."""
         corruption = dataclasses.replace(self._corruption(), fill_masked=False)
         rows = ScaledRows(X, np.arange(len(X)), Scaler(self.mean_, self.scale_), True)
         batches = BatchIterator(
             rows, self._inference_batch_rows(), corruption=corruption
         )
         draws = int(np.clip(WEIGHT_ROWS // len(X), 1, MAX_WEIGHT_DRAWS))
+        batches = [batch for _ in range(draws) for batch in batches]
+        masked = torch.cat([x for x, _ in batches]).double()
+        values = torch.cat([target for _, target in batches]).double()
+        return masked, torch.where(torch.isnan(masked), values, math.nan)
+
+    def _blend_weight(self, masked, hidden, n_rows, mean, precision):
+        """The share of the network's fill of each feature, in [0, 1], that
+        rebuilds best the ``hidden`` entries of the ``masked`` rows (see
+        _masked_rows; passes over ``n_rows`` held-out rows): least squares,
+        in scaled units, shrunk by its uncertainty (see
+        :func:`feature_blend_weights`; one for all pixels of images)."""
         module, device = self.net_.module_, self.net_.device
         reads_missing = getattr(module, "missing_indicator", False)
-        # Per row of X and feature, summed over the draws: the batches come
-        # in order. Features the Gaussian fills alone (see _fill_weights),
-        # which complete rows' random masks hide in a few rows, are left
-        # out: the network hardly learnt to fill them.
-        agreement, spread = np.zeros(X.shape), np.zeros(X.shape)
+        # Features the Gaussian fills alone (see _fill_weights), which
+        # complete rows' random masks hide in a few rows, are left out: the
+        # network hardly learnt to fill them.
         learnt = ~torch.from_numpy(self._unmasked_features_)
+        counted = ~torch.isnan(hidden) & learnt
+        expected = conditional_mean(masked, mean, precision)
         with torch.no_grad():
-            for _ in range(draws):
-                start = 0
-                for x, target in batches:
-                    counted = torch.isnan(x) & ~torch.isnan(target) & learnt
-                    network = _network_fill(module, x.to(device), reads_missing)
-                    expected = conditional_mean(x.double(), mean, precision)
-                    gap = torch.where(counted, network.double().cpu() - expected, 0.0)
-                    error = torch.where(counted, target.double() - expected, 0.0)
-                    stop = start + len(x)
-                    agreement[start:stop] += (gap * error).numpy()
-                    spread[start:stop] += (gap * gap).numpy()
-                    start = stop
+            network = torch.cat(
+                [
+                    _network_fill(module, x.float().to(device), reads_missing)
+                    .double()
+                    .cpu()
+                    for x in torch.split(masked, self._inference_batch_rows())
+                ]
+            )
+        gap = torch.where(counted, network - expected, 0.0)
+        error = torch.where(counted, hidden - expected, 0.0)
+        # Per held-out row and feature, summed over the passes.
+        agreement = (gap * error).numpy().reshape(-1, n_rows, masked.shape[1])
+        spread = (gap * gap).numpy().reshape(-1, n_rows, masked.shape[1])
+        agreement, spread = agreement.sum(axis=0), spread.sum(axis=0)
         if self.image_shape is not None:
             # Pixels are alike: one weight for all of them.
             pooled = shrink_toward_even_blend(agreement.sum(axis=1), spread.sum(axis=1))
-            return np.full(X.shape[1], pooled)
+            return np.full(masked.shape[1], pooled)
         return feature_blend_weights(agreement, spread)
 
     def _check_limit(self, name, X):

@@ -26,8 +26,12 @@ from skorch.callbacks import BatchScoring, Callback, EpochScoring
 from sk_autoencoder import AutoencoderImputer, AutoencoderTransformer, _imputer
 from sk_autoencoder._base import WEIGHT_AVERAGE_DECAY
 from sk_autoencoder._imputer import (
+    GAUSSIAN_ITERATIONS,
+    GAUSSIAN_PATIENCE,
     GAUSSIAN_RIDGE,
+    GAUSSIAN_TOLERANCE,
     MAX_GAUSSIAN_FEATURES,
+    MAX_GAUSSIAN_ITERATIONS,
     MAX_GAUSSIAN_PIXELS,
     MAX_GAUSSIAN_ROWS,
     conditional_mean,
@@ -745,6 +749,90 @@ def test_em_fits_the_gaussian_of_rows_with_missing_entries():
     np.testing.assert_allclose(mean.numpy(), X.mean(axis=0), atol=0.02)
     ridged = np.cov(X, rowvar=False) + GAUSSIAN_RIDGE * np.eye(5)
     np.testing.assert_allclose(np.linalg.inv(precision.numpy()), ridged, atol=0.02)
+
+
+def held_out_check(X, rng, share=0.5):
+    """``fit_gaussian``'s check from the rows ``X``: a ``share`` of their
+    observed entries hidden, and the hidden entries' values."""
+    hide = ~np.isnan(X) & (rng.random(X.shape) < share)
+    return (
+        torch.from_numpy(np.where(hide, np.nan, X)),
+        torch.from_numpy(np.where(hide, X, np.nan)),
+    )
+
+
+def slowly_converging_table(seed=0):
+    """Three factors mixed into 30 features plus noise 0.1, standardized,
+    each feature missing more often (half the entries in all) where the
+    feature before it is high: EM is far from converged after
+    GAUSSIAN_ITERATIONS."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(600, 3)) @ rng.normal(size=(3, 30))
+    X += 0.1 * rng.normal(size=X.shape)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    missing = rng.random(X.shape) < 1 / (1 + np.exp(-3 * np.roll(X, 1, axis=1)))
+    missing[:, 0] = False
+    return X, missing, rng
+
+
+def test_em_returns_the_iteration_that_rebuilds_the_hidden_entries_best(
+    monkeypatch,
+):
+    X, missing, rng = slowly_converging_table()
+    holes = np.where(missing, np.nan, X)
+    training, check = torch.from_numpy(holes[:500]), held_out_check(holes[500:], rng)
+    hidden_error, seen = _imputer._hidden_error, []
+
+    def recorded(check, mean, precision):
+        seen.append((hidden_error(check, mean, precision), mean, precision))
+        return seen[-1][0]
+
+    monkeypatch.setattr(_imputer, "_hidden_error", recorded)
+    mean, precision = fit_gaussian(training, check, MAX_GAUSSIAN_ITERATIONS)
+    best = 0
+    for iteration, (error, _, _) in enumerate(seen):
+        if error < (1 - GAUSSIAN_TOLERANCE) * seen[best][0]:
+            best = iteration
+    # The table asks for more than the fixed number, and EM stops
+    # GAUSSIAN_PATIENCE iterations after the best.
+    assert best + 1 > GAUSSIAN_ITERATIONS
+    assert len(seen) == min(best + 1 + GAUSSIAN_PATIENCE, MAX_GAUSSIAN_ITERATIONS)
+    assert mean is seen[best][1]
+    assert precision is seen[best][2]
+    expected_mean, expected_precision = fit_gaussian(training, max_iterations=best + 1)
+    assert_array_equal(mean, expected_mean)
+    assert_array_equal(precision, expected_precision)
+
+
+def test_em_runs_on_while_the_hidden_entries_are_rebuilt_better():
+    X, missing, rng = slowly_converging_table()
+    holes = np.where(missing, np.nan, X)
+    training, check = torch.from_numpy(holes[:500]), held_out_check(holes[500:], rng)
+
+    def error(mean, precision):
+        filled = conditional_mean(training, mean, precision).numpy()
+        return np.sqrt(np.mean((filled - X[:500])[missing[:500]] ** 2))
+
+    fixed = error(*fit_gaussian(training))
+    chosen = error(*fit_gaussian(training, check, MAX_GAUSSIAN_ITERATIONS))
+    assert chosen < 0.95 * fixed
+
+
+def test_em_runs_longer_on_tables_cheaper_than_the_widest():
+    imputer = AutoencoderImputer()
+
+    def iterations(n_rows, n_features):
+        return imputer._gaussian_iterations(torch.zeros(n_rows, n_features))
+
+    assert iterations(MAX_GAUSSIAN_ROWS, MAX_GAUSSIAN_FEATURES) == GAUSSIAN_ITERATIONS
+    assert iterations(MAX_GAUSSIAN_ROWS, MAX_GAUSSIAN_FEATURES // 2) == 8 * 20
+    assert iterations(200, 10) == MAX_GAUSSIAN_ITERATIONS
+    assert (
+        AutoencoderImputer(image_shape=(8, 8))._gaussian_iterations(
+            torch.zeros(100, 64)
+        )
+        == GAUSSIAN_ITERATIONS
+    )
 
 
 @pytest.fixture(scope="module")
