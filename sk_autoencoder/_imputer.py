@@ -344,8 +344,10 @@ def fit_gaussian(x, check=None, max_iterations=GAUSSIAN_ITERATIONS):
     conditional means rebuild the hidden entries with the least squared
     error (an iteration counts as better by more than
     ``GAUSSIAN_TOLERANCE`` of the error), and stops ``GAUSSIAN_PATIENCE``
-    iterations after it.
+    iterations after it. A ``check`` that hides nothing counts as none.
     """
+    if check is not None and torch.isnan(check[1]).all():
+        check, max_iterations = None, GAUSSIAN_ITERATIONS
     n_rows, n_features = x.shape
     missing = torch.isnan(x)
     ridge = GAUSSIAN_RIDGE * torch.eye(n_features, dtype=x.dtype)

@@ -818,6 +818,17 @@ def test_em_runs_on_while_the_hidden_entries_are_rebuilt_better():
     assert chosen < 0.95 * fixed
 
 
+def test_em_without_hidden_entries_to_check_runs_the_fixed_iterations():
+    X, missing, _ = slowly_converging_table()
+    training = torch.from_numpy(np.where(missing, np.nan, X)[:500])
+    rows = training[:10]
+    check = (rows, torch.full_like(rows, np.nan))
+    mean, precision = fit_gaussian(training, check, MAX_GAUSSIAN_ITERATIONS)
+    expected_mean, expected_precision = fit_gaussian(training)
+    assert_array_equal(mean, expected_mean)
+    assert_array_equal(precision, expected_precision)
+
+
 def test_em_runs_longer_on_tables_cheaper_than_the_widest():
     imputer = AutoencoderImputer()
 
