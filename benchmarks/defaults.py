@@ -195,12 +195,23 @@ def scattered_holes(X, rng, share=0.2):
     return np.where(rng.random(X.shape) < share, np.nan, X)
 
 
+def left_half_holes(X, rng, side=8):
+    """``X`` with the left half of each image missing."""
+    holes = X.copy()
+    holes.reshape(len(X), side, side)[:, :, : side // 2] = np.nan
+    return holes
+
+
+# The 4 x 4 blocks also chose the image imputer's training masks (issue 22).
 HOLE_SHAPES = {
     "3 x 3 block": (DEV, partial(block_holes, height=3, width=3)),
     "2 x 4 block": (HELD_OUT, partial(block_holes, height=2, width=4)),
-    "4 x 4 block": (HELD_OUT, partial(block_holes, height=4, width=4)),
+    "4 x 4 block": (DEV, partial(block_holes, height=4, width=4)),
     "line of 8": (HELD_OUT, partial(block_holes, height=1, width=8)),
     "20 % of pixels": (HELD_OUT, scattered_holes),
+    "5 x 5 block": (HELD_OUT, partial(block_holes, height=5, width=5)),
+    "left half": (HELD_OUT, left_half_holes),
+    "60 % of pixels": (HELD_OUT, partial(scattered_holes, share=0.6)),
 }
 
 

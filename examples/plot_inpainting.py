@@ -57,10 +57,11 @@ missing = np.isnan(holes)
 # With ``image_shape``, the autoencoder is convolutional, with a path
 # around its code: full-resolution 3 x 3 convolutions that read each
 # hole's surroundings in full detail, while the code keeps the digit's
-# overall shape. Training hides a rectangle of about a fifth of the image
-# in half the training digits (from a line across it to a compact block)
-# and a random fifth of the pixels in the others, and the loss counts the
-# hidden pixels: the network learns to fill what it does not see. The
+# overall shape. Training hides a share of each training digit drawn
+# between 0 and 0.6, as a rectangle in half of them (from a line across
+# the image to a compact block) and as scattered pixels in the others,
+# and the loss counts the hidden pixels: the network learns to fill what
+# it does not see. The
 # filled pixels stay within [0, 1] (``min_value``, ``max_value``), and
 # training uses every core (``n_jobs=-1``).
 
@@ -111,8 +112,9 @@ plt.show()
 # KNNImputer averages whole digits that resemble the visible pixels; the
 # autoencoder's local path also reads the strokes right around each hole.
 # Over three seeds, ``benchmarks/defaults.py`` finds the same on 3 x 3,
-# 2 x 4 and 4 x 4 blocks, lines of 8 pixels and scattered pixels
-# (``doc/quality.md``).
+# 2 x 4 and 4 x 4 blocks, lines of 8 pixels and a scattered fifth of the
+# pixels, but not on holes of a quarter of the digit or more, such as
+# 5 x 5 blocks or the left half (``doc/quality.md``).
 #
 # That is the cost: KNNImputer needs no training, while the autoencoder
 # trains for a minute or two. Training on holes shaped like the ones to

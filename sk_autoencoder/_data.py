@@ -562,8 +562,10 @@ class Corruption:
     ``level`` added in scaled units, per feature when ``level`` is a
     tensor), ``"mask"`` or a callable ``noise(X_batch, rng)`` in the
     input's units. ``"mask"`` masks (sets to NaN) a ``level`` share of the
-    entries; with ``image_shape`` (rows that are images), half the rows
-    lose a rectangle of about that share of the image instead (see
+    entries, or, where ``level`` is a ``(low, high)`` pair, a share drawn
+    for each row uniformly between the two; with ``image_shape`` (rows
+    that are images), half the rows lose a rectangle of about that share
+    of the image instead (see
     :func:`rectangle_masks`); with ``patterns``, each row is masked where
     a random one of these boolean rows is True, or as without patterns
     where that one is all False (a complete row of the data, whose
@@ -594,7 +596,8 @@ RECTANGLE_SHARE = 0.5
 def rectangle_masks(n_rows, image_shape, share, generator):
     """One random rectangle per row of flattened ``(C, H, W)`` images.
 
-    Each rectangle covers about ``share`` of the image in every channel:
+    Each rectangle covers about ``share`` of the image (a number, or one
+    per row) in every channel:
     its height is uniform over 1 to H, its width the one that makes the
     area (at least 1, at most W), its place uniform over where it fits.
     From lines across the image to compact blocks, these are holes such as
@@ -649,13 +652,20 @@ def corrupt(x, corruption, generator):
 
 def _random_masks(x, corruption, generator):
     """Masks of a ``corruption.level`` share of the entries of ``x``
-    (rectangles for half the rows of images), drawn without patterns."""
-    masked = _uniform(x.shape, generator) < corruption.level
+    (rectangles for half the rows of images), drawn without patterns; of a
+    share drawn for each row, uniform over the range, where the level is a
+    ``(low, high)`` pair."""
+    level = corruption.level
+    if isinstance(level, tuple):
+        # One share per row, uniform over the range.
+        low, high = level
+        level = low + (high - low) * _uniform(len(x), generator)
+        masked = _uniform(x.shape, generator) < level[:, None]
+    else:
+        masked = _uniform(x.shape, generator) < level
     if corruption.image_shape is not None:
         boxed = _uniform(len(x), generator) < RECTANGLE_SHARE
-        boxes = rectangle_masks(
-            len(x), corruption.image_shape, corruption.level, generator
-        )
+        boxes = rectangle_masks(len(x), corruption.image_shape, level, generator)
         masked = torch.where(boxed[:, None], boxes, masked)
     return masked
 
