@@ -268,6 +268,11 @@ class BaseAutoencoder(BaseEstimator):
     _auto_hidden_depth = 1
     _auto_width_range = AUTO_WIDTH_RANGE
 
+    # Whether the hidden width that hidden_layer_sizes="auto" gives tables
+    # is also at most the number of rows given to fit (see
+    # _check_hidden_layer_sizes).
+    _auto_width_caps_at_rows = False
+
     # The channels of the convolutions that hidden_layer_sizes="auto" gives
     # with image_shape.
     _auto_image_channels = AUTO_WIDTH_RANGE[0]
@@ -655,7 +660,7 @@ class BaseAutoencoder(BaseEstimator):
         Returns the training rows and the validation rows (or None).
         """
         n_samples, n_features = X.shape
-        module, module_params = self._module_and_params(n_features)
+        module, module_params = self._module_and_params(n_features, n_samples)
         if n_components > n_features and self._sparsity() == 0:
             fix = "Lower n_components."
             if "sparsity" in self.get_params():
@@ -783,8 +788,9 @@ class BaseAutoencoder(BaseEstimator):
             cloned.append(callback if name is None else (name, callback))
         return cloned
 
-    def _module_and_params(self, n_features):
-        """The module class and its parameters besides the two widths."""
+    def _module_and_params(self, n_features, n_samples=None):
+        """The module class and its parameters besides the two widths, for
+        ``n_samples`` rows to fit (see _check_hidden_layer_sizes)."""
         image_shape = self._check_image_shape(n_features)
         if isinstance(self.module, nn.Module):
             raise TypeError(
@@ -815,7 +821,7 @@ class BaseAutoencoder(BaseEstimator):
                 "too, or use hidden_layer_sizes and activation."
             )
         params = {
-            "hidden_layer_sizes": self._check_hidden_layer_sizes(n_features),
+            "hidden_layer_sizes": self._check_hidden_layer_sizes(n_features, n_samples),
             "activation": self.activation,
             **self._network_params(),
         }
@@ -975,15 +981,18 @@ class BaseAutoencoder(BaseEstimator):
             width = min(width, self._auto_max_components)
         return width
 
-    def _check_hidden_layer_sizes(self, n_features):
+    def _check_hidden_layer_sizes(self, n_features, n_samples=None):
         """``hidden_layer_sizes`` as a tuple; "auto" gives
-        ``_auto_hidden_depth`` layers of four units per feature, within
+        ``_auto_hidden_depth`` layers of four units per feature (with
+        ``_auto_width_caps_at_rows``, at most ``n_samples`` units), within
         ``_auto_width_range``, or one convolution of
         ``_auto_image_channels`` channels for images."""
         if isinstance(self.hidden_layer_sizes, str):
             if self.image_shape is not None:
                 return (self._auto_image_channels,)
             width = AUTO_WIDTH_PER_FEATURE * n_features
+            if self._auto_width_caps_at_rows and n_samples is not None:
+                width = min(width, n_samples)
             return (int(np.clip(width, *self._auto_width_range)),) * (
                 self._auto_hidden_depth
             )

@@ -222,8 +222,9 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         ``()`` gives a linear autoencoder. With ``image_shape``, the
         channels of the convolutions instead (at least one). ``"auto"``
         gives one layer of four units per feature, within [64, 1024], as
-        the transformer does (64 channels with ``image_shape``, where the
-        transformer takes 32 and refines its decoded images). The default
+        the transformer does on tables of more rows than that (64 channels
+        with ``image_shape``, where the transformer takes 32 and refines
+        its decoded images). The default
         differs from the transformer's: it is the network the detector's
         benchmarks were run with.
 

@@ -70,9 +70,10 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         Widths of the encoder's hidden layers; the decoder mirrors them.
         ``()`` gives a linear autoencoder. With ``image_shape``, the
         channels of the convolutions instead (at least one). ``"auto"``
-        gives one layer of four units per feature, within [64, 1024]: room
-        for the nonlinear part in proportion to what there is to rebuild
-        (32 channels with ``image_shape``).
+        gives one layer of four units per feature, but no more units than
+        there are rows, within [64, 1024]: room for the nonlinear part in
+        proportion to what there is to rebuild and to the rows that teach
+        it (32 channels with ``image_shape``).
 
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
         Nonlinearity of the hidden layers of the built-in networks.
@@ -529,6 +530,16 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
     # The hooks of the base: what makes the autoencoder a transformer.
 
     _weight_average_decay = WEIGHT_AVERAGE_DECAY
+
+    # hidden_layer_sizes="auto" gives a hidden layer no wider than there
+    # are rows to train it. On tables of more features than rows, four
+    # units per feature were many units per row, and a handful of
+    # validation rows chose epochs that rebuilt new rows worse than PCA
+    # does: on 42 rows of 150 features (rank 5 plus noise, n_components=4),
+    # 600 units rebuilt 5,000 new rows with 1.22 times PCA's error (median
+    # over six seeds; 2.12 at worst), 64 units with 1.04 (1.30)
+    # (benchmarks/results/transformer_few_rows.md).
+    _auto_width_caps_at_rows = True
 
     def _fit_after_training(self, X):
         """Where the trained network does not rebuild the held-out rows

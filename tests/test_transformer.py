@@ -536,11 +536,45 @@ def test_auto_budget_counts_updates_not_epochs(n_train, budget):
     assert AutoencoderTransformer()._budget(n_train) == budget
 
 
-@pytest.mark.parametrize(("n_features", "width"), [(5, 64), (30, 120), (400, 1024)])
-def test_auto_width_is_four_units_per_feature_within_bounds(n_features, width):
-    X = np.random.default_rng(0).normal(size=(40, n_features))
+@pytest.mark.parametrize(
+    ("n_rows", "n_features", "width"),
+    [
+        (40, 5, 64),
+        (200, 30, 120),
+        (1100, 400, 1024),
+        # No more units than rows.
+        (100, 30, 100),
+        (40, 400, 64),
+    ],
+)
+def test_auto_width_is_four_units_per_feature_and_row_within_bounds(
+    n_rows, n_features, width
+):
+    X = np.random.default_rng(0).normal(size=(n_rows, n_features))
     ae = AutoencoderTransformer(2, max_iter=1, random_state=0).fit(X)
     assert ae.net_.module_.encoder.first.out_features == 2 + width
+
+
+def test_a_table_of_more_features_than_rows_is_rebuilt_about_as_pca_rebuilds_it():
+    # 42 rows of 150 features, rank 5 plus noise: 600 hidden units (four
+    # per feature) rebuilt new rows with 2.1 times PCA's error at this
+    # seed (benchmarks/transformer_few_rows.py), 64 (one per row, at
+    # least 64) as PCA does.
+    rng = np.random.default_rng(105)
+    loadings = rng.normal(size=(5, 150))
+
+    def rows(n):
+        return rng.normal(size=(n, 5)) @ loadings + 0.1 * rng.normal(size=(n, 150))
+
+    X, X_new = rows(42), rows(5000)
+    scaler = StandardScaler().fit(X)
+    X, X_new = scaler.transform(X), scaler.transform(X_new)
+
+    def error(model):
+        return np.mean((model.inverse_transform(model.transform(X_new)) - X_new) ** 2)
+
+    ae = AutoencoderTransformer(4, random_state=5).fit(X)
+    assert error(ae) < 1.1 * error(PCA(4).fit(X))
 
 
 def test_categories_one_hot_encoded_are_rebuilt_far_better_than_by_pca():
