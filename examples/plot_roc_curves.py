@@ -12,7 +12,7 @@ sides: 24_mnist, where the autoencoder detector beats IsolationForest, and
 28_pendigits, where IsolationForest beats it by far.
 
 Neither dataset is typical on its own: over the 43 ADBench datasets the
-detector wins on mean ROC-AUC and on 27 of them, and trails
+detector wins on mean ROC-AUC and on 28 of them, and is level with
 IsolationForest on mean average precision (``doc/quality.md``,
 ``benchmarks/results/adbench_anchors.md``).
 
