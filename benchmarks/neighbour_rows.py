@@ -49,22 +49,17 @@ from _common import adbench_names, environment, markdown_table, parser, write_re
 from neighbour_ideas import (
     initialize,
     mean_nearest,
-    on_error_scale,
     run_adbench,
     run_outside,
 )
 from numpy.lib.stride_tricks import sliding_window_view
 from outside_adbench import tasks as outside_tasks
 from sklearn.metrics import average_precision_score, roc_auc_score
+from typical_rows import Parts
 
-from sk_autoencoder import AutoencoderOutlierDetector
 from sk_autoencoder._outlier import (
-    CODE_QUANTILE,
-    MAX_THRESHOLD_ROWS,
-    _n_kept_rows,
     lower_half_fence,
 )
-from sk_autoencoder._utils import spread_sample
 
 VARIANTS = ["V0", "none", "Q90", "Q99"]
 VARIANTS += ["R@u0.75", "R@u0.9", "R@ufence2", "R@ufence3"]
@@ -78,33 +73,10 @@ def within_fence(errors, factor):
 
 
 def variant_scores(X_train, X_test, seed):
-    detector = AutoencoderOutlierDetector(random_state=seed).fit(X_train)
-    kept_rows = spread_sample(np.arange(len(X_train)), _n_kept_rows(*X_train.shape))
-    X_kept = X_train[kept_rows]
-    calibration = np.zeros(len(kept_rows), dtype=bool)
-    calibration[spread_sample(np.arange(len(kept_rows)), MAX_THRESHOLD_ROWS)] = True
-    scaler = detector._scaler()
-    kept, test = scaler.transform_array(X_kept), scaler.transform_array(X_test)
-    codes = detector._encode(X_kept)
-    everyone = np.ones(len(kept_rows), dtype=bool)
-
-    def error(X, rows):
-        quantiles = [CODE_QUANTILE, 1 - CODE_QUANTILE]
-        bounds = np.quantile(codes[rows & calibration], quantiles, axis=0)
-        return np.sqrt(detector._reconstruction_error(X, code_bounds=tuple(bounds)))
-
-    def score(bound_rows, searched_rows, scale_rows):
-        position = np.full(len(kept), -1)
-        position[searched_rows] = np.arange(searched_rows.sum())
-        scale = np.flatnonzero(scale_rows & calibration)
-        searched = kept[searched_rows]
-        near = on_error_scale(
-            error(X_kept[scale], bound_rows),
-            mean_nearest(kept[scale], searched, position[scale]),
-            mean_nearest(test, searched),
-        )
-        return np.maximum(error(X_test, bound_rows), near)
-
+    setup = Parts(X_train, X_test, seed)
+    detector, everyone = setup.detector, setup.everyone
+    error, score, calibration = setup.error, setup.score, setup.calibration
+    X_kept, kept, test = setup.X_kept, setup.kept, setup.test
     scores = {"V0": -detector.score_samples(X_test)}
     scores["none"] = score(everyone, everyone, everyone)
     scale = np.flatnonzero(calibration)

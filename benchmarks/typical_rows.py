@@ -57,43 +57,61 @@ VARIANTS += [f"{p}@0.75" for p in ("B", "R", "C", "BR", "RC", "BRC")]
 VARIANTS += [f"{p}@{t}" for t in ("0.9", "0.95", "fence") for p in ("B", "RC", "BRC")]
 
 
-def variant_scores(X_train, X_test, seed):
-    detector = AutoencoderOutlierDetector(random_state=seed).fit(X_train)
-    kept_rows = spread_sample(np.arange(len(X_train)), _n_kept_rows(*X_train.shape))
-    X_kept = X_train[kept_rows]
-    calibration = np.zeros(len(kept_rows), dtype=bool)
-    calibration[spread_sample(np.arange(len(kept_rows)), MAX_THRESHOLD_ROWS)] = True
-    scaler = detector._scaler()
-    kept, test = scaler.transform_array(X_kept), scaler.transform_array(X_test)
-    codes = detector._encode(X_kept)
-    outlyingness = -detector.score_samples(X_kept)
-    everyone = np.ones(len(kept_rows), dtype=bool)
+class Parts:
+    """One default detector fitted to ``X_train`` (as in ``adbench.py``)
+    and its score of ``X_test`` with its parts set from chosen kept rows:
+    the code bounds, the rows its neighbours are searched among, and the
+    rows whose errors and distances set the distances' scale."""
 
-    def error(X, rows):
+    def __init__(self, X_train, X_test, seed):
+        self.detector = AutoencoderOutlierDetector(random_state=seed).fit(X_train)
+        n_kept = _n_kept_rows(*X_train.shape)
+        kept_rows = spread_sample(np.arange(len(X_train)), n_kept)
+        self.X_kept, self.X_test = X_train[kept_rows], X_test
+        self.calibration = np.zeros(len(kept_rows), dtype=bool)
+        calibration = spread_sample(np.arange(len(kept_rows)), MAX_THRESHOLD_ROWS)
+        self.calibration[calibration] = True
+        scaler = self.detector._scaler()
+        self.kept = scaler.transform_array(self.X_kept)
+        self.test = scaler.transform_array(X_test)
+        self.codes = self.detector._encode(self.X_kept)
+        self.everyone = np.ones(len(kept_rows), dtype=bool)
+
+    def error(self, X, rows):
+        """Root mean squared errors of ``X``, codes clipped to the bounds set
+        from the kept ``rows`` (among the calibration rows)."""
         quantiles = [CODE_QUANTILE, 1 - CODE_QUANTILE]
-        bounds = np.quantile(codes[rows & calibration], quantiles, axis=0)
-        return np.sqrt(detector._reconstruction_error(X, code_bounds=tuple(bounds)))
+        bounds = np.quantile(self.codes[rows & self.calibration], quantiles, axis=0)
+        errors = self.detector._reconstruction_error(X, code_bounds=tuple(bounds))
+        return np.sqrt(errors)
 
-    def score(bound_rows, reference_rows, scale_rows):
-        position = np.full(len(kept), -1)
-        position[reference_rows] = np.arange(reference_rows.sum())
-        scale = np.flatnonzero(scale_rows & calibration)
-        reference = kept[reference_rows]
+    def score(self, bound_rows, searched_rows, scale_rows):
+        """The test rows' outlyingness with each part set from the kept rows
+        it is given (boolean masks over the kept rows)."""
+        position = np.full(len(self.kept), -1)
+        position[searched_rows] = np.arange(searched_rows.sum())
+        scale = np.flatnonzero(scale_rows & self.calibration)
+        searched = self.kept[searched_rows]
         near = on_error_scale(
-            error(X_kept[scale], bound_rows),
-            mean_nearest(kept[scale], reference, position[scale]),
-            mean_nearest(test, reference),
+            self.error(self.X_kept[scale], bound_rows),
+            mean_nearest(self.kept[scale], searched, position[scale]),
+            mean_nearest(self.test, searched),
         )
-        return np.maximum(error(X_test, bound_rows), near)
+        return np.maximum(self.error(self.X_test, bound_rows), near)
 
+
+def variant_scores(X_train, X_test, seed):
+    setup = Parts(X_train, X_test, seed)
+    detector, everyone, score = setup.detector, setup.everyone, setup.score
+    outlyingness = -detector.score_samples(setup.X_kept)
     scores = {"V0": -detector.score_samples(X_test)}
     scores["none"] = score(everyone, everyone, everyone)
     for name, share in TYPICAL.items():
         if share is None:
-            typical = detector.predict(X_kept) == 1
+            typical = detector.predict(setup.X_kept) == 1
         else:
             typical = outlyingness <= np.quantile(outlyingness, share)
-        if (typical & calibration).sum() < 3:
+        if (typical & setup.calibration).sum() < 3:
             typical = everyone
         for variant in VARIANTS:
             parts, _, at = variant.partition("@")
