@@ -96,7 +96,10 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
     ones. The encoder and
     the decoder each have a linear path that starts at the PCA solution
     and an MLP correction through ``hidden_layer_sizes`` that starts at
-    zero.
+    zero. After training, the decoder's linear path is refit by least
+    squares to the training rows' codes, the correction held: the map's
+    loss moves the codes away from where the linear path began, and on few
+    rows the decoder follows them only in part.
 
     Rows are centred and divided by one common scale (the root mean
     variance), which keeps their Euclidean distances, and so their
@@ -358,7 +361,7 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
         with torch_compute(self.n_jobs):
             self._train_on_graph(scaled, noise, heads, tails, weights, n_updates, seed)
         self.net_.module_.eval()
-        self._decode_as_means_where_no_better(scaled)
+        self._refit_decoder_where_better_than_means(scaled)
         # transform maps rows in float64, with this copy of the encoder:
         # float32 matrix products round differently for different batch
         # sizes, and a row's place in the map should not depend on the rows
@@ -366,25 +369,44 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
         self._encoder_float64 = copy.deepcopy(self.net_.module_.encoder).double()
         return spread_sample(np.arange(n_samples), MAX_REPORTED_ROWS)
 
-    def _decode_as_means_where_no_better(self, scaled):
+    def _refit_decoder_where_better_than_means(self, scaled):
         """Decode as its mean (0 in scaled units) each feature the decoder
         rebuilds no better than its mean on the ``scaled`` training rows (at
         most ``MAX_REPORTED_ROWS`` of them): one whose units are small
         against the common scale weighs next to nothing in the loss, while
         Adam moves its weights by steps as large as any other's, and its
-        decoded values drift far beyond its training values."""
+        decoded values drift far beyond its training values. Refit the
+        decoder's linear map of every other feature by least squares to the
+        codes of those rows, the MLP correction held: the map's loss moves
+        the codes away from the PCA start that the linear map began at, and
+        the decoder follows them only as far as its training went (on few
+        rows near a plane, far from it)."""
         module = self.net_.module_
+        decoder = module.decoder
         rows = torch.from_numpy(
             scaled[spread_sample(np.arange(len(scaled)), MAX_REPORTED_ROWS)]
         )
         with torch.no_grad(), torch_compute(self.n_jobs):
             rows = rows.to(self.net_.device)
-            rebuilt = module.decode(module.encode(rows))
+            codes = module.encode(rows)
+            rebuilt = decoder(codes)
             errors = ((rebuilt - rows).double() ** 2).sum(dim=0)
             spread = (rows.double() ** 2).sum(dim=0)
-        worse = torch.nonzero(errors >= spread).squeeze(1)
-        if len(worse):
-            module.decoder.silence(worse.to(self.net_.device))
+            worse = (errors >= spread).cpu().numpy()
+            if len(codes) > codes.shape[1] + 1:
+                linear = decoder.first(codes)[:, : decoder.n_out]
+                target = (rows - (rebuilt - linear)).double().cpu().numpy()
+                design = np.c_[codes.double().cpu().numpy(), np.ones(len(codes))]
+                solution = np.linalg.lstsq(design, target[:, ~worse], rcond=None)[0]
+                kept = torch.from_numpy(np.flatnonzero(~worse)).to(self.net_.device)
+                weight = torch.from_numpy(solution[:-1].T).to(decoder.first.weight)
+                decoder.first.weight[kept] = weight
+                decoder.first.bias[kept] = torch.from_numpy(solution[-1]).to(
+                    decoder.first.bias
+                )
+        if worse.any():
+            silenced = torch.from_numpy(np.flatnonzero(worse))
+            decoder.silence(silenced.to(self.net_.device))
 
     def _encode(self, X):
         encoder, scaler = self._encoder_float64, self._scaler()
