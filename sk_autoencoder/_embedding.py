@@ -98,22 +98,22 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
     the graph. On at most 512 rows, as many as such a batch holds, each
     update takes the whole graph instead, at no more cost: every row once,
     each edge weighted by its weight, each row by the weights of its
-    edges, random pairs drawn from all rows. The encoder sees each row with Gaussian noise added, as a
-    denoising autoencoder does [3]_, and the decoder rebuilds the clean
-    row: the encoder learns to map the surroundings of the training rows,
-    which places new rows where their training neighbours are. A row's
-    noise vector has the typical length of the distance from the row to
-    the farthest of its ``n_neighbors``, held within a factor of 2 of that
-    distance's median over the rows (taken among the distinct rows, where
-    copies of the rows make it 0): the surroundings of a row are its
-    neighbourhood, narrower in dense parts of the data than in sparse
-    ones. The encoder and
-    the decoder each have a linear path that starts at the PCA solution
-    and an MLP correction through ``hidden_layer_sizes`` that starts at
-    zero. After training, the decoder's linear path is refit by least
-    squares to the training rows' codes, the correction held: the map's
-    loss moves the codes away from where the linear path began, and on few
-    rows the decoder follows them only in part.
+    edges, random pairs drawn from all rows. The encoder sees each row
+    with Gaussian noise added, as a denoising autoencoder does [3]_, and
+    the decoder rebuilds the clean row: the encoder learns to map the
+    surroundings of the training rows, which places new rows where their
+    training neighbours are. A row's noise vector has the typical length
+    of the distance from the row to the farthest of its ``n_neighbors``,
+    held within a factor of 2 of that distance's median over the rows
+    (taken among the distinct rows, where copies of the rows make it 0):
+    the surroundings of a row are its neighbourhood, narrower in dense
+    parts of the data than in sparse ones. The encoder and the decoder
+    each have a linear path that starts at the PCA solution and an MLP
+    correction through ``hidden_layer_sizes`` that starts at zero. After
+    training, the decoder's linear path is refit by least squares to the
+    training rows' codes, the correction held: the map's loss moves the
+    codes away from where the linear path began, and on few rows the
+    decoder follows them only in part.
 
     Rows are centred and divided by one common scale (the root mean
     variance), which keeps their Euclidean distances, and so their
