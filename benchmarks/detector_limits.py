@@ -39,6 +39,11 @@ scores, and the share of the anomalies and of the new normal rows that
   a pulse of an odd shape (inverted, doubled, twice as wide, a flat blip).
   Found by a new-user hunt: the pulses' windows, a third of the rows, are
   rebuilt worse than the idle ones.
+- rare categories: 5 standard normal features and a one-hot category of
+  seven levels held by 50, 25, 10, 7, 5, 2 and 1 % of the training rows;
+  the new normal rows are all of the 7, 5 and 2 % levels, the anomalies
+  rows of any level with their first feature 5 away from 0. Found by a
+  new-user hunt: every new row of a 5 % level was flagged.
 
 The detector is also run after a ``QuantileTransformer`` to normal
 margins, the remedy the docs suggest for heavy tails, and with
@@ -153,6 +158,19 @@ def pulsed_windows(rng, width=32, noise=0.1):
     return windows(N_TRAIN)[0], windows(N_NORMAL)[0], odd[chosen]
 
 
+def rare_categories(rng, shares=(0.5, 0.25, 0.1, 0.07, 0.05, 0.02, 0.01)):
+    def rows(n, levels=None):
+        if levels is None:
+            level = rng.choice(len(shares), n, p=shares)
+        else:
+            level = rng.choice(levels, n)
+        return np.c_[rng.normal(size=(n, 5)), np.eye(len(shares))[level]]
+
+    anomalies = rows(N_ANOMALIES)
+    anomalies[:, 0] = 5.0 * rng.choice([-1, 1], N_ANOMALIES)
+    return rows(N_TRAIN), rows(N_NORMAL, levels=[3, 4, 5]), anomalies
+
+
 TASKS = {
     "clusters, spreads 0.1 / 0.5 / 2 / 4": clusters((0.1, 0.5, 2.0, 4.0), 1.0),
     "clusters, spreads 0.5 / 1 / 2": clusters((0.5, 1.0, 2.0), 2.0),
@@ -163,6 +181,7 @@ TASKS = {
     "a clump of 20 % of the training rows": clump_in_training(0.2),
     "windows of a sine, training every 5th": strided_windows,
     "windows of an idle signal with pulses": pulsed_windows,
+    "new rows of rare categories": rare_categories,
 }
 
 
