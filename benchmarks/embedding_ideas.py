@@ -7,12 +7,10 @@ defaults, and reports the trustworthiness (k=5) of the held-out map and
 of the training rows' map, the 5-NN accuracy on held-out codes (labelled
 sets), the held-out reconstruction MSE and the fit time, on the split of
 ``benchmarks/embedding.py`` (30 % held out), fitted with each of
-``--seeds`` (0 alone by default), and with several seeds the means over
-them. The development sets are digits and 20_letter; 40_vowels, 12_fault,
-47_yeast and 28_pendigits (not in ``embedding.py``) check the choices;
-the other datasets of ``embedding.py`` stay held out. For the training on
-the whole graph of small data, the small ADBench tables of ``SMALL`` are
-the development sets, and iris, wine and breast cancer are held out.
+``--seeds`` (0 alone by default). The development sets
+are digits and 20_letter; 40_vowels, 12_fault, 47_yeast and 28_pendigits
+(not in ``embedding.py``) check the choices; the other datasets of
+``embedding.py`` stay held out.
 
     python benchmarks/embedding_ideas.py [--datasets digits 20_letter]
         [--settings defaults noise_0 ...] [--seeds 0 1 2] [--data-dir DIR]
@@ -23,7 +21,7 @@ import time
 import numpy as np
 from _common import environment, load_adbench, markdown_table, parser, write_result
 from embedding import split
-from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
+from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.manifold import trustworthiness
 from sklearn.neighbors import KNeighborsClassifier
 from threadpoolctl import threadpool_limits
@@ -32,13 +30,9 @@ import sk_autoencoder._embedding as embedding_module
 from sk_autoencoder import AutoencoderEmbedding
 
 LOADERS = {"digits": load_digits, "breast_cancer": load_breast_cancer}
-LOADERS.update(wine=load_wine, iris=load_iris)
+LOADERS["wine"] = load_wine
 DEVELOPMENT = ["digits", "20_letter", "40_vowels", "12_fault", "47_yeast"]
 DEVELOPMENT += ["28_pendigits"]
-# ADBench tables of at most 2 * EDGE_BATCH training rows.
-SMALL = ["14_glass", "15_Hepatitis", "18_Ionosphere", "21_Lymphography"]
-SMALL += ["39_vertebral", "42_WBC", "43_WDBC", "45_wine", "46_WPBC"]
-SMALL += ["37_Stamps", "4_breastw"]
 
 # Each setting: module constants and estimator parameters that differ from
 # the defaults. "before" is the training this stop started from.
@@ -85,11 +79,6 @@ SETTINGS = {
         "hidden_layer_sizes": (64, 64, 64, 64),
         "EDGE_PASSES": 15,
     },
-    # Small data: sampled batches of edges instead of the whole graph, and
-    # other budgets of updates on the whole graph.
-    "sampled": {"WHOLE_GRAPH_ROWS": 0},
-    "whole_150": {"WHOLE_GRAPH_UPDATES": 150},
-    "whole_500": {"WHOLE_GRAPH_UPDATES": 500},
 }
 
 
@@ -127,7 +116,7 @@ def measure(setting, X_train, X_test, y_train, y_test, classes, seed=0):
         f"{trustworthiness(X_train, train_codes, n_neighbors=5):.3f}",
         knn,
         f"{np.mean((model.inverse_transform(codes) - X_test) ** 2):.4g}",
-        f"{fit_seconds:.2f}",
+        f"{fit_seconds:.1f}",
     ]
 
 
@@ -157,33 +146,18 @@ def main():
                     print(*rows[-1], flush=True)
     header = ["dataset", "setting", "seed", "held-out trust", "training trust"]
     header += ["5-NN", "held-out MSE", "fit s"]
-    parts = [
-        "# AutoencoderEmbedding's training choices, one at a time",
-        environment(),
-        "Settings: " + "; ".join(f"{k} = {v}" for k, v in SETTINGS.items()),
-        markdown_table(header, rows),
-    ]
-    if len(args.seeds) > 1:
-        parts += ["## Means over the seeds", markdown_table(header, means(rows))]
-    write_result(args.output, "\n\n".join(parts) + "\n")
-
-
-def means(rows):
-    """The rows of each dataset and setting averaged over their seeds (the
-    median of the fit seconds)."""
-    groups = {}
-    for name, setting, _, *figures in rows:
-        groups.setdefault((name, setting), []).append(figures)
-    averaged = []
-    for (name, setting), figures in groups.items():
-        columns = list(zip(*figures, strict=True))
-        cells = [
-            "-" if column[0] == "-" else f"{np.mean([float(v) for v in column]):.4g}"
-            for column in columns[:-1]
-        ]
-        fit = f"{np.median([float(v) for v in columns[-1]]):.2f}"
-        averaged.append([name, setting, "mean", *cells, fit])
-    return averaged
+    write_result(
+        args.output,
+        "\n\n".join(
+            [
+                "# AutoencoderEmbedding's training choices, one at a time",
+                environment(),
+                "Settings: " + "; ".join(f"{k} = {v}" for k, v in SETTINGS.items()),
+                markdown_table(header, rows),
+            ]
+        )
+        + "\n",
+    )
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ from an encoder with a decoder."""
 import copy
 import time
 from numbers import Integral, Real
-from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -33,16 +32,6 @@ NEGATIVE_SAMPLES = 5
 EDGE_PASSES = 30
 MIN_UPDATES = 100
 MAX_UPDATES = 5000
-
-# Up to as many rows as a batch of edges holds, each update takes the whole
-# graph instead: every row encoded once, every edge weighted by its weight.
-# A batch of edges would encode as many rows, so an update costs no more,
-# and its gradient is the whole loss's, not a sample's. The default budget
-# is then this many updates (chosen on small ADBench tables; see
-# benchmarks/results/embedding_whole_graph.md): as good a map as the
-# sampled budget's, in a third to a quarter of its time.
-WHOLE_GRAPH_ROWS = 2 * EDGE_BATCH
-WHOLE_GRAPH_UPDATES = 300
 
 # Adam's first learning rate, decayed linearly to zero over the updates.
 LEARNING_RATE = 1e-2
@@ -88,32 +77,29 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
     each row's ``n_neighbors`` nearest rows (exact, by scikit-learn's
     :class:`~sklearn.neighbors.NearestNeighbors`, in the scaled units), with
     UMAP's weights, the two directions of each edge joined as a fuzzy
-    union. Each update samples a batch of 256 edges in proportion to
-    their weights and minimizes UMAP's cross-entropy between the graph and
-    the codes (the two ends of each edge attract, random pairs from the
-    batch repel; the similarity of two codes at distance ``d`` is
+    union. Each update samples a batch of edges in proportion to their
+    weights and minimizes UMAP's cross-entropy between the graph and the
+    codes (the two ends of each edge attract, random pairs from the batch
+    repel; the similarity of two codes at distance ``d`` is
     ``1 / (1 + a d^(2b))``, with ``a, b`` fitted to ``min_dist``) plus ten
     times the mean squared reconstruction error of the batch (in the
     scaled units), which keeps the map faithful to the rows as well as to
-    the graph. On at most 512 rows, as many as such a batch holds, each
-    update takes the whole graph instead, at no more cost: every row once,
-    each edge weighted by its weight, each row by the weights of its
-    edges, random pairs drawn from all rows. The encoder sees each row
-    with Gaussian noise added, as a denoising autoencoder does [3]_, and
-    the decoder rebuilds the clean row: the encoder learns to map the
-    surroundings of the training rows, which places new rows where their
-    training neighbours are. A row's noise vector has the typical length
-    of the distance from the row to the farthest of its ``n_neighbors``,
-    held within a factor of 2 of that distance's median over the rows
-    (taken among the distinct rows, where copies of the rows make it 0):
-    the surroundings of a row are its neighbourhood, narrower in dense
-    parts of the data than in sparse ones. The encoder and the decoder
-    each have a linear path that starts at the PCA solution and an MLP
-    correction through ``hidden_layer_sizes`` that starts at zero. After
-    training, the decoder's linear path is refit by least squares to the
-    training rows' codes, the correction held: the map's loss moves the
-    codes away from where the linear path began, and on few rows the
-    decoder follows them only in part.
+    the graph. The encoder sees each row with Gaussian noise added, as a
+    denoising autoencoder does [3]_, and the decoder rebuilds the clean
+    row: the encoder learns to map the surroundings of the training rows,
+    which places new rows where their training neighbours are. A row's
+    noise vector has the typical length of the distance from the row to
+    the farthest of its ``n_neighbors``, held within a factor of 2 of that
+    distance's median over the rows (taken among the distinct rows, where
+    copies of the rows make it 0): the surroundings of a row are its
+    neighbourhood, narrower in dense parts of the data than in sparse
+    ones. The encoder and
+    the decoder each have a linear path that starts at the PCA solution
+    and an MLP correction through ``hidden_layer_sizes`` that starts at
+    zero. After training, the decoder's linear path is refit by least
+    squares to the training rows' codes, the correction held: the map's
+    loss moves the codes away from where the linear path began, and on few
+    rows the decoder follows them only in part.
 
     Rows are centred and divided by one common scale (the root mean
     variance), which keeps their Euclidean distances, and so their
@@ -147,10 +133,9 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
         clusters apart, and a deeper encoder folds more.
 
     max_iter : int or None, default=None
-        Number of updates to train for. None derives it from the size of
-        the graph: 30 passes over its edges, at least 100 and at most 5,000
-        updates; on at most 512 rows, where each update takes the whole
-        graph, 300 updates.
+        Number of updates (batches of 256 edges) to train for. None
+        derives it from the size of the graph: 30 passes over its edges,
+        at least 100 and at most 5,000 updates.
 
     n_jobs : int, default=None
         Number of threads for the neighbour search, training and
@@ -352,14 +337,9 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
         radii = _noise_radii(scaled, distances, n_threads(self.n_jobs))
         noise = NOISE_PER_NEIGHBOUR_DISTANCE * radii / np.sqrt(n_features)
         batch = min(EDGE_BATCH, len(weights))
-        if self.max_iter is not None:
-            n_updates = self.max_iter
-        elif _takes_whole_graph(n_samples):
-            n_updates = WHOLE_GRAPH_UPDATES
-        else:
-            n_updates = int(
-                np.clip(EDGE_PASSES * len(weights) / batch, MIN_UPDATES, MAX_UPDATES)
-            )
+        n_updates = self.max_iter or int(
+            np.clip(EDGE_PASSES * len(weights) / batch, MIN_UPDATES, MAX_UPDATES)
+        )
         self.net_ = NeuralNet(
             module=MLPAutoencoder,
             module__n_features=n_features,
@@ -437,39 +417,42 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
         )
 
     def _train_on_graph(self, scaled, noise, heads, tails, weights, n_updates, seed):
-        """Adam on the cross-entropy plus the reconstruction error: each
-        update takes the whole graph (see WHOLE_GRAPH_ROWS) or a batch of
-        edges sampled in proportion to their weights."""
+        """Adam on the cross-entropy plus the reconstruction error, one
+        batch of edges (sampled in proportion to their weights) per update."""
         device = self.net_.device
         module, optimizer = self.net_.module_, self.net_.optimizer_
         X = torch.from_numpy(scaled).to(device)
         noise = torch.as_tensor(noise, dtype=torch.float32).to(device)[:, None]
+        heads = torch.from_numpy(heads).to(device)
+        tails = torch.from_numpy(tails).to(device)
+        cumulative = torch.from_numpy(np.cumsum(weights))
         generator = torch.Generator().manual_seed(seed)
-        if _takes_whole_graph(len(X)):
-            draw = _whole_graph(len(X), heads, tails, weights, device, generator)
-        else:
-            draw = _edge_batches(heads, tails, weights, device, generator)
         schedule = torch.optim.lr_scheduler.LambdaLR(
             optimizer, lambda update: 1 - update / n_updates
         )
+        batch = self.net_.batch_size
         module.train()
         losses, start = [], time.perf_counter()
         for update in range(n_updates):
-            batch = draw()
-            x = X if batch.rows is None else X[batch.rows]
-            rows_noise = noise if batch.rows is None else noise[batch.rows]
+            uniform = torch.rand(batch, generator=generator, dtype=torch.float64)
+            edges = torch.searchsorted(cumulative, uniform * cumulative[-1])
+            edges = edges.clamp_(max=len(cumulative) - 1).to(device)
+            # Negatives are rows of the batch, drawn for each edge's head.
+            negatives = torch.randint(
+                2 * batch, (NEGATIVE_SAMPLES * batch,), generator=generator
+            ).to(device)
+            ends = torch.cat([heads[edges], tails[edges]])
+            x = X[ends]
             gaussian = torch.randn(x.shape, generator=generator).to(device)
-            code = module.encode(x + rows_noise * gaussian)
-            head_code, tail_code = code[batch.heads], code[batch.tails]
+            code = module.encode(x + noise[ends] * gaussian)
+            head_code, tail_code = code[:batch], code[batch:]
             attract = ((head_code - tail_code) ** 2).sum(dim=1)
             repel = (
-                (head_code.repeat(NEGATIVE_SAMPLES, 1) - code[batch.negatives]) ** 2
+                (head_code.repeat(NEGATIVE_SAMPLES, 1) - code[negatives]) ** 2
             ).sum(dim=1)
             loss = cross_entropy(
-                attract, repel, self.a_, self.b_, batch.edge_weights
-            ) + RECONSTRUCTION_WEIGHT * _squared_error(
-                module.decode(code), x, batch.row_weights
-            )
+                attract, repel, self.a_, self.b_
+            ) + RECONSTRUCTION_WEIGHT * self.net_.criterion_(module.decode(code), x)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -493,87 +476,6 @@ class AutoencoderEmbedding(EncoderMixin, BaseAutoencoder):
             float(curve[i : i + UPDATES_PER_REPORT].mean())
             for i in range(0, n_updates, UPDATES_PER_REPORT)
         ]
-
-
-class _Batch(NamedTuple):
-    """What one update trains on: the ``rows`` encoded (None: all), the
-    positions among them of each edge's ``heads`` and ``tails`` and of the
-    ``negatives`` (``NEGATIVE_SAMPLES`` per edge, for each edge's head in
-    turn), and the weights of the edges and of the rows in the loss (None:
-    equal)."""
-
-    rows: torch.Tensor | None
-    heads: torch.Tensor | slice
-    tails: torch.Tensor | slice
-    negatives: torch.Tensor
-    edge_weights: torch.Tensor | None
-    row_weights: torch.Tensor | None
-
-
-def _takes_whole_graph(n_samples):
-    """Whether each update takes the whole graph: when the rows are no
-    more than a batch of edges holds (see WHOLE_GRAPH_ROWS)."""
-    return n_samples <= WHOLE_GRAPH_ROWS
-
-
-def _whole_graph(n_rows, heads, tails, weights, device, generator):
-    """Updates on every row and every edge, each edge weighted by its
-    weight, each row by the weights of its edges (as often as sampling in
-    proportion to the weights would draw it), negatives drawn from all
-    rows."""
-    edge_weights = torch.as_tensor(weights / weights.sum(), dtype=torch.float32)
-    heads, tails = torch.from_numpy(heads), torch.from_numpy(tails)
-    row_weights = torch.zeros(n_rows).index_add_(0, heads, edge_weights)
-    fixed = dict(
-        rows=None,
-        heads=heads.to(device),
-        tails=tails.to(device),
-        edge_weights=edge_weights.to(device),
-        row_weights=row_weights.to(device),
-    )
-
-    def draw():
-        negatives = torch.randint(
-            n_rows, (NEGATIVE_SAMPLES * len(heads),), generator=generator
-        )
-        return _Batch(negatives=negatives.to(device), **fixed)
-
-    return draw
-
-
-def _edge_batches(heads, tails, weights, device, generator):
-    """Updates on ``EDGE_BATCH`` edges sampled in proportion to their
-    weights, and their two ends; negatives drawn from those ends."""
-    heads, tails = torch.from_numpy(heads).to(device), torch.from_numpy(tails)
-    tails = tails.to(device)
-    cumulative = torch.from_numpy(np.cumsum(weights))
-    batch = min(EDGE_BATCH, len(weights))
-
-    def draw():
-        uniform = torch.rand(batch, generator=generator, dtype=torch.float64)
-        edges = torch.searchsorted(cumulative, uniform * cumulative[-1])
-        edges = edges.clamp_(max=len(cumulative) - 1).to(device)
-        negatives = torch.randint(
-            2 * batch, (NEGATIVE_SAMPLES * batch,), generator=generator
-        ).to(device)
-        return _Batch(
-            rows=torch.cat([heads[edges], tails[edges]]),
-            heads=slice(0, batch),
-            tails=slice(batch, 2 * batch),
-            negatives=negatives,
-            edge_weights=None,
-            row_weights=None,
-        )
-
-    return draw
-
-
-def _squared_error(rebuilt, rows, row_weights=None):
-    """Mean squared error of the ``rebuilt`` rows, each row weighted by
-    ``row_weights`` (summing to 1) where given."""
-    if row_weights is None:
-        return torch.nn.functional.mse_loss(rebuilt, rows)
-    return (row_weights * ((rebuilt - rows) ** 2).mean(dim=1)).sum()
 
 
 def _noise_radii(X, distances, n_jobs=None):

@@ -108,26 +108,20 @@ def curve_params(min_dist, spread=1.0):
     return float(a), float(b)
 
 
-def cross_entropy(squared_attract, squared_repel, a, b, weights=None):
+def cross_entropy(squared_attract, squared_repel, a, b):
     """UMAP's fuzzy cross-entropy on a batch of edges and of negative samples.
 
     With ``q = 1 / (1 + a d^(2b))`` the similarity of two codes at
     distance ``d``, an edge costs ``-log q`` and a negative sample
     ``-log(1 - q)``; both are softplus of ``log(a) + b log(d^2)``, which
-    stays finite and smooth for any distance. The negatives come in rounds,
-    one sample per edge each (the ``k``-th round's sample for edge ``i`` at
-    ``k * n_edges + i``). Returns the mean over the edges of an edge's cost
-    plus its negatives' costs, each edge weighted by ``weights`` (summing
-    to 1) where given.
+    stays finite and smooth for any distance. Returns the mean over the
+    edges plus the mean over the negatives times their number per edge.
     """
     log_a = float(np.log(a))
     t_attract = log_a + b * torch.log(squared_attract + MIN_SQUARED_DISTANCE)
     t_repel = log_a + b * torch.log(squared_repel + MIN_SQUARED_DISTANCE)
-    attract = torch.nn.functional.softplus(t_attract)
-    repel = torch.nn.functional.softplus(-t_repel)
-    if weights is not None:
-        return (weights * attract).sum() + (
-            weights * repel.view(-1, len(weights))
-        ).sum()
     per_edge = len(squared_repel) / len(squared_attract)
-    return attract.mean() + per_edge * repel.mean()
+    return (
+        torch.nn.functional.softplus(t_attract).mean()
+        + per_edge * torch.nn.functional.softplus(-t_repel).mean()
+    )

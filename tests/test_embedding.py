@@ -5,8 +5,6 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from joblib import cpu_count
 from sklearn.datasets import load_digits, make_swiss_roll
 from sklearn.decomposition import PCA
@@ -15,14 +13,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsRegressor
 
 from sk_autoencoder import AutoencoderEmbedding, AutoencoderTransformer
-from sk_autoencoder._embedding import (
-    EDGE_BATCH,
-    WHOLE_GRAPH_UPDATES,
-    _neighbourhood_radius,
-    _noise_radii,
-)
+from sk_autoencoder._embedding import _neighbourhood_radius, _noise_radii
 from sk_autoencoder._network import MLPAutoencoder
-from sk_autoencoder._umap import cross_entropy, nearest_neighbors
+from sk_autoencoder._umap import nearest_neighbors
 
 # Short training: the behaviour, not the quality the benchmark measures.
 FAST = {"max_iter": 100, "random_state": 0}
@@ -76,46 +69,6 @@ def test_the_map_keeps_the_layers_of_a_swiss_roll_apart():
     embedding = AutoencoderEmbedding(max_iter=1500, random_state=0).fit(X_train)
     along_the_roll = KNeighborsRegressor(5).fit(embedding.transform(X_train), p_train)
     assert along_the_roll.score(embedding.transform(X_test), p_test) > 0.7
-
-
-def rows_encoded_per_update(X, monkeypatch, **params):
-    """How many rows the encoder took at each update of a fit on ``X``."""
-    sizes = []
-    encode = MLPAutoencoder.encode
-
-    def counted(module, rows):
-        sizes.append(len(rows))
-        return encode(module, rows)
-
-    monkeypatch.setattr(MLPAutoencoder, "encode", counted)
-    embedding = AutoencoderEmbedding(random_state=0, **params).fit(X)
-    return embedding, sizes[: embedding.n_iter_]
-
-
-def test_on_few_rows_each_update_encodes_every_row_once(monkeypatch):
-    X = np.random.default_rng(0).normal(size=(300, 5))
-    embedding, sizes = rows_encoded_per_update(X, monkeypatch)
-    assert embedding.n_iter_ == WHOLE_GRAPH_UPDATES
-    assert set(sizes) == {300}
-
-
-def test_on_more_rows_than_a_batch_holds_each_update_samples_edges(monkeypatch):
-    X = np.random.default_rng(0).normal(size=(2 * EDGE_BATCH + 1, 5))
-    _, sizes = rows_encoded_per_update(X, monkeypatch, max_iter=20)
-    assert set(sizes) == {2 * EDGE_BATCH}
-
-
-@given(st.integers(1, 30), st.integers(1, 5), st.integers(0, 2**32 - 1))
-@settings(max_examples=30, deadline=None)
-def test_equal_edge_weights_give_the_mean_cross_entropy(n_edges, rounds, seed):
-    generator = torch.Generator().manual_seed(seed)
-    attract = torch.rand(n_edges, generator=generator, dtype=torch.float64) * 4
-    repel = torch.rand(rounds * n_edges, generator=generator, dtype=torch.float64)
-    equal = torch.full((n_edges,), 1.0 / n_edges, dtype=torch.float64)
-    torch.testing.assert_close(
-        cross_entropy(attract, repel * 4, 1.6, 0.9, equal),
-        cross_entropy(attract, repel * 4, 1.6, 0.9),
-    )
 
 
 def test_copies_of_the_rows_leave_the_training_noise_as_wide(digits):
