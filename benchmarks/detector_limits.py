@@ -44,6 +44,9 @@ scores, and the share of the anomalies and of the new normal rows that
   the new normal rows are all of the 7, 5 and 2 % levels, the anomalies
   rows of any level with their first feature 5 away from 0. Found by a
   new-user hunt: every new row of a 5 % level was flagged.
+- zero-inflated features: 20 features, each 0 in 90 % of the rows and
+  lognormal otherwise; anomalies hold 8 nonzero features, which normal
+  rows hold about 2 of. Found by a new-user hunt.
 
 The detector is also run after a ``QuantileTransformer`` to normal
 margins, the remedy the docs suggest for heavy tails, and with
@@ -171,6 +174,18 @@ def rare_categories(rng, shares=(0.5, 0.25, 0.1, 0.07, 0.05, 0.02, 0.01)):
     return rows(N_TRAIN), rows(N_NORMAL, levels=[3, 4, 5]), anomalies
 
 
+def zero_inflated(rng, n_features=20, zero_share=0.9, n_nonzero=8):
+    def normal(n):
+        nonzero = rng.random((n, n_features)) >= zero_share
+        return nonzero * rng.lognormal(size=(n, n_features))
+
+    anomalies = normal(N_ANOMALIES)
+    for row in anomalies:
+        chosen = rng.choice(n_features, n_nonzero, replace=False)
+        row[chosen] = rng.lognormal(size=n_nonzero)
+    return normal(N_TRAIN), normal(N_NORMAL), anomalies
+
+
 TASKS = {
     "clusters, spreads 0.1 / 0.5 / 2 / 4": clusters((0.1, 0.5, 2.0, 4.0), 1.0),
     "clusters, spreads 0.5 / 1 / 2": clusters((0.5, 1.0, 2.0), 2.0),
@@ -182,6 +197,7 @@ TASKS = {
     "windows of a sine, training every 5th": strided_windows,
     "windows of an idle signal with pulses": pulsed_windows,
     "new rows of rare categories": rare_categories,
+    "zero-inflated features": zero_inflated,
 }
 
 
