@@ -219,7 +219,10 @@ class _Impute(_Scaled):
         if self.averaged:
             self.register_buffer("masks", torch.as_tensor(masks))
         # As transform: fills shrunk toward the means (0, scaled), if at all.
-        self.shrink = float(getattr(imputer, "_fill_shrink_", 1.0))
+        shrink = imputer._shrink_factors()
+        self.shrunk = bool(np.any(shrink < 1.0))
+        if self.shrunk:
+            self.register_buffer("shrink", _float64(shrink))
         weight = imputer._fill_weights()
         self.blended = bool(np.any(weight < 1.0))
         self.n_features = imputer.n_features_in_
@@ -260,8 +263,8 @@ class _Impute(_Scaled):
                 x, self.gaussian_mean, self.gaussian_precision, self.n_features
             )
             rebuilt = self.weight * rebuilt.double() + (1.0 - self.weight) * expected
-        if self.shrink < 1.0:
-            rebuilt = rebuilt * self.shrink
+        if self.shrunk:
+            rebuilt = rebuilt * self.shrink.to(rebuilt.dtype)
         rebuilt = self.unscaled(rebuilt, X.dtype)
         # As transform: np.clip of the rebuilt rows against float64 limits.
         rebuilt = torch.clamp(rebuilt.double(), self.low, self.high).to(X.dtype)

@@ -60,15 +60,15 @@ def structureless_wide():
     return imputer, X, X_holes
 
 
-@pytest.fixture(params=[None, 0.5], ids=["as-fitted", "half"])
+@pytest.fixture(params=["as-fitted", "graded"])
 def shrunk_imputer(request, structureless_wide):
     """structureless_wide's imputer, whose fills its fit shrank toward the
-    means (all the way: factor 0), or a copy with the factor set to 0.5,
-    whose fills are neither the means nor the network's; and its rows
-    with holes."""
+    means (about all the way), or a copy whose features' factors run
+    evenly from 0 to 1, so that most fills are neither the means nor the
+    network's; and its rows with holes."""
     imputer, _, X_holes = structureless_wide
-    assert imputer._fill_shrink_ < 1.0
-    if request.param is not None:
+    assert np.all(imputer._fill_shrink_ < 1.0)
+    if request.param == "graded":
         imputer = copy.deepcopy(imputer)
-        imputer._fill_shrink_ = request.param
+        imputer._fill_shrink_ = np.linspace(0.0, 1.0, imputer.n_features_in_)
     return imputer, X_holes

@@ -117,7 +117,7 @@ def test_imputer_shrunk_fills_survive_the_safe_format(shrunk_imputer, tmp_path):
     imputer, X_holes = shrunk_imputer
     save(imputer, tmp_path / "imputer.safetensors")
     loaded = load(tmp_path / "imputer.safetensors")
-    assert loaded._fill_shrink_ == imputer._fill_shrink_
+    assert_array_equal(loaded._fill_shrink_, imputer._fill_shrink_)
     assert_array_equal(loaded.transform(X_holes), imputer.transform(X_holes))
 
 

@@ -14,7 +14,11 @@ from sk_autoencoder import (
     AutoencoderTransformer,
 )
 from sk_autoencoder._data import MIN_DISTINCT_VALID, row_keys, split_rows
-from sk_autoencoder._imputer import feature_blend_weights, shrink_toward_even_blend
+from sk_autoencoder._imputer import (
+    feature_blend_weights,
+    shrink_factors,
+    shrink_toward_even_blend,
+)
 
 N_FEATURES = 5
 PARAMS = {"hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0}
@@ -294,3 +298,28 @@ def test_a_spread_too_small_to_divide_by_gives_an_even_blend():
     # Found by hypothesis: the least-squares weight of 2 / 1e-323 is inf.
     weights = feature_blend_weights(np.ones((2, 3)), np.full((2, 3), 5e-324))
     assert_allclose(weights, 0.5)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(1, 20), st.integers(1, 6)),
+        elements=st.floats(-10, 10),
+    ),
+    st.data(),
+)
+def test_shrunk_fills_do_as_well_as_each_mean_and_as_all_the_fills(fill, data):
+    # Hidden entries (axis 0) of each feature (axis 1) in scaled units:
+    # the means are 0. Each feature judged on its own does as well as its
+    # mean; all of them together as well as the fills.
+    target = data.draw(arrays(np.float64, fill.shape, elements=st.floats(-10, 10)))
+    judged = data.draw(arrays(np.bool_, fill.shape[1]))
+    factor = shrink_factors((fill * target).sum(axis=0), (fill**2).sum(axis=0), judged)
+    assert np.all((factor >= 0.0) & (factor <= 1.0))
+    shrunk = ((factor * fill - target) ** 2).sum(axis=0)
+    spread = (target**2).sum(axis=0)
+    assert np.all(shrunk[judged] <= spread[judged] * (1 + 1e-9) + 1e-9)
+    assert len(np.unique(factor[~judged])) <= 1  # that of all the features
+    unshrunk = ((fill - target) ** 2).sum()
+    assert shrunk.sum() <= unshrunk * (1 + 1e-9) + 1e-9
