@@ -118,6 +118,29 @@ class KNNDistance:
         return -self.neighbors_.kneighbors(X)[0].mean(axis=1)
 
 
+# Code for a benchmark's fresh process (see json_from_python) that fits
+# the imputer {method} ("ours", "KNNImputer" or "means", a SimpleImputer)
+# to the rows ``holes`` (NaN missing) and fills them: ``filled``, and
+# ``result`` with the seconds that took. ``AutoencoderImputer`` gets the
+# keyword arguments {params}.
+FILL_HOLES = """
+import time
+
+start = time.perf_counter()
+if "{method}" == "KNNImputer":
+    from sklearn.impute import KNNImputer
+    imputer = KNNImputer()
+elif "{method}" == "means":
+    from sklearn.impute import SimpleImputer
+    imputer = SimpleImputer()
+else:
+    from sk_autoencoder import AutoencoderImputer
+    imputer = AutoencoderImputer(**{params})
+filled = imputer.fit_transform(holes)
+result = {{"fit": time.perf_counter() - start}}
+"""
+
+
 def json_from_python(code, code_dir=None):
     """Run ``code`` in a fresh Python process on one thread, with the package
     in ``code_dir`` (a checkout of another commit) if given, and return the

@@ -20,6 +20,7 @@ for tables: they are development data for both.
 """
 
 from _common import (
+    FILL_HOLES,
     checkouts,
     environment,
     json_from_python,
@@ -31,7 +32,8 @@ from _common import (
 TABLES = ((1000, 0), (2000, 0), (2000, 1), (3000, 0))  # (features, seed)
 N_ROWS = 40
 
-CASE = """
+CASE = (
+    """
 import json, time, warnings
 import numpy as np
 
@@ -42,32 +44,27 @@ M = rng.normal(size=(3, {n_features}))
 X = np.tanh(Z @ M) + 0.05 * rng.normal(size=({n_rows}, {n_features}))
 mask = rng.random(X.shape) < 0.2
 holes = np.where(mask, np.nan, X)
-
-start = time.perf_counter()
-if "{method}" == "KNNImputer":
-    from sklearn.impute import KNNImputer
-    imputer = KNNImputer()
-elif "{method}" == "means":
-    from sklearn.impute import SimpleImputer
-    imputer = SimpleImputer()
-else:
-    from sk_autoencoder import AutoencoderImputer
-    imputer = AutoencoderImputer(random_state=0, **{params})
-filled = imputer.fit_transform(holes)
-result = {{"fit": time.perf_counter() - start}}
+"""
+    + FILL_HOLES
+    + """
 result["rmse"] = float(np.sqrt(np.mean((filled[mask] - X[mask]) ** 2)))
 print(json.dumps(result))
 """
+)
 
 
 def main():
     args = parser(__doc__.splitlines()[0], data_dir=False, before=True).parse_args()
     runs = {
-        f"AutoencoderImputer(), {label}": (code_dir, "ours", {})
+        f"AutoencoderImputer(), {label}": (code_dir, "ours", {"random_state": 0})
         for label, code_dir in checkouts(args.before).items()
     }
     here = checkouts()["this checkout"]
-    runs["AutoencoderImputer(n_components=40)"] = (here, "ours", {"n_components": 40})
+    runs["AutoencoderImputer(n_components=40)"] = (
+        here,
+        "ours",
+        {"random_state": 0, "n_components": 40},
+    )
     runs["KNNImputer()"] = (None, "KNNImputer", {})
     runs["SimpleImputer() (means)"] = (None, "means", {})
     rows = []
