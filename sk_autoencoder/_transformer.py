@@ -194,7 +194,10 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         With ``noise="gaussian"``, the standard deviation of the noise in
         the units of ``X``: the noise you expect in the data, if you know
         it. With ``noise="mask"``, the share of the entries masked (below
-        1). None means 0.1 for either. Unused when ``noise`` is None or a
+        1). None means 0.1 for either: for ``"gaussian"``, in the units of
+        ``X`` still, a tenth of the spread of data of about unit scale
+        (standardized features, pixels in [0, 1]), and next to no noise on
+        pixels in [0, 255]. Unused when ``noise`` is None or a
         callable, where setting it warns: ``noise="gaussian"`` is what
         trains on noise of that level.
 
