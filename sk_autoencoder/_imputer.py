@@ -210,11 +210,10 @@ CHECK_CALL_VALUES = 2**22
 # this share of its variance times their number: hidden entries of a
 # binary feature that miss its rare value (a one in a hundred, on a table
 # of a thousand features, where each has about twenty entries hidden) say
-# nothing of its fills where the value is, and judged so, ADBench's
-# 17_InternetAds was filled with RMSE 0.79 against 0.55
-# (benchmarks/results/imputer_unrelated_features.md). The entries of a
-# Gaussian feature fall below half its variance about one time in 14 at
-# 13 entries, one in 30 at 20 and one in 800 at 50.
+# nothing of its fills where the value is (ADBench's 17_InternetAds, see
+# benchmarks/imputer_unrelated_features.py). A Gaussian feature's entries
+# fall below half its variance rarely, and ever more rarely the more of
+# them there are.
 MIN_SPREAD_SHARE = 0.5
 
 # transform fills the rows with holes a chunk of at most this many values

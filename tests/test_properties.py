@@ -21,6 +21,12 @@ from sk_autoencoder._imputer import (
 )
 
 N_FEATURES = 5
+# Sums or entries per row (axis 0) and feature (axis 1).
+ROWS_BY_FEATURES = arrays(
+    np.float64,
+    st.tuples(st.integers(1, 20), st.integers(1, 6)),
+    elements=st.floats(-10, 10),
+)
 PARAMS = {"hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0}
 
 
@@ -279,14 +285,7 @@ def test_the_blend_weight_lies_between_an_even_blend_and_least_squares(agreement
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    arrays(
-        np.float64,
-        st.tuples(st.integers(1, 20), st.integers(1, 6)),
-        elements=st.floats(-10, 10),
-    ),
-    st.data(),
-)
+@given(ROWS_BY_FEATURES, st.data())
 def test_each_feature_weight_lies_in_the_unit_interval(agreement, data):
     spread = data.draw(arrays(np.float64, agreement.shape, elements=st.floats(0, 10)))
     weights = feature_blend_weights(agreement, spread)
@@ -301,14 +300,7 @@ def test_a_spread_too_small_to_divide_by_gives_an_even_blend():
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    arrays(
-        np.float64,
-        st.tuples(st.integers(1, 20), st.integers(1, 6)),
-        elements=st.floats(-10, 10),
-    ),
-    st.data(),
-)
+@given(ROWS_BY_FEATURES, st.data())
 def test_shrunk_fills_do_as_well_as_each_mean_and_as_all_the_fills(fill, data):
     # Hidden entries (axis 0) of each feature (axis 1) in scaled units:
     # the means are 0. Each feature judged on its own does as well as its
