@@ -149,12 +149,28 @@ def test_noise_level_without_built_in_noise_warns(curved, noise):
         ae.fit(curved[0][:100])
 
 
-@pytest.mark.parametrize("noise", ["gaussian", "mask"])
-def test_noise_level_none_is_a_tenth(curved, noise):
+def test_mask_noise_level_none_is_a_tenth(curved):
     X = curved[0][:100]
-    default = AutoencoderTransformer(2, noise=noise, **SHORT).fit(X)
-    tenth = AutoencoderTransformer(2, noise=noise, noise_level=0.1, **SHORT).fit(X)
+    default = AutoencoderTransformer(2, noise="mask", **SHORT).fit(X)
+    tenth = AutoencoderTransformer(2, noise="mask", noise_level=0.1, **SHORT).fit(X)
     assert_array_equal(default.transform(X), tenth.transform(X))
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+@pytest.mark.parametrize("units", [1e-3, 1.0, 1e3])
+def test_gaussian_noise_level_none_is_a_fifth_of_each_features_scale(
+    standardize, units
+):
+    # Whatever the data's units, the default noise is a fifth of the scale
+    # each feature is divided by: as mild on pixels in [0, 255] as on
+    # features of a hundredth.
+    rng = np.random.default_rng(0)
+    X = units * rng.normal(size=(2000, 3)) * [1.0, 10.0, 100.0]
+    ae = AutoencoderTransformer(
+        2, noise="gaussian", standardize=standardize, random_state=0
+    )
+    x, target = first_batch(ae, X)
+    assert_allclose((x - target).std(axis=0), 0.2, rtol=0.05)
 
 
 def test_callable_noise_corrupts_rows_in_the_inputs_units():
