@@ -119,10 +119,10 @@ class KNNDistance:
 
 
 # Code for a benchmark's fresh process (see json_from_python) that fits
-# the imputer {method} ("ours", "KNNImputer" or "means", a SimpleImputer)
-# to the rows ``holes`` (NaN missing) and fills them: ``filled``, and
-# ``result`` with the seconds that took. ``AutoencoderImputer`` gets the
-# keyword arguments {params}.
+# the imputer {method} ("ours", "KNNImputer", "MissForest-style" or
+# "means", a SimpleImputer) to the rows ``holes`` (NaN missing) and fills
+# them: ``filled``, and ``result`` with the seconds that took.
+# ``AutoencoderImputer`` gets the keyword arguments {params}.
 FILL_HOLES = """
 import time
 
@@ -130,6 +130,12 @@ start = time.perf_counter()
 if "{method}" == "KNNImputer":
     from sklearn.impute import KNNImputer
     imputer = KNNImputer()
+elif "{method}" == "MissForest-style":
+    from sklearn.ensemble import ExtraTreesRegressor
+    from sklearn.experimental import enable_iterative_imputer
+    from sklearn.impute import IterativeImputer
+    forest = ExtraTreesRegressor(n_estimators=50, random_state=0)
+    imputer = IterativeImputer(estimator=forest, random_state=0)
 elif "{method}" == "means":
     from sklearn.impute import SimpleImputer
     imputer = SimpleImputer()
