@@ -114,26 +114,29 @@ def fit_scaler(X, standardize, missing=False, resist_gross_errors=False):
     deviation, otherwise all share one scale (the root mean variance), so
     that the errors weigh features as PCA does. With
     ``resist_gross_errors``, those variances leave out each feature's gross
-    errors (see :func:`resistant_variances`; not with ``missing``). A
-    scale that float64 cannot tell from 0 next to the feature's mean (a
-    constant feature) becomes 1; any other, however small its units, is
-    kept. With ``missing``, NaN entries are left out.
+    errors (see :func:`resistant_variances`; not with ``missing``), but
+    for a feature whose other values are all equal, which keeps its own:
+    the rare values of a mostly blank pixel are its spread. A scale that
+    float64 cannot tell from 0 next to the feature's mean (a constant
+    feature) becomes the root mean variance of all the features, so that
+    the scaling follows the data's units; 1 where that too is 0. Any other
+    scale, however small its units, is kept. With ``missing``, NaN entries
+    are left out.
     """
     mean, variances, units = _moments_in_units(X, missing)
     if resist_gross_errors and not missing:
-        variances = np.fmin(variances, resistant_variances(X, units))
-    if standardize:
-        scale = np.sqrt(variances) * units
-    else:
-        # The root mean variance, each feature's variance taken to the unit
-        # of the largest spread: squares in plain units would underflow
-        # for tiny ones. Powers of two all, so it is exact where they do
-        # not. An exactly constant feature adds 0 whatever its magnitude.
-        top = powers_of_two((np.sqrt(variances) * units).max(initial=0.0))
-        ratio = np.where(variances > 0, units / top, 0.0)
-        shares = variances * ratio * ratio
-        scale = np.full(X.shape[1], np.sqrt(shares.mean()) * top)
-    scale[is_constant(scale, mean)] = 1.0
+        resistant = resistant_variances(X, units)
+        variances = np.where(resistant > 0, np.fmin(variances, resistant), variances)
+    # The root mean variance, each feature's variance taken to the unit of
+    # the largest spread: squares in plain units would underflow for tiny
+    # ones. Powers of two all, so it is exact where they do not. An exactly
+    # constant feature adds 0 whatever its magnitude.
+    top = powers_of_two((np.sqrt(variances) * units).max(initial=0.0))
+    ratio = np.where(variances > 0, units / top, 0.0)
+    common = np.full(X.shape[1], np.sqrt((variances * ratio * ratio).mean()) * top)
+    scale = np.sqrt(variances) * units if standardize else common.copy()
+    constant = is_constant(scale, mean)
+    scale[constant] = np.where(is_constant(common, mean), 1.0, common)[constant]
     scaler = Scaler(mean, scale)
     scaler.check_float32(X)
     return scaler

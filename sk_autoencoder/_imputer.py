@@ -780,13 +780,13 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         equally. If False, features are centred and divided by one common
         scale (the root mean variance), so that the reconstruction error
         weighs features as PCA does, in the original units. Means and
-        variances are those of the observed entries; a constant feature
-        gets scale 1. ``"auto"`` is False with ``image_shape``, whose pixels
-        share one unit (standardized, a pixel that is nearly always blank
-        blows its rare strokes up into errors far larger than any other
-        pixel's, and they rule the loss), and True otherwise, unlike the
-        transformer, so that features in small units are filled as
-        carefully as the others.
+        variances are those of the observed entries; a constant feature gets
+        the root mean variance of all the features. ``"auto"`` is False with
+        ``image_shape``, whose pixels share one unit (standardized, a pixel
+        that is nearly always blank blows its rare strokes up into errors
+        far larger than any other pixel's, and they rule the loss), and True
+        otherwise, unlike the transformer, so that features in small units
+        are filled as carefully as the others.
 
     noise : "mask" or callable, default="mask"
         Which observed entries training masks, anew for every batch, for
@@ -1300,8 +1300,8 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
                 UserWarning,
                 stacklevel=caller_stacklevel(),
             )
-        # A constant feature is filled with its value: its scale is 1, and
-        # the network's small error in those units would show.
+        # A constant feature is filled with its value: the network's small
+        # error in the scale it is given would show.
         mean, spread = column_spread(X, missing=True)
         constant = is_constant(spread, mean)
         value = np.clip(mean, low, high)

@@ -304,18 +304,21 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         equally. If False, features are centred and divided by one common
         scale (the root mean variance), so that the reconstruction error
         weighs features as PCA does, in the original units. A constant
-        feature gets scale 1. ``"auto"`` is True for tables, unlike the
-        transformer, so that features in large units do not drown the
-        others in the scores; and False with ``image_shape``, whose pixels
-        share one unit, as in the imputer (standardized, a pixel that is
-        nearly always blank blows its rare strokes up into large errors).
-        Either way the variances leave out gross errors, which training
-        rows mixed with outliers may hold: values among a feature's lowest
-        or highest 1 % that lie more than 10 standard deviations of the
-        values inside them from their mean. One wrong entry (a value of
-        1,000 among values of about 1) then does not set its feature's
-        scale and shrink the feature out of the scores; a heavy tail, whose
-        extremes have others near them, counts as it is.
+        feature gets the root mean variance of all the features, so that the
+        scaling follows the data's units. ``"auto"`` is True for tables,
+        unlike the transformer, so that features in large units do not drown
+        the others in the scores; and False with ``image_shape``, whose
+        pixels share one unit, as in the imputer (standardized, a pixel that
+        is nearly always blank blows its rare strokes up into large errors).
+        Either way the variances leave out gross errors, which training rows
+        mixed with outliers may hold: values among a feature's lowest or
+        highest 1 % that lie more than 10 standard deviations of the values
+        inside them from their mean. One wrong entry (a value of 1,000 among
+        values of about 1) then does not set its feature's scale and shrink
+        the feature out of the scores; a heavy tail, whose extremes have
+        others near them, counts as it is; and a feature whose values but
+        such ones are all equal keeps them in its variance, which they alone
+        make (a pixel blank but for a few strokes).
 
     image_shape : tuple of int or None, default=None
         ``(height, width)`` or ``(channels, height, width)`` when each row

@@ -164,8 +164,9 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         features as PCA does, in the original units. If True, each feature
         is divided by its own standard deviation after centring, as by a
         ``StandardScaler``, so that every feature counts equally. A constant
-        feature gets scale 1. The default follows PCA, which this estimator
-        replaces.
+        feature gets the root mean variance of all the features, so that the
+        scaling follows the data's units. The default follows PCA, which
+        this estimator replaces.
 
     sparsity : float, default=0.0
         Weight of an L1 penalty on the code activations (their absolute

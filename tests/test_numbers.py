@@ -129,15 +129,49 @@ def test_a_constant_feature_far_from_zero_leaves_the_others_their_detail(
 
 @pytest.mark.parametrize("n_samples", [300, 5000])
 @pytest.mark.parametrize("value", [0.1, 1 / 3, 2.7, 1234.567, 1e6 + 0.1])
-def test_a_feature_constant_at_any_value_gets_scale_1(n_samples, value):
+def test_a_feature_constant_at_any_value_gets_the_common_scale(n_samples, value):
     # A value binary cannot hold exactly, in every row, leaves a spread of
     # rounding errors that grows with the rows: taken for its scale, it
     # blew a new row that moved the feature a little up to about 1e14.
     rng = np.random.default_rng(0)
     X = np.c_[rng.normal(size=(n_samples, 2)), np.full(n_samples, value)]
-    assert fit_scaler(X, standardize=True).scale[2] == 1.0
-    # One scale shared by all features: that of the feature alone.
+    common = fit_scaler(X, standardize=False).scale
+    assert fit_scaler(X, standardize=True).scale[2] == common[2]
+    assert common[2] == pytest.approx(np.sqrt(X[:, :2].var(axis=0).sum() / 3))
+    # Alone, it has no scale to take but 1.
     assert fit_scaler(X[:, 2:], standardize=False).scale[0] == 1.0
+
+
+@pytest.mark.parametrize("standardize", [True, False])
+@pytest.mark.parametrize("units", [1e-3, 1e3])
+def test_constant_and_mostly_blank_features_are_scaled_in_the_datas_units(
+    standardize, units
+):
+    # A constant feature, and one blank but for a few values (a digit's
+    # edge pixel, whose rare strokes the gross-error rule leaves out),
+    # were scaled by 1 in the data's units: the same rows in other units
+    # were trained and scored otherwise (a new-user hunt).
+    rng = np.random.default_rng(0)
+    X = np.c_[rng.normal(size=(1000, 3)), np.zeros(1000), np.zeros(1000)]
+    X[:3, 3] = [16.0, 8.0, 4.0]
+    plain = fit_scaler(X, standardize, resist_gross_errors=True).scale
+    scaled = fit_scaler(X * units, standardize, resist_gross_errors=True).scale
+    assert_allclose(scaled, units * plain, rtol=1e-12)
+    if standardize:
+        assert plain[3] == pytest.approx(X[:, 3].std())
+
+
+def test_a_constant_feature_that_moves_a_little_is_flagged_in_no_units():
+    # Fitted on pixels in [0, 16000] with a pixel always blank, the
+    # detector flagged every new digit with that pixel at 2 / 16 of the
+    # range (a new-user hunt): the blank pixel's scale was 1.
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(500, 2)) @ rng.normal(size=(2, 6))
+    X = np.c_[rows[:400], np.zeros(400)]
+    new = np.c_[rows[400:], np.full(100, 0.1 * rows.std())]
+    for units in (1.0, 1e3):
+        detector = AutoencoderOutlierDetector(random_state=0).fit(X * units)
+        assert np.mean(detector.predict(new * units) == -1) < 0.3
 
 
 @pytest.mark.parametrize("standardize", [True, False])
