@@ -114,32 +114,43 @@ def fit_scaler(X, standardize, missing=False, resist_gross_errors=False):
     deviation, otherwise all share one scale (the root mean variance), so
     that the errors weigh features as PCA does. With
     ``resist_gross_errors``, those variances leave out each feature's gross
-    errors (see :func:`resistant_variances`; not with ``missing``), but
-    for a feature whose other values are all equal, which keeps its own:
-    the rare values of a mostly blank pixel are its spread. A scale that
-    float64 cannot tell from 0 next to the feature's mean (a constant
-    feature) becomes the root mean variance of all the features, so that
-    the scaling follows the data's units; 1 where that too is 0. Any other
-    scale, however small its units, is kept. With ``missing``, NaN entries
-    are left out.
+    errors (see :func:`resistant_variances`; not with ``missing``). A
+    feature whose spread float64 cannot tell from 0 next to its mean (a
+    constant feature, or one whose values but its gross errors are all
+    equal: a pixel blank but for a few strokes, a column with one typo)
+    has none; standardized, it takes the median standard deviation of the
+    features that have one (on standardized data, 1), so that the scaling
+    follows the data's units.
+    Any other spread, however small its units, is kept. Where no feature
+    has one, every scale is 1. With ``missing``, NaN entries are left out.
     """
     mean, variances, units = _moments_in_units(X, missing)
+    plain = variances
     if resist_gross_errors and not missing:
-        resistant = resistant_variances(X, units)
-        variances = np.where(resistant > 0, np.fmin(variances, resistant), variances)
-    # The root mean variance, each feature's variance taken to the unit of
-    # the largest spread: squares in plain units would underflow for tiny
-    # ones. Powers of two all, so it is exact where they do not. An exactly
-    # constant feature adds 0 whatever its magnitude.
-    top = powers_of_two((np.sqrt(variances) * units).max(initial=0.0))
-    ratio = np.where(variances > 0, units / top, 0.0)
-    common = np.full(X.shape[1], np.sqrt((variances * ratio * ratio).mean()) * top)
-    scale = np.sqrt(variances) * units if standardize else common.copy()
-    constant = is_constant(scale, mean)
-    scale[constant] = np.where(is_constant(common, mean), 1.0, common)[constant]
+        variances = np.fmin(variances, resistant_variances(X, units))
+    # A constant feature's spread is rounding at most.
+    varies = (variances > 0) & ~is_constant(np.sqrt(variances) * units, mean)
+    scale = np.ones(X.shape[1])
+    if varies.any():
+        if standardize:
+            scale = np.sqrt(variances) * units
+            scale[~varies] = np.median(np.sqrt(plain[varies]) * units[varies])
+        else:
+            scale[:] = _root_mean_variance(np.where(varies, variances, 0.0), units)
     scaler = Scaler(mean, scale)
     scaler.check_float32(X)
     return scaler
+
+
+def _root_mean_variance(variances, units):
+    """The root mean of ``variances`` taken in ``units``, each taken to the
+    unit of the largest spread: squares in plain units would underflow for
+    tiny ones. Powers of two all, so it is exact where they do not."""
+    top = powers_of_two((np.sqrt(variances) * units).max())
+    return (
+        np.sqrt((variances * np.where(variances > 0, units / top, 0.0) ** 2).mean())
+        * top
+    )
 
 
 def resistant_variances(X, units):

@@ -780,13 +780,14 @@ class AutoencoderImputer(TransformerMixin, BaseAutoencoder):
         equally. If False, features are centred and divided by one common
         scale (the root mean variance), so that the reconstruction error
         weighs features as PCA does, in the original units. Means and
-        variances are those of the observed entries; a constant feature gets
-        the root mean variance of all the features. ``"auto"`` is False with
-        ``image_shape``, whose pixels share one unit (standardized, a pixel
-        that is nearly always blank blows its rare strokes up into errors
-        far larger than any other pixel's, and they rule the loss), and True
-        otherwise, unlike the transformer, so that features in small units
-        are filled as carefully as the others.
+        variances are those of the observed entries; a constant feature
+        gets, when standardized, the median standard deviation of the
+        features that vary. ``"auto"`` is False with ``image_shape``, whose
+        pixels share one unit (standardized, a pixel that is nearly always
+        blank blows its rare strokes up into errors far larger than any
+        other pixel's, and they rule the loss), and True otherwise, unlike
+        the transformer, so that features in small units are filled as
+        carefully as the others.
 
     noise : "mask" or callable, default="mask"
         Which observed entries training masks, anew for every batch, for

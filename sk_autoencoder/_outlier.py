@@ -304,21 +304,22 @@ class AutoencoderOutlierDetector(OutlierMixin, EncoderMixin, BaseAutoencoder):
         equally. If False, features are centred and divided by one common
         scale (the root mean variance), so that the reconstruction error
         weighs features as PCA does, in the original units. A constant
-        feature gets the root mean variance of all the features, so that the
-        scaling follows the data's units. ``"auto"`` is True for tables,
-        unlike the transformer, so that features in large units do not drown
-        the others in the scores; and False with ``image_shape``, whose
-        pixels share one unit, as in the imputer (standardized, a pixel that
-        is nearly always blank blows its rare strokes up into large errors).
-        Either way the variances leave out gross errors, which training rows
-        mixed with outliers may hold: values among a feature's lowest or
-        highest 1 % that lie more than 10 standard deviations of the values
-        inside them from their mean. One wrong entry (a value of 1,000 among
-        values of about 1) then does not set its feature's scale and shrink
-        the feature out of the scores; a heavy tail, whose extremes have
-        others near them, counts as it is; and a feature whose values but
-        such ones are all equal keeps them in its variance, which they alone
-        make (a pixel blank but for a few strokes).
+        feature gets, when standardized, the median standard deviation of
+        the features that vary, so that the scaling follows the data's
+        units. ``"auto"`` is True for tables, unlike the transformer, so
+        that features in large units do not drown the others in the scores;
+        and False with ``image_shape``, whose pixels share one unit, as in
+        the imputer (standardized, a pixel that is nearly always blank blows
+        its rare strokes up into large errors). Either way the variances
+        leave out gross errors, which training rows mixed with outliers may
+        hold: values among a feature's lowest or highest 1 % that lie more
+        than 10 standard deviations of the values inside them from their
+        mean. One wrong entry (a value of 1,000 among values of about 1)
+        then does not set its feature's scale and shrink the feature out of
+        the scores; a heavy tail, whose extremes have others near them,
+        counts as it is; and a feature whose values but such ones are all
+        equal (a pixel blank but for a few strokes) is scaled as a constant
+        one.
 
     image_shape : tuple of int or None, default=None
         ``(height, width)`` or ``(channels, height, width)`` when each row

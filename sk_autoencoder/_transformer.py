@@ -159,14 +159,14 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         improvement.
 
     standardize : bool, default=False
-        If False, features are centred and divided by one common scale
-        (the root mean variance), so that the reconstruction error weighs
+        If False, features are centred and divided by one common scale (the
+        root mean variance), so that the reconstruction error weighs
         features as PCA does, in the original units. If True, each feature
         is divided by its own standard deviation after centring, as by a
         ``StandardScaler``, so that every feature counts equally. A constant
-        feature gets the root mean variance of all the features, so that the
-        scaling follows the data's units. The default follows PCA, which
-        this estimator replaces.
+        feature gets, when standardized, the median standard deviation of
+        the features that vary, so that the scaling follows the data's
+        units. The default follows PCA, which this estimator replaces.
 
     sparsity : float, default=0.0
         Weight of an L1 penalty on the code activations (their absolute
@@ -179,8 +179,8 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         Corrupt the training inputs, anew for every batch, and train the
         network to rebuild the clean rows: a denoising autoencoder [3]_.
         ``"gaussian"`` adds noise of standard deviation ``noise_level`` in
-        the units of ``X`` (the same in every feature, whatever
-        ``standardize`` says; see ``noise_level`` for the default);
+        the units of ``X`` (a stated level is the same in every feature,
+        whatever ``standardize`` says; see ``noise_level`` for the default);
         ``"mask"`` masks a random ``noise_level`` share of the entries,
         which enter the network as their feature's mean. A callable
         ``noise(X_batch, rng)`` is the corruption you expect at prediction
@@ -201,10 +201,12 @@ class AutoencoderTransformer(EncoderMixin, BaseAutoencoder):
         the units of ``X``: the noise you expect in the data, if you know
         it. With ``noise="mask"``, the share of the entries masked (below
         1). None means, for ``"gaussian"``, a fifth of the scale each
-        feature is divided by (see ``standardize``), a mild noise whatever
+        feature is divided by (see ``standardize``): of its own standard
+        deviation if standardized, otherwise of the root mean variance in
+        every feature, as the reconstruction error weighs them. It follows
         the data's units, from pixels in [0, 255] to features of a
-        hundredth; for ``"mask"``, a tenth of the entries. Unused when
-        ``noise`` is None or a callable, where setting it warns:
+        hundredth; for ``"mask"``, None means a tenth of the entries. Unused
+        when ``noise`` is None or a callable, where setting it warns:
         ``noise="gaussian"`` is what trains on noise of that level.
 
     image_shape : tuple of int or None, default=None

@@ -128,16 +128,18 @@ def test_a_constant_feature_far_from_zero_leaves_the_others_their_detail(
 
 
 @pytest.mark.parametrize("n_samples", [300, 5000])
-@pytest.mark.parametrize("value", [0.1, 1 / 3, 2.7, 1234.567, 1e6 + 0.1])
-def test_a_feature_constant_at_any_value_gets_the_common_scale(n_samples, value):
+@pytest.mark.parametrize("value", [0.1, 1 / 3, 2.7, 1234.567, 1e6 + 0.1, 1e22])
+def test_a_feature_constant_at_any_value_gets_the_typical_scale(n_samples, value):
     # A value binary cannot hold exactly, in every row, leaves a spread of
     # rounding errors that grows with the rows: taken for its scale, it
     # blew a new row that moved the feature a little up to about 1e14.
     rng = np.random.default_rng(0)
     X = np.c_[rng.normal(size=(n_samples, 2)), np.full(n_samples, value)]
+    typical = np.median(X[:, :2].std(axis=0))
+    assert fit_scaler(X, standardize=True).scale[2] == pytest.approx(typical)
+    # One scale shared by all features: theirs, the constant one adding 0.
     common = fit_scaler(X, standardize=False).scale
-    assert fit_scaler(X, standardize=True).scale[2] == common[2]
-    assert common[2] == pytest.approx(np.sqrt(X[:, :2].var(axis=0).sum() / 3))
+    assert_allclose(common, np.sqrt(X[:, :2].var(axis=0).sum() / 3))
     # Alone, it has no scale to take but 1.
     assert fit_scaler(X[:, 2:], standardize=False).scale[0] == 1.0
 
@@ -157,8 +159,20 @@ def test_constant_and_mostly_blank_features_are_scaled_in_the_datas_units(
     plain = fit_scaler(X, standardize, resist_gross_errors=True).scale
     scaled = fit_scaler(X * units, standardize, resist_gross_errors=True).scale
     assert_allclose(scaled, units * plain, rtol=1e-12)
-    if standardize:
-        assert plain[3] == pytest.approx(X[:, 3].std())
+    assert plain[3] == plain[4]
+
+
+def test_one_wrong_entry_in_a_constant_feature_does_not_set_its_scale():
+    # Nor does it give the feature one of its own: new rows that move the
+    # feature by 5 units of the data still lie far out.
+    rng = np.random.default_rng(0)
+    X = np.c_[rng.normal(size=(500, 3)), np.zeros(500)]
+    typo = X.copy()
+    typo[0, 3] = 1000.0
+    clean = fit_scaler(X, standardize=True, resist_gross_errors=True).scale
+    assert_allclose(
+        fit_scaler(typo, standardize=True, resist_gross_errors=True).scale, clean
+    )
 
 
 def test_a_constant_feature_that_moves_a_little_is_flagged_in_no_units():
@@ -169,9 +183,12 @@ def test_a_constant_feature_that_moves_a_little_is_flagged_in_no_units():
     rows = rng.normal(size=(500, 2)) @ rng.normal(size=(2, 6))
     X = np.c_[rows[:400], np.zeros(400)]
     new = np.c_[rows[400:], np.full(100, 0.1 * rows.std())]
+    far = new.copy()
+    far[:, -1] = 10 * rows.std()
     for units in (1.0, 1e3):
         detector = AutoencoderOutlierDetector(random_state=0).fit(X * units)
         assert np.mean(detector.predict(new * units) == -1) < 0.3
+        assert np.mean(detector.predict(far * units) == -1) > 0.9
 
 
 @pytest.mark.parametrize("standardize", [True, False])
