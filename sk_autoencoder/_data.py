@@ -117,12 +117,12 @@ def fit_scaler(X, standardize, missing=False, resist_gross_errors=False):
     errors (see :func:`resistant_variances`; not with ``missing``). A
     feature whose spread float64 cannot tell from 0 next to its mean (a
     constant feature, or one whose values but its gross errors are all
-    equal: a pixel blank but for a few strokes, a column with one typo)
-    has none; standardized, it takes the median standard deviation of the
+    equal: a pixel blank but for a few strokes, a column with one typo) has
+    none; standardized, it takes the median standard deviation of the
     features that have one (on standardized data, 1), so that the scaling
-    follows the data's units.
-    Any other spread, however small its units, is kept. Where no feature
-    has one, every scale is 1. With ``missing``, NaN entries are left out.
+    follows the data's units. Any other spread, however small its units, is
+    kept. Where no feature has one, every scale is 1. With ``missing``, NaN
+    entries are left out.
     """
     mean, variances, units = _moments_in_units(X, missing)
     plain = variances
@@ -147,10 +147,8 @@ def _root_mean_variance(variances, units):
     unit of the largest spread: squares in plain units would underflow for
     tiny ones. Powers of two all, so it is exact where they do not."""
     top = powers_of_two((np.sqrt(variances) * units).max())
-    return (
-        np.sqrt((variances * np.where(variances > 0, units / top, 0.0) ** 2).mean())
-        * top
-    )
+    ratio = np.where(variances > 0, units / top, 0.0)
+    return np.sqrt((variances * ratio * ratio).mean()) * top
 
 
 def resistant_variances(X, units):
