@@ -47,10 +47,29 @@ scores, and the share of the anomalies and of the new normal rows that
 - zero-inflated features: 20 features, each 0 in 90 % of the rows and
   lognormal otherwise; anomalies hold 8 nonzero features, which normal
   rows hold about 2 of. Found by a new-user hunt.
+- channels with unrelated periods: three noisy channels (sines of
+  periods 100 and 37, a sawtooth of period 70; noise 0.1) in windows of
+  32 time steps, the channels side by side in each row (96 features);
+  the training windows are those of the first 2,031 steps, the new
+  normal windows those of a stretch 10,000 steps later, where the three
+  phases meet in ways the training stretch never showed (they repeat
+  every 25,900 steps); anomalies are copies of some of those windows
+  with one channel's last 16 steps raised by 1. Found by a new-user
+  hunt.
+- a series with a trend: windows of 32 points of two sines (periods 50
+  and 23) with noise 0.1, rising by 1 every 2,000 points; the training
+  windows those of the first stretch, the new normal windows those of
+  the next one, a level higher; anomalies are copies of some of those
+  windows with their last 16 points raised by 1. Found by a new-user
+  hunt.
 
 The detector is also run after a ``QuantileTransformer`` to normal
 margins, the remedy the docs suggest for heavy tails, and with
-``contamination=0.01``, a rate for training rows known to be clean.
+``contamination=0.01``, a rate for training rows known to be clean; on
+the windows of several channels, with ``n_neighbors=None`` (the
+reconstruction error alone) and as one detector per channel, a window
+flagged where any of them flags it; on the series with a trend, on each
+window less its mean: the remedies the docs suggest there.
 
     python benchmarks/detector_limits.py [--seeds 0 1]
 """
@@ -62,7 +81,7 @@ from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.neighbors import LocalOutlierFactor
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import QuantileTransformer
+from sklearn.preprocessing import FunctionTransformer, QuantileTransformer
 from threadpoolctl import threadpool_limits
 
 from sk_autoencoder import AutoencoderOutlierDetector
@@ -186,6 +205,77 @@ def zero_inflated(rng, n_features=20, zero_share=0.9, n_nonzero=8):
     return normal(N_TRAIN), normal(N_NORMAL), anomalies
 
 
+def channels_with_unrelated_periods(rng, width=32, later=10_000):
+    def channels(start, n_windows):
+        t = np.arange(start, start + n_windows + width - 1)
+        signal = np.c_[
+            np.sin(2 * np.pi * t / 100),
+            np.sin(2 * np.pi * t / 37),
+            2 * (t / 70 % 1) - 1,
+        ]
+        return signal + 0.1 * rng.normal(size=signal.shape)
+
+    def windows(signal):
+        # Rows of width time steps, the channels side by side.
+        views = np.lib.stride_tricks.sliding_window_view(signal, width, axis=0)
+        return views.reshape(len(views), -1).copy()
+
+    normal = windows(channels(later, N_NORMAL))
+    anomalies = normal[rng.choice(N_NORMAL, N_ANOMALIES, replace=False)]
+    channel = rng.integers(3, size=N_ANOMALIES)
+    for row, c in zip(anomalies.reshape(N_ANOMALIES, 3, width), channel, strict=True):
+        row[c, width // 2 :] += 1.0
+    return windows(channels(0, N_TRAIN)), normal, anomalies
+
+
+def series_with_trend(rng, width=32, rise_per_point=1 / 2000):
+    n_points = N_TRAIN + N_NORMAL + 2 * (width - 1)
+    t = np.arange(n_points)
+    series = np.sin(2 * np.pi * t / 50) + 0.5 * np.sin(2 * np.pi * t / 23)
+    series += 0.1 * rng.normal(size=n_points) + rise_per_point * t
+    views = np.lib.stride_tricks.sliding_window_view(series, width)
+    normal = views[N_TRAIN + width - 1 :][:N_NORMAL]
+    anomalies = normal[rng.choice(N_NORMAL, N_ANOMALIES, replace=False)]
+    anomalies[:, width // 2 :] += 1.0
+    return views[:N_TRAIN].copy(), normal.copy(), anomalies
+
+
+class PerChannel:
+    """One detector per channel of windows whose channels lie side by side
+    (``width`` columns each); a window is as normal as its least normal
+    channel, measured from that channel's threshold (``decision_function``),
+    and flagged where any channel flags it."""
+
+    def __init__(self, seed, width=32):
+        self.seed, self.width = seed, width
+
+    def fit(self, X):
+        self.detectors_ = [
+            AutoencoderOutlierDetector(random_state=self.seed).fit(
+                X[:, start : start + self.width]
+            )
+            for start in range(0, X.shape[1], self.width)
+        ]
+        return self
+
+    def score_samples(self, X):
+        return np.min(
+            [
+                detector.decision_function(X[:, i * self.width : (i + 1) * self.width])
+                for i, detector in enumerate(self.detectors_)
+            ],
+            axis=0,
+        )
+
+    def predict(self, X):
+        return np.where(self.score_samples(X) < 0, -1, 1)
+
+
+def less_row_means(X):
+    """Each row less its own mean: windows of a series without its level."""
+    return X - X.mean(axis=1, keepdims=True)
+
+
 TASKS = {
     "clusters, spreads 0.1 / 0.5 / 2 / 4": clusters((0.1, 0.5, 2.0, 4.0), 1.0),
     "clusters, spreads 0.5 / 1 / 2": clusters((0.5, 1.0, 2.0), 2.0),
@@ -198,6 +288,24 @@ TASKS = {
     "windows of an idle signal with pulses": pulsed_windows,
     "new rows of rare categories": rare_categories,
     "zero-inflated features": zero_inflated,
+    "windows of channels with unrelated periods": channels_with_unrelated_periods,
+    "windows of a series with a trend": series_with_trend,
+}
+
+# The remedies the docs suggest for a task, run beside the defaults.
+REMEDIES = {
+    "windows of channels with unrelated periods": {
+        "ours, n_neighbors=None": lambda seed: AutoencoderOutlierDetector(
+            n_neighbors=None, random_state=seed
+        ),
+        "ours, one per channel": PerChannel,
+    },
+    "windows of a series with a trend": {
+        "ours on each window less its mean": lambda seed: make_pipeline(
+            FunctionTransformer(less_row_means),
+            AutoencoderOutlierDetector(random_state=seed),
+        ),
+    },
 }
 
 
@@ -227,7 +335,10 @@ def main():
             train, normal, anomalies = draw(np.random.default_rng(seed))
             X = np.vstack([normal, anomalies])
             y = np.r_[np.zeros(len(normal)), np.ones(len(anomalies))]
-            for name, detector in detectors(seed).items():
+            remedies = {
+                name: make(seed) for name, make in REMEDIES.get(task, {}).items()
+            }
+            for name, detector in {**detectors(seed), **remedies}.items():
                 with threadpool_limits(1):
                     detector.fit(train)
                     scores = -detector.score_samples(X)

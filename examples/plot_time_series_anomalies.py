@@ -163,3 +163,8 @@ plt.show()
 # slow drift, is not tested here: each window may look normal on its own.
 # Choose the width to cover the signal's normal pattern (here, periods of
 # 100 and 37 points).
+# The training windows must also show what normal looks like later: a
+# series with a trend leaves their levels behind (score each window less
+# its mean where the shape is what matters), and channels whose cycles are
+# unrelated meet in ways a short training stretch never showed (fit one
+# detector per channel); the guide's limits give the figures.
