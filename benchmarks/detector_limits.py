@@ -62,6 +62,11 @@ scores, and the share of the anomalies and of the new normal rows that
   the next one, a level higher; anomalies are copies of some of those
   windows with their last 16 points raised by 1. Found by a new-user
   hunt.
+- a series whose noise falls: windows of 32 points of the same two
+  sines with noise 0.1 (no trend), the new normal windows those of the
+  next stretch; anomalies are copies of some of those windows' clean
+  signal with noise 0.02, as where a sensor's readings are smoothed or
+  interpolated. Found by a new-user hunt.
 
 The detector is also run after a ``QuantileTransformer`` to normal
 margins, the remedy the docs suggest for heavy tails, and with
@@ -69,7 +74,10 @@ margins, the remedy the docs suggest for heavy tails, and with
 the windows of several channels, with ``n_neighbors=None`` (the
 reconstruction error alone) and as one detector per channel, a window
 flagged where any of them flags it; on the series with a trend, on each
-window less its mean: the remedies the docs suggest there.
+window less its mean; on the series whose noise falls, with each
+window's noise level (the log standard deviation of the differences
+between its consecutive points) as one more feature: the remedies the
+docs suggest there.
 
     python benchmarks/detector_limits.py [--seeds 0 1]
 """
@@ -220,24 +228,55 @@ def channels_with_unrelated_periods(rng, width=32, later=10_000):
         views = np.lib.stride_tricks.sliding_window_view(signal, width, axis=0)
         return views.reshape(len(views), -1).copy()
 
-    normal = windows(channels(later, N_NORMAL))
+    later_signal = channels(later, N_NORMAL)
+    n_channels = later_signal.shape[1]
+    normal = windows(later_signal)
     anomalies = normal[rng.choice(N_NORMAL, N_ANOMALIES, replace=False)]
-    channel = rng.integers(3, size=N_ANOMALIES)
-    for row, c in zip(anomalies.reshape(N_ANOMALIES, 3, width), channel, strict=True):
+    channel = rng.integers(n_channels, size=N_ANOMALIES)
+    by_channel = anomalies.reshape(N_ANOMALIES, n_channels, width)
+    for row, c in zip(by_channel, channel, strict=True):
         row[c, width // 2 :] += 1.0
     return windows(channels(0, N_TRAIN)), normal, anomalies
 
 
-def series_with_trend(rng, width=32, rise_per_point=1 / 2000):
-    n_points = N_TRAIN + N_NORMAL + 2 * (width - 1)
-    t = np.arange(n_points)
-    series = np.sin(2 * np.pi * t / 50) + 0.5 * np.sin(2 * np.pi * t / 23)
-    series += 0.1 * rng.normal(size=n_points) + rise_per_point * t
+def two_sines(width):
+    """Two sines (periods 50 and 23), as many points as the training and
+    the new windows of ``width`` points take (see stretches)."""
+    t = np.arange(N_TRAIN + N_NORMAL + 2 * (width - 1))
+    return np.sin(2 * np.pi * t / 50) + 0.5 * np.sin(2 * np.pi * t / 23)
+
+
+def stretches(series, width):
+    """The training windows of ``series`` and, after them, the new normal
+    windows, no window in both."""
     views = np.lib.stride_tricks.sliding_window_view(series, width)
-    normal = views[N_TRAIN + width - 1 :][:N_NORMAL]
+    return views[:N_TRAIN].copy(), views[N_TRAIN + width - 1 :][:N_NORMAL].copy()
+
+
+def series_with_trend(rng, width=32, rise_per_point=1 / 2000):
+    series = two_sines(width)
+    series += 0.1 * rng.normal(size=series.size)
+    series += rise_per_point * np.arange(series.size)
+    train, normal = stretches(series, width)
     anomalies = normal[rng.choice(N_NORMAL, N_ANOMALIES, replace=False)]
     anomalies[:, width // 2 :] += 1.0
-    return views[:N_TRAIN].copy(), normal.copy(), anomalies
+    return train, normal, anomalies
+
+
+def series_whose_noise_falls(rng, width=32):
+    clean = two_sines(width)
+    train, normal = stretches(clean + 0.1 * rng.normal(size=clean.size), width)
+    clean_normal = stretches(clean, width)[1]
+    anomalies = clean_normal[rng.choice(N_NORMAL, N_ANOMALIES, replace=False)]
+    anomalies += 0.02 * rng.normal(size=anomalies.shape)
+    return train, normal, anomalies
+
+
+def with_noise_level(X):
+    """Each row and, as one more feature, the log standard deviation of the
+    differences between its consecutive points: how noisy a window of a
+    series is."""
+    return np.c_[X, np.log(np.diff(X, axis=1).std(axis=1))]
 
 
 class PerChannel:
@@ -290,6 +329,7 @@ TASKS = {
     "zero-inflated features": zero_inflated,
     "windows of channels with unrelated periods": channels_with_unrelated_periods,
     "windows of a series with a trend": series_with_trend,
+    "windows of a series whose noise falls": series_whose_noise_falls,
 }
 
 # The remedies the docs suggest for a task, run beside the defaults.
@@ -303,6 +343,12 @@ REMEDIES = {
     "windows of a series with a trend": {
         "ours on each window less its mean": lambda seed: make_pipeline(
             FunctionTransformer(less_row_means),
+            AutoencoderOutlierDetector(random_state=seed),
+        ),
+    },
+    "windows of a series whose noise falls": {
+        "ours with each window's noise level": lambda seed: make_pipeline(
+            FunctionTransformer(with_noise_level),
             AutoencoderOutlierDetector(random_state=seed),
         ),
     },

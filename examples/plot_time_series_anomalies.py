@@ -167,4 +167,7 @@ plt.show()
 # series with a trend leaves their levels behind (score each window less
 # its mean where the shape is what matters), and channels whose cycles are
 # unrelated meet in ways a short training stretch never showed (fit one
-# detector per channel); the guide's limits give the figures.
+# detector per channel). A stretch quieter than normal with its shape kept
+# (a sensor whose readings are smoothed) is rebuilt well and looks the most
+# normal of all: give the detector each window's noise level as a feature.
+# The guide's limits give the figures.
