@@ -95,5 +95,4 @@ plt.show()
 # or meaning of their own, unlike PCA's first and second components, and
 # another ``random_state`` gives another map. And the fit costs seconds of
 # training where PCA takes milliseconds (``benchmarks/results/reconstruction.md``
-# records 4.0 s against 0.003 s for a 2-D code of the digits with the
-# default network).
+# has the times).
