@@ -17,6 +17,12 @@ more anomalous):
                             elementwise max with V0
   V3  ours+maha codes, ranks  as V1 with V2's Mahalanobis
   V4  ours+maha inputs, ranks as V1 with LedoitWolf Mahalanobis on inputs
+  V5  ours+ECOD ranks       as V1 with ECOD (Li et al., 2022: per feature,
+                            -log of the empirical tail probability, the
+                            larger tail, summed over the features, as PyOD
+                            computes it), from the training rows alone
+  V6  ECOD                  that ECOD score alone
+  V7  ours+ECOD+iforest ranks  mean of the three training-row percentiles
   iforest                   -IsolationForest.score_samples(X)
 
 A covariance fit that raises, gives non-finite distances or runs over 60 s
@@ -60,6 +66,9 @@ VARIANTS = {
     "V2": "ours+robust Mahalanobis on codes, max",
     "V3": "ours+robust Mahalanobis on codes, ranks",
     "V4": "ours+Mahalanobis on inputs, ranks",
+    "V5": "ours+ECOD ranks",
+    "V6": "ECOD",
+    "V7": "ours+ECOD+iforest ranks",
     "iforest": "iforest",
 }
 # Extra seconds a variant costs over V0 (fits of the extra models).
@@ -69,6 +78,9 @@ EXTRA = {
     "V2": ["code_cov_fit_s"],
     "V3": ["code_cov_fit_s"],
     "V4": ["input_cov_fit_s"],
+    "V5": ["ecod_s"],
+    "V6": ["ecod_s"],
+    "V7": ["ecod_s", "iforest_fit_s"],
     "iforest": ["iforest_fit_s"],
 }
 
@@ -98,6 +110,26 @@ def percentile(train_scores, scores):
 
 def rank_mean(a_train, a_test, b_train, b_test):
     return 0.5 * (percentile(a_train, a_test) + percentile(b_train, b_test))
+
+
+def ecod(X_train, X):
+    """ECOD's outlyingness of the rows of ``X``, from the training rows'
+    empirical distribution of each feature alone (a tail probability is at
+    least 1 / (n + 1)): per feature, the larger of the two tails' -log
+    probabilities (their sum for a feature without skew), summed over the
+    features, as PyOD computes it."""
+    n = len(X_train)
+    ordered = np.sort(X_train, axis=0)
+    total = np.zeros(len(X))
+    centred = X_train - X_train.mean(axis=0)
+    unskewed = (centred**3).mean(axis=0) == 0
+    for j in range(X.shape[1]):
+        below = np.searchsorted(ordered[:, j], X[:, j], side="right")
+        above = n - np.searchsorted(ordered[:, j], X[:, j], side="left")
+        left = -np.log((below + 1) / (n + 1))
+        right = -np.log((above + 1) / (n + 1))
+        total += left + right if unskewed[j] else np.maximum(left, right)
+    return total
 
 
 def center_spread(values):
@@ -188,6 +220,17 @@ def run_seed(X, y, seed):
         scores["V4"], fallbacks["V4"] = ours_test, 1
     else:
         scores["V4"] = rank_mean(ours_train, ours_test, *result)
+
+    start = time.perf_counter()
+    ecod_train, ecod_test = ecod(X_train, X_train), ecod(X_train, X_test)
+    info["ecod_s"] = time.perf_counter() - start
+    scores["V5"] = rank_mean(ours_train, ours_test, ecod_train, ecod_test)
+    scores["V6"] = ecod_test
+    scores["V7"] = (
+        percentile(ours_train, ours_test)
+        + percentile(ecod_train, ecod_test)
+        + percentile(forest_train, forest_test)
+    ) / 3
 
     records = []
     for variant in VARIANTS:
