@@ -936,14 +936,21 @@ def lower_half_fence(outlyingness, factor):
     and leave no spread below it) counts once, and the fence is never below
     it: those copies, a large share of the data, are never beyond it.
     """
-    values, counts = np.unique(outlyingness, return_counts=True)
-    tied = values[counts * TIED_SHARE >= len(outlyingness)]
-    if len(tied):
-        outlyingness = np.r_[outlyingness[~np.isin(outlyingness, tied)], tied]
+    outlyingness, tied = untie(outlyingness)
     median = np.median(outlyingness)
     below = median - outlyingness[outlyingness < median]
     fence = median + factor * (below.mean() if len(below) else 0.0)
     return float(np.max(tied, initial=fence))
+
+
+def untie(outlyingness):
+    """``outlyingness`` with each value that at least 1 / ``TIED_SHARE`` of
+    them share counted once, and those values."""
+    values, counts = np.unique(outlyingness, return_counts=True)
+    tied = values[counts * TIED_SHARE >= len(outlyingness)]
+    if len(tied):
+        outlyingness = np.r_[outlyingness[~np.isin(outlyingness, tied)], tied]
+    return outlyingness, tied
 
 
 def _unseen_ratio(unseen, seen):
